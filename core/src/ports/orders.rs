@@ -1,0 +1,118 @@
+//! The order store port: idempotent creation, versioned compare-and-set, outbox and audit.
+
+use crate::ids::{CustomerId, IdempotencyKey, OrderId};
+use crate::order::{Actor, Order, OrderEvent, StatusKind};
+use crate::time::Timestamp;
+
+use super::StorageError;
+
+/// A store-assigned, strictly increasing id of an event in the outbox (for deduplication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId(pub u64);
+
+/// An event waiting in (or published from) the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    /// Unique id; consumers deduplicate on it (delivery is at-least-once).
+    pub event_id: EventId,
+    /// The event.
+    pub event: OrderEvent,
+}
+
+/// One line of an order's audit trail: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The order.
+    pub order_id: OrderId,
+    /// The version the action produced.
+    pub version: u64,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// What (the event's name, e.g. `"accepted"`).
+    pub action: &'static str,
+}
+
+impl AuditEntry {
+    /// The audit line of an event.
+    pub fn of(event: &OrderEvent) -> AuditEntry {
+        AuditEntry {
+            order_id: event.order_id,
+            version: event.version,
+            at: event.at,
+            actor: event.actor,
+            action: event.kind.name(),
+        }
+    }
+}
+
+/// What `create_order` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateOutcome {
+    /// The order is new and was stored with its creation event.
+    Created(Order),
+    /// An order with the same customer and idempotency key already existed
+    /// (within the idempotency window): it is returned and nothing was written.
+    Existing(Order),
+}
+
+impl CreateOutcome {
+    /// The order, new or existing.
+    pub fn into_order(self) -> Order {
+        match self {
+            CreateOutcome::Created(o) | CreateOutcome::Existing(o) => o,
+        }
+    }
+}
+
+/// Durable orders with their events.
+///
+/// Every mutation writes the order and appends its events to the outbox and
+/// audit trail atomically: either all of it happens or none of it.
+pub trait OrderStore: Send + Sync {
+    /// Stores a new order and its `Created` event unless the customer already
+    /// placed one with the same idempotency key, in which case that one is returned.
+    fn create_order(
+        &self,
+        order: &Order,
+        created: &OrderEvent,
+    ) -> impl Future<Output = Result<CreateOutcome, StorageError>> + Send;
+
+    /// The order with this id, if any.
+    fn load_order(&self, id: OrderId) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
+
+    /// The order a customer placed with this idempotency key, if any.
+    fn find_by_idempotency_key(
+        &self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
+
+    /// Compare-and-set: stores `order` (after `events` were applied) only if the
+    /// stored version is still `expected_version`, appending `events` to the
+    /// outbox and audit trail in the same transaction. A stale version is
+    /// [`StorageError::VersionConflict`] and writes nothing.
+    fn save_transition(
+        &self,
+        order: &Order,
+        expected_version: u64,
+        events: &[OrderEvent],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Up to `limit` orders in `status`, oldest first.
+    fn list_by_status(
+        &self,
+        status: StatusKind,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+
+    /// Up to `limit` unpublished outbox entries, oldest first.
+    fn read_outbox(&self, limit: usize) -> impl Future<Output = Result<Vec<OutboxEntry>, StorageError>> + Send;
+
+    /// Marks entries as published; unknown or already published ids are ignored.
+    fn mark_published(&self, ids: &[EventId]) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Who did what to an order, oldest first.
+    fn audit_trail(&self, id: OrderId) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send;
+}

@@ -1,0 +1,154 @@
+//! Simulated-or-real time: `Timestamp` and `Duration` in milliseconds, always passed in.
+//!
+//! Nothing in the domain reads a clock. The simulator hands in simulated
+//! time, the server hands in the wall clock read at its edge; the domain
+//! cannot tell the difference, which is what makes runs reproducible.
+
+use std::fmt;
+
+/// A span of time in whole milliseconds. Never negative by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration(u64);
+
+impl Duration {
+    /// No time at all.
+    pub const ZERO: Duration = Duration(0);
+
+    /// `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(ms)
+    }
+
+    /// `s` seconds.
+    pub const fn from_secs(s: u64) -> Self {
+        Self(s.saturating_mul(1_000))
+    }
+
+    /// `m` minutes.
+    pub const fn from_mins(m: u64) -> Self {
+        Self(m.saturating_mul(60_000))
+    }
+
+    /// `h` hours.
+    pub const fn from_hours(h: u64) -> Self {
+        Self(h.saturating_mul(3_600_000))
+    }
+
+    /// Length in milliseconds.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Length in (fractional) minutes, for reports.
+    pub fn as_mins_f64(self) -> f64 {
+        self.0 as f64 / 60_000.0
+    }
+
+    /// Length in (fractional) seconds.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1_000.0
+    }
+
+    /// `self + other`, saturating at the maximum.
+    pub const fn saturating_add(self, other: Duration) -> Duration {
+        Duration(self.0.saturating_add(other.0))
+    }
+
+    /// `self - other`, or zero if `other` is longer.
+    pub const fn saturating_sub(self, other: Duration) -> Duration {
+        Duration(self.0.saturating_sub(other.0))
+    }
+
+    /// `self * factor`, saturating at the maximum.
+    pub const fn saturating_mul(self, factor: u64) -> Duration {
+        Duration(self.0.saturating_mul(factor))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0 / 1_000;
+        let ms = self.0 % 1_000;
+        if ms == 0 {
+            write!(f, "{}m{:02}s", s / 60, s % 60)
+        } else {
+            write!(f, "{}m{:02}.{:03}s", s / 60, s % 60, ms)
+        }
+    }
+}
+
+/// An instant, in milliseconds since an epoch chosen by whoever supplies time
+/// (the Unix epoch for the server, the start of a run for the simulator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The epoch itself.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// `ms` milliseconds after the epoch (negative: before it).
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// `self + d`, saturating.
+    pub const fn plus(self, d: Duration) -> Timestamp {
+        let add = if d.0 > i64::MAX as u64 { i64::MAX } else { d.0 as i64 };
+        Timestamp(self.0.saturating_add(add))
+    }
+
+    /// `self - d`, saturating.
+    pub const fn minus(self, d: Duration) -> Timestamp {
+        let sub = if d.0 > i64::MAX as u64 { i64::MAX } else { d.0 as i64 };
+        Timestamp(self.0.saturating_sub(sub))
+    }
+
+    /// Time elapsed from `earlier` to `self`, or zero if `earlier` is later.
+    pub const fn since(self, earlier: Timestamp) -> Duration {
+        if self.0 <= earlier.0 {
+            Duration::ZERO
+        } else {
+            Duration(self.0.abs_diff(earlier.0))
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={}ms", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_never_goes_negative() {
+        let a = Timestamp::from_millis(1_000);
+        let b = Timestamp::from_millis(4_000);
+        assert_eq!(b.since(a), Duration::from_secs(3));
+        assert_eq!(a.since(b), Duration::ZERO);
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(
+            Timestamp::from_millis(i64::MAX)
+                .plus(Duration::from_secs(1))
+                .as_millis(),
+            i64::MAX
+        );
+        assert_eq!(
+            Duration::from_secs(1).saturating_sub(Duration::from_secs(2)),
+            Duration::ZERO
+        );
+        assert_eq!(Duration::from_mins(5).to_string(), "5m00s");
+        assert_eq!(Duration::from_millis(61_500).to_string(), "1m01.500s");
+    }
+}
