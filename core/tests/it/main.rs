@@ -1,6 +1,9 @@
 //! courier-core integration tests: one binary, a module per area.
 
-#![allow(clippy::unwrap_used, reason = "test fixtures: a failure to build one is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test fixtures: a failure to build one is a test failure"
+)]
 
 mod fixture;
 mod lifecycle;
