@@ -235,6 +235,18 @@ impl Money {
         )
     }
 
+    /// `self * num / den` (e.g. a per-km fee times metres over 1,000), rounded half
+    /// away from zero like every percentage. `den` must be positive; saturates.
+    ///
+    /// ```
+    /// use courier_core::{Money, Currency};
+    /// // 0.80 per km over 2,345 m = 1.876 -> 1.88
+    /// assert_eq!(Money::new(80, Currency::Usd).mul_div(2_345, 1_000), Money::new(188, Currency::Usd));
+    /// ```
+    pub fn mul_div(self, num: i64, den: i64) -> Money {
+        Money::new(mul_div_round_half_away(self.minor, num, den.max(1)), self.currency)
+    }
+
     /// Sums amounts, all in `currency`.
     pub fn sum<I: IntoIterator<Item = Money>>(currency: Currency, items: I) -> Result<Money, MoneyError> {
         items.into_iter().try_fold(Money::zero(currency), Money::checked_add)

@@ -1,0 +1,252 @@
+//! Promotions: eligibility, caps, stacking, and the best legal combination.
+//!
+//! A percent promotion takes its rate of the food subtotal; any promotion is
+//! then capped at its `max_discount`, and the discounts together never exceed
+//! the subtotal (a later one is cut to what is left). Stackable promotions
+//! combine with each other; a non-stackable one applies alone. Of the legal
+//! combinations the one with the largest total discount wins (ties: fewer
+//! promotions, then the earlier code).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use courier_core::{BasisPoints, Money, Timestamp};
+
+use crate::error::PricingError;
+
+/// How a promotion computes its discount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromoKind {
+    /// A share of the food subtotal.
+    Percent(BasisPoints),
+    /// A fixed amount off.
+    Flat(Money),
+}
+
+/// Who pays for a discount: it comes out of their share in the payout split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundedBy {
+    /// The platform (reduces platform revenue).
+    Platform,
+    /// The restaurant (reduces the food revenue the restaurant is paid on).
+    Restaurant,
+}
+
+/// A promotion code and its rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    /// The code customers type (matched exactly).
+    pub code: Arc<str>,
+    /// Percent or flat.
+    pub kind: PromoKind,
+    /// Smallest food subtotal it applies to.
+    pub min_subtotal: Money,
+    /// Largest discount it gives, if capped.
+    pub max_discount: Option<Money>,
+    /// Only for a customer's first order.
+    pub first_order_only: bool,
+    /// Valid from this time (inclusive).
+    pub valid_from: Timestamp,
+    /// Valid until this time (exclusive).
+    pub valid_until: Timestamp,
+    /// How many times one customer may use it.
+    pub per_customer_limit: Option<u32>,
+    /// Combines with other stackable promotions.
+    pub stackable: bool,
+    /// Who pays for it.
+    pub funded_by: FundedBy,
+}
+
+impl Promotion {
+    /// The discount this promotion gives on `subtotal`, capped, before the subtotal clamp.
+    fn raw_discount(&self, subtotal: Money) -> Money {
+        let raw = match self.kind {
+            PromoKind::Percent(rate) => subtotal.mul_bps(rate),
+            PromoKind::Flat(amount) => amount,
+        };
+        let raw = Money::new(raw.minor().max(0), subtotal.currency());
+        match self.max_discount {
+            Some(cap) => raw.min(Money::new(cap.minor().max(0), subtotal.currency())),
+            None => raw,
+        }
+    }
+}
+
+/// The promotions a market runs, by code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromoBook {
+    by_code: HashMap<Arc<str>, Promotion>,
+}
+
+impl PromoBook {
+    /// An empty book.
+    pub fn new() -> PromoBook {
+        PromoBook::default()
+    }
+
+    /// Adds or replaces a promotion.
+    pub fn insert(&mut self, promo: Promotion) {
+        self.by_code.insert(promo.code.clone(), promo);
+    }
+
+    /// A promotion by code.
+    pub fn get(&self, code: &str) -> Option<&Promotion> {
+        self.by_code.get(code)
+    }
+}
+
+/// What the platform knows of a customer for promotion rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerHistory {
+    /// Orders the customer completed before.
+    pub completed_orders: u32,
+    /// How many times they used each code.
+    pub promo_uses: Vec<(Arc<str>, u32)>,
+}
+
+impl CustomerHistory {
+    fn uses_of(&self, code: &str) -> u32 {
+        self.promo_uses
+            .iter()
+            .find(|(c, _)| &**c == code)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Why a valid code gave no discount on this quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotApplied {
+    /// The subtotal is under the promotion's minimum.
+    BelowMinimum {
+        /// The minimum.
+        min_subtotal: Money,
+    },
+    /// Only for a first order, and this customer has ordered before.
+    FirstOrderOnly,
+    /// The customer used it as often as allowed.
+    UseLimitReached {
+        /// The limit.
+        limit: u32,
+    },
+    /// Another combination gave a larger discount.
+    BeatenByBetterCombination,
+}
+
+/// A discount line on a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedDiscount {
+    /// The code.
+    pub code: Arc<str>,
+    /// The amount taken off (positive).
+    pub amount: Money,
+    /// Who pays for it.
+    pub funded_by: FundedBy,
+}
+
+/// The promotions applied and refused on one quote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromoOutcome {
+    /// Discounts applied, in the order the customer gave the codes.
+    pub applied: Vec<AppliedDiscount>,
+    /// Valid codes that gave nothing, with the reason.
+    pub not_applied: Vec<(Arc<str>, NotApplied)>,
+}
+
+impl PromoOutcome {
+    /// Sum of the applied discounts.
+    pub fn total(&self, zero: Money) -> Money {
+        Money::new(self.applied.iter().map(|d| d.amount.minor()).sum(), zero.currency())
+    }
+}
+
+/// Applies `codes` to `subtotal` for a customer at `now`.
+///
+/// Unknown codes and codes outside their validity window are errors (bad
+/// input); valid codes that do not apply are reported in `not_applied`.
+pub fn apply_promotions(
+    book: &PromoBook,
+    codes: &[&str],
+    subtotal: Money,
+    history: &CustomerHistory,
+    now: Timestamp,
+) -> Result<PromoOutcome, PricingError> {
+    let mut outcome = PromoOutcome::default();
+    let mut eligible: Vec<&Promotion> = Vec::with_capacity(codes.len());
+    for &code in codes {
+        let promo = book
+            .get(code)
+            .ok_or_else(|| PricingError::UnknownPromotion { code: code.to_owned() })?;
+        if now < promo.valid_from || now >= promo.valid_until {
+            return Err(PricingError::PromotionNotValidNow {
+                code: code.to_owned(),
+                valid_from: promo.valid_from,
+                valid_until: promo.valid_until,
+                now,
+            });
+        }
+        if eligible.iter().any(|p| p.code == promo.code) {
+            continue; // the same code twice counts once
+        }
+        let refusal = if subtotal.minor() < promo.min_subtotal.minor() {
+            Some(NotApplied::BelowMinimum {
+                min_subtotal: promo.min_subtotal,
+            })
+        } else if promo.first_order_only && history.completed_orders > 0 {
+            Some(NotApplied::FirstOrderOnly)
+        } else {
+            promo
+                .per_customer_limit
+                .filter(|&limit| history.uses_of(code) >= limit)
+                .map(|limit| NotApplied::UseLimitReached { limit })
+        };
+        match refusal {
+            Some(reason) => outcome.not_applied.push((promo.code.clone(), reason)),
+            None => eligible.push(promo),
+        }
+    }
+    let best = best_combination(&eligible, subtotal);
+    for (idx, promo) in eligible.iter().enumerate() {
+        if !best.contains(&idx) {
+            outcome
+                .not_applied
+                .push((promo.code.clone(), NotApplied::BeatenByBetterCombination));
+        }
+    }
+    let mut remaining = subtotal.minor();
+    for idx in best {
+        let promo = eligible[idx];
+        let amount = promo.raw_discount(subtotal).minor().min(remaining);
+        remaining -= amount;
+        outcome.applied.push(AppliedDiscount {
+            code: promo.code.clone(),
+            amount: Money::new(amount, subtotal.currency()),
+            funded_by: promo.funded_by,
+        });
+    }
+    Ok(outcome)
+}
+
+/// Indexes of the eligible promotions to apply: all stackable ones together, or
+/// the single non-stackable one that beats them. Adding a stackable promotion
+/// never lowers the total, so "all stackable" is the best stackable set.
+fn best_combination(eligible: &[&Promotion], subtotal: Money) -> Vec<usize> {
+    let total_of = |idxs: &[usize]| -> i64 {
+        let sum: i64 = idxs.iter().map(|&i| eligible[i].raw_discount(subtotal).minor()).sum();
+        sum.min(subtotal.minor())
+    };
+    let stackable: Vec<usize> = (0..eligible.len()).filter(|&i| eligible[i].stackable).collect();
+    let mut best = stackable;
+    let mut best_total = total_of(&best);
+    for i in (0..eligible.len()).filter(|&i| !eligible[i].stackable) {
+        let total = total_of(&[i]);
+        // Strictly better, or as good with fewer promotions used.
+        if total > best_total || (total == best_total && best.len() > 1) {
+            best = vec![i];
+            best_total = total;
+        }
+    }
+    if best_total == 0 {
+        return Vec::new();
+    }
+    best
+}
