@@ -47,61 +47,35 @@ fn bench_quote(c: &mut Criterion) {
     };
     let pickup_cell = surge.cell_of(pickup);
     let codes = ["DINNER20"];
+    let request = |pickup_cell: Option<CellIndex>| QuoteRequest {
+        customer: CustomerId::new(7),
+        pickup,
+        pickup_cell,
+        dropoff,
+        cart: &cart,
+        tip: usd(300),
+        promo_codes: &codes,
+        history: &history,
+        now: Timestamp::from_millis(1_000),
+    };
+    let policy = SplitPolicy {
+        commission: DEFAULT_COMMISSION,
+        courier: CourierPay {
+            per_delivery: usd(350),
+            per_km: usd(40),
+        },
+    };
     let mut g = c.benchmark_group("pricing");
     g.throughput(Throughput::Elements(1));
     g.bench_function("quote_5_items_1_promo_surge", |b| {
-        b.iter(|| {
-            let req = QuoteRequest {
-                customer: CustomerId::new(7),
-                pickup,
-                pickup_cell: None,
-                dropoff,
-                cart: black_box(&cart),
-                tip: usd(300),
-                promo_codes: &codes,
-                history: &history,
-                now: Timestamp::from_millis(1_000),
-            };
-            black_box(quote(&config, &promos, &surge, &req).expect("priced"))
-        })
+        b.iter(|| black_box(quote(&config, &promos, &surge, &black_box(request(None))).expect("priced")))
     });
     g.bench_function("quote_5_items_1_promo_surge_cell_known", |b| {
-        b.iter(|| {
-            let req = QuoteRequest {
-                customer: CustomerId::new(7),
-                pickup,
-                pickup_cell,
-                dropoff,
-                cart: black_box(&cart),
-                tip: usd(300),
-                promo_codes: &codes,
-                history: &history,
-                now: Timestamp::from_millis(1_000),
-            };
-            black_box(quote(&config, &promos, &surge, &req).expect("priced"))
-        })
+        b.iter(|| black_box(quote(&config, &promos, &surge, &black_box(request(pickup_cell))).expect("priced")))
     });
     g.bench_function("quote_and_split", |b| {
-        let policy = SplitPolicy {
-            commission: DEFAULT_COMMISSION,
-            courier: CourierPay {
-                per_delivery: usd(350),
-                per_km: usd(40),
-            },
-        };
         b.iter(|| {
-            let req = QuoteRequest {
-                customer: CustomerId::new(7),
-                pickup,
-                pickup_cell,
-                dropoff,
-                cart: black_box(&cart),
-                tip: usd(300),
-                promo_codes: &codes,
-                history: &history,
-                now: Timestamp::from_millis(1_000),
-            };
-            let q = quote(&config, &promos, &surge, &req).expect("priced");
+            let q = quote(&config, &promos, &surge, &black_box(request(pickup_cell))).expect("priced");
             black_box(split_quote(&q, &policy).expect("split"))
         })
     });
