@@ -1,0 +1,5 @@
+//! The in-memory adapter: the embedded default, deterministic, no external service.
+
+mod orders;
+
+pub use orders::MemoryOrderStore;

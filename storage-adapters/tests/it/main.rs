@@ -1,0 +1,20 @@
+//! courier-storage integration tests: one binary, a module per area.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test fixtures: a failure to build one is a test failure"
+)]
+
+mod memory_orders;
+
+/// Drives a future that never waits on I/O (the memory adapter's) to completion.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}
