@@ -35,6 +35,14 @@ pub enum PricingError {
         /// The cart's currency.
         cart_currency: Currency,
     },
+    /// The cart is in another currency than the market prices in.
+    #[error("the cart is in {cart_currency}, this market prices in {market_currency}")]
+    WrongMarketCurrency {
+        /// The cart's currency.
+        cart_currency: Currency,
+        /// The market's.
+        market_currency: Currency,
+    },
     /// A currency code was not recognised.
     #[error("unknown currency {code:?}")]
     UnknownCurrency {

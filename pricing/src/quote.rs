@@ -150,15 +150,9 @@ pub fn quote(
     let currency = config.currency;
     let subtotal = req.cart.subtotal();
     if subtotal.currency() != currency {
-        return Err(PricingError::MixedCurrency {
-            item: req
-                .cart
-                .items()
-                .first()
-                .map(|i| i.item)
-                .unwrap_or(courier_core::MenuItemId::new(0)),
-            item_currency: subtotal.currency(),
-            cart_currency: currency,
+        return Err(PricingError::WrongMarketCurrency {
+            cart_currency: subtotal.currency(),
+            market_currency: currency,
         });
     }
     if req.tip.is_negative() || req.tip.currency() != currency {

@@ -484,10 +484,6 @@ impl Order {
     pub fn delivered_by(&self) -> Option<CourierId> {
         self.delivered_by
     }
-    /// True when the order holds a courier: assigned and not yet delivered.
-    pub fn is_active_for_courier(&self, courier: CourierId) -> bool {
-        self.assignment.assigned_courier() == Some(courier)
-    }
 }
 
 fn validate_lines(place: &PlaceOrder) -> Result<(), OrderError> {

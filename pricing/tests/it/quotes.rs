@@ -184,3 +184,27 @@ fn bad_input_is_refused_naming_the_item_or_code() {
     let nope = price(&c, &["NOPE"], &book, &surge, &h).unwrap_err();
     assert_eq!(nope.to_string(), "unknown promotion code \"NOPE\"");
 }
+
+#[test]
+fn a_cart_in_another_currency_than_the_market_is_refused() {
+    let eur = Cart::new(
+        Currency::Eur,
+        vec![CartItem {
+            item: MenuItemId::new(1),
+            unit_price: Money::new(1000, Currency::Eur),
+            quantity: 1,
+        }],
+    )
+    .unwrap();
+    let err = price(
+        &eur,
+        &[],
+        &PromoBook::new(),
+        &SurgeBook::new(SurgeConfig::default()),
+        &CustomerHistory::default(),
+    );
+    assert_eq!(
+        err.unwrap_err().to_string(),
+        "the cart is in EUR, this market prices in USD"
+    );
+}
