@@ -13,3 +13,8 @@ pub use courier_matching as matching;
 pub use courier_platform as platform;
 pub use courier_pricing as pricing;
 pub use courier_storage as storage;
+
+/// The README's code blocks, compiled as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
