@@ -13,6 +13,18 @@ pub struct DeliveryFee {
     pub per_km: Money,
 }
 
+/// `per_km` over `distance_m` metres, rounded once by core's rule. Every
+/// per-distance amount (delivery fee, courier distance pay) goes through here.
+///
+/// ```
+/// use courier_core::{Money, Currency};
+/// // 1.417 km at $0.50/km = $0.7085 -> $0.71
+/// assert_eq!(courier_pricing::per_km_amount(Money::new(50, Currency::Usd), 1_417), Money::new(71, Currency::Usd));
+/// ```
+pub fn per_km_amount(per_km: Money, distance_m: u32) -> Money {
+    per_km.mul_div(i64::from(distance_m), 1_000)
+}
+
 /// A fee added when the food subtotal is under a minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmallOrderFee {

@@ -44,7 +44,7 @@ mod surge;
 
 pub use cart::{Cart, CartItem};
 pub use error::PricingError;
-pub use fees::{DeliveryFee, PricingConfig, ServiceFee, SmallOrderFee, TaxRule};
+pub use fees::{DeliveryFee, PricingConfig, ServiceFee, SmallOrderFee, TaxRule, per_km_amount};
 pub use h3o::{CellIndex, Resolution};
 pub use promo::{
     AppliedDiscount, CustomerHistory, FundedBy, NotApplied, PromoBook, PromoKind, PromoOutcome, Promotion,

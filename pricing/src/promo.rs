@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use courier_core::{BasisPoints, Money, Timestamp};
+use courier_core::{BasisPoints, Currency, Money, Timestamp};
 
 use crate::error::PricingError;
 
@@ -153,9 +153,9 @@ pub struct PromoOutcome {
 }
 
 impl PromoOutcome {
-    /// Sum of the applied discounts.
-    pub fn total(&self, zero: Money) -> Money {
-        Money::new(self.applied.iter().map(|d| d.amount.minor()).sum(), zero.currency())
+    /// Sum of the applied discounts, in `currency` (the cart's).
+    pub fn total(&self, currency: Currency) -> Money {
+        Money::new(self.applied.iter().map(|d| d.amount.minor()).sum(), currency)
     }
 }
 
@@ -171,7 +171,8 @@ pub fn apply_promotions(
     now: Timestamp,
 ) -> Result<PromoOutcome, PricingError> {
     let mut outcome = PromoOutcome::default();
-    let mut eligible: Vec<&Promotion> = Vec::with_capacity(codes.len());
+    // Each eligible promotion with its capped discount, computed once.
+    let mut eligible: Vec<(&Promotion, i64)> = Vec::with_capacity(codes.len());
     for &code in codes {
         let promo = book
             .get(code)
@@ -184,7 +185,7 @@ pub fn apply_promotions(
                 now,
             });
         }
-        if eligible.iter().any(|p| p.code == promo.code) {
+        if eligible.iter().any(|(p, _)| p.code == promo.code) {
             continue; // the same code twice counts once
         }
         let refusal = if subtotal.minor() < promo.min_subtotal.minor() {
@@ -201,11 +202,11 @@ pub fn apply_promotions(
         };
         match refusal {
             Some(reason) => outcome.not_applied.push((promo.code.clone(), reason)),
-            None => eligible.push(promo),
+            None => eligible.push((promo, promo.raw_discount(subtotal).minor())),
         }
     }
     let best = best_combination(&eligible, subtotal);
-    for (idx, promo) in eligible.iter().enumerate() {
+    for (idx, (promo, _)) in eligible.iter().enumerate() {
         if !best.contains(&idx) {
             outcome
                 .not_applied
@@ -214,8 +215,8 @@ pub fn apply_promotions(
     }
     let mut remaining = subtotal.minor();
     for idx in best {
-        let promo = eligible[idx];
-        let amount = promo.raw_discount(subtotal).minor().min(remaining);
+        let (promo, discount) = eligible[idx];
+        let amount = discount.min(remaining);
         remaining -= amount;
         outcome.applied.push(AppliedDiscount {
             code: promo.code.clone(),
@@ -229,15 +230,15 @@ pub fn apply_promotions(
 /// Indexes of the eligible promotions to apply: all stackable ones together, or
 /// the single non-stackable one that beats them. Adding a stackable promotion
 /// never lowers the total, so "all stackable" is the best stackable set.
-fn best_combination(eligible: &[&Promotion], subtotal: Money) -> Vec<usize> {
+fn best_combination(eligible: &[(&Promotion, i64)], subtotal: Money) -> Vec<usize> {
     let total_of = |idxs: &[usize]| -> i64 {
-        let sum: i64 = idxs.iter().map(|&i| eligible[i].raw_discount(subtotal).minor()).sum();
+        let sum: i64 = idxs.iter().map(|&i| eligible[i].1).sum();
         sum.min(subtotal.minor())
     };
-    let stackable: Vec<usize> = (0..eligible.len()).filter(|&i| eligible[i].stackable).collect();
+    let stackable: Vec<usize> = (0..eligible.len()).filter(|&i| eligible[i].0.stackable).collect();
     let mut best = stackable;
     let mut best_total = total_of(&best);
-    for i in (0..eligible.len()).filter(|&i| !eligible[i].stackable) {
+    for i in (0..eligible.len()).filter(|&i| !eligible[i].0.stackable) {
         let total = total_of(&[i]);
         // Strictly better, or as good with fewer promotions used.
         if total > best_total || (total == best_total && best.len() > 1) {

@@ -5,7 +5,7 @@ use courier_core::{CustomerId, GeoPoint, Money, Timestamp};
 
 use crate::cart::Cart;
 use crate::error::PricingError;
-use crate::fees::PricingConfig;
+use crate::fees::{PricingConfig, per_km_amount};
 use crate::promo::{AppliedDiscount, CustomerHistory, FundedBy, NotApplied, PromoBook, apply_promotions};
 use crate::surge::{NO_SURGE, SurgeBook, SurgeExplanation};
 use h3o::CellIndex;
@@ -159,14 +159,14 @@ pub fn quote(
         return Err(PricingError::BadTip(req.tip));
     }
     let outcome = apply_promotions(promos, req.promo_codes, subtotal, req.history, req.now)?;
-    let food = subtotal.checked_sub(outcome.total(subtotal))?;
+    let food = subtotal.checked_sub(outcome.total(currency))?;
 
     // Distances are whole metres; the per-km fee is rounded once, half away from zero.
     let distance_m = req.pickup.distance_m(req.dropoff).round() as u32;
     let delivery_fee_base = config
         .delivery
         .base
-        .checked_add(config.delivery.per_km.mul_div(i64::from(distance_m), 1_000))?;
+        .checked_add(per_km_amount(config.delivery.per_km, distance_m))?;
     let cell = req.pickup_cell.or_else(|| surge.cell_of(req.pickup));
     let explanation = cell.map(|cell| surge.explain(cell));
     let multiplier = explanation.map_or(NO_SURGE, |e| e.multiplier);

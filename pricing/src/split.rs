@@ -4,6 +4,7 @@ use courier_core::ledger::{PayoutSplit, SplitRule};
 use courier_core::{BasisPoints, Duration, Money};
 
 use crate::error::PricingError;
+use crate::fees::per_km_amount;
 use crate::quote::Quote;
 
 /// The default platform commission: 25% of the food subtotal (seed 000).
@@ -43,7 +44,7 @@ pub fn commission(subtotal: Money, rate: BasisPoints) -> Money {
 /// tax = tax; platform = the rest (it absorbs platform-funded discounts).
 /// The four parts always sum to `quote.total`.
 pub fn split_quote(quote: &Quote, policy: &SplitPolicy) -> Result<PayoutSplit, PricingError> {
-    let distance_pay = policy.courier.per_km.mul_div(i64::from(quote.distance_m), 1_000);
+    let distance_pay = per_km_amount(policy.courier.per_km, quote.distance_m);
     let rule = SplitRule {
         commission: policy.commission,
         courier_delivery_pay: policy.courier.per_delivery.checked_add(distance_pay)?,

@@ -75,11 +75,11 @@ impl OrderStore for MemoryOrderStore {
         {
             return Ok(CreateOutcome::Existing(o.clone()));
         }
-        if t.orders.contains_key(&order.id()) {
+        if let Some(existing) = t.orders.get(&order.id()) {
             return Err(StorageError::VersionConflict {
                 order: order.id(),
                 expected: 0,
-                actual: t.orders.get(&order.id()).map_or(0, Order::version),
+                actual: existing.version(),
             });
         }
         t.by_key.insert(key, (order.id(), now));
