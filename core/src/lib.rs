@@ -26,4 +26,4 @@ pub mod time;
 pub use geo::{GeoError, GeoPoint};
 pub use ids::{AdminId, CourierId, CustomerId, IdempotencyKey, IdempotencyKeyError, MenuItemId, OrderId, RestaurantId};
 pub use money::{BasisPoints, Currency, Money, MoneyError, UnknownCurrency};
-pub use time::{Duration, Timestamp};
+pub use time::{Duration, DurationError, Timestamp};

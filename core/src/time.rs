@@ -6,6 +6,23 @@
 
 use std::fmt;
 
+/// A duration given as a real number of seconds that no `Duration` can hold.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum DurationError {
+    /// NaN or an infinity.
+    #[error("duration must be a finite number of seconds, got {value}")]
+    NotFinite {
+        /// The value that was given.
+        value: f64,
+    },
+    /// Below zero: time does not run backwards.
+    #[error("duration cannot be negative, got {value} s")]
+    Negative {
+        /// The value that was given.
+        value: f64,
+    },
+}
+
 /// A span of time in whole milliseconds. Never negative by construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(u64);
@@ -32,6 +49,26 @@ impl Duration {
     /// `h` hours.
     pub const fn from_hours(h: u64) -> Self {
         Self(h.saturating_mul(3_600_000))
+    }
+
+    /// `secs` seconds, rounded to the nearest millisecond (values beyond
+    /// `u64::MAX` ms saturate).
+    ///
+    /// ```
+    /// use courier_core::{Duration, DurationError};
+    /// assert_eq!(Duration::try_from_secs_f64(1.5), Ok(Duration::from_millis(1_500)));
+    /// assert_eq!(Duration::try_from_secs_f64(-2.0), Err(DurationError::Negative { value: -2.0 }));
+    /// assert!(Duration::try_from_secs_f64(f64::NAN).is_err());
+    /// ```
+    pub fn try_from_secs_f64(secs: f64) -> Result<Duration, DurationError> {
+        if !secs.is_finite() {
+            return Err(DurationError::NotFinite { value: secs });
+        }
+        if secs < 0.0 {
+            return Err(DurationError::Negative { value: secs });
+        }
+        // `as` saturates for values beyond u64, which is the documented behaviour.
+        Ok(Duration((secs * 1_000.0).round() as u64))
     }
 
     /// Length in milliseconds.

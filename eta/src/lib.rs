@@ -1,27 +1,41 @@
-//! courier-eta: delivery time estimates (being built out).
+//! courier-eta: delivery time estimates with quantiles, learned online.
 //!
-//! Today: the seed 004 composition of stage durations.
+//! The delivery ETA of seed 004 is
+//! `max(courier -> restaurant, prep remaining) + pickup service +
+//! restaurant -> customer + drop-off service`, where
+//!
+//! - travel time is haversine distance x circuity over a speed set by the
+//!   hour of day ([`TrafficProfile`]) and by the place (a pace learned per
+//!   H3 cell, [`TravelModel`]);
+//! - preparation time is the restaurant's estimate corrected by a learned
+//!   per-restaurant bias and the kitchen's load ([`PrepModel`]);
+//! - the P50 and P90 come from the learned distribution of actual over
+//!   estimated time, per order stage ([`EtaModel`]).
+//!
+//! Everything is pure and deterministic: time comes in as [`Timestamp`]s,
+//! learning happens only through the `observe_*` methods, and the same
+//! observations in the same order give the same model.
+//!
+//! [`Timestamp`]: courier_core::Timestamp
 
-use courier_core::Duration;
+mod accuracy;
+mod error;
+mod estimate;
+mod learned;
+mod place;
+mod prep;
+mod residuals;
+mod traffic;
+mod travel;
+mod units;
 
-/// Seed 004: `max(courier -> restaurant, prep remaining) + pickup service +
-/// restaurant -> customer + drop-off service`.
-///
-/// ```
-/// use courier_core::Duration;
-/// let m = Duration::from_mins;
-/// assert_eq!(courier_eta::compose(m(5), m(12), m(2), m(10), m(2)), m(26));
-/// ```
-pub fn compose(
-    to_restaurant: Duration,
-    prep_remaining: Duration,
-    pickup_service: Duration,
-    to_customer: Duration,
-    dropoff_service: Duration,
-) -> Duration {
-    to_restaurant
-        .max(prep_remaining)
-        .saturating_add(pickup_service)
-        .saturating_add(to_customer)
-        .saturating_add(dropoff_service)
-}
+pub use accuracy::{AccuracyReport, AccuracyTracker};
+pub use error::EtaError;
+pub use estimate::{Breakdown, Courier, Eta, EtaConfig, EtaModel, EtaRequest, EtaShift, Stage};
+pub use learned::LearningRate;
+pub use place::Place;
+pub use prep::{Food, PrepConfig, PrepModel, ReadyObservation};
+pub use residuals::ResidualConfig;
+pub use traffic::TrafficProfile;
+pub use travel::{TravelConfig, TravelModel, Trip};
+pub use units::{Factor, Speed};
