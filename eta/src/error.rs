@@ -1,6 +1,6 @@
 //! What can be wrong with the numbers handed to the ETA model.
 
-use courier_core::GeoError;
+use courier_core::PlaceError;
 
 /// A value the ETA model refuses, naming the value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,13 +25,7 @@ pub enum EtaError {
         /// Largest accepted value.
         max: f64,
     },
-    /// A coordinate that is not a point on Earth.
+    /// A place that could not be resolved (bad coordinate or resolution).
     #[error(transparent)]
-    Coordinate(#[from] GeoError),
-    /// An H3 resolution outside 0..=15.
-    #[error("H3 resolution must be in 0..=15, got {value}")]
-    InvalidResolution {
-        /// The value that was given.
-        value: u8,
-    },
+    Place(#[from] PlaceError),
 }

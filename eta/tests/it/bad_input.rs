@@ -1,6 +1,6 @@
 //! Values the types refuse, each error naming the value.
 
-use courier_core::{Duration, DurationError, GeoPoint};
+use courier_core::{Duration, DurationError, GeoPoint, PlaceError};
 use courier_eta::{EtaError, LearningRate, Place, ResidualConfig, Speed, TrafficProfile};
 
 #[test]
@@ -55,7 +55,7 @@ fn coordinates_resolutions_and_rates_are_checked() {
     assert!(GeoPoint::new(f64::NAN, 0.0).is_err());
     assert!(GeoPoint::new(0.0, 181.0).is_err());
     let p = GeoPoint::new(1.0, 1.0).unwrap();
-    assert_eq!(Place::resolve(p, 16), Err(EtaError::InvalidResolution { value: 16 }));
+    assert_eq!(Place::resolve(p, 16), Err(PlaceError::InvalidResolution { value: 16 }));
     assert!(
         LearningRate::new(-1.0, 0.1)
             .unwrap_err()

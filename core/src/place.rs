@@ -1,11 +1,26 @@
-//! A point with its H3 cell resolved once, so estimates never pay for `to_cell`.
+//! A point with its H3 cell and trigonometry resolved once, so estimates and
+//! geo queries never pay for `to_cell` or `cos` again.
 
-use courier_core::{GeoError, GeoPoint};
 use h3o::{CellIndex, LatLng, Resolution};
 
-use crate::EtaError;
+use crate::geo::EARTH_RADIUS_M;
+use crate::{GeoError, GeoPoint};
 
-/// A location and the H3 cell containing it.
+/// Why a [`Place`] could not be resolved.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum PlaceError {
+    /// An H3 resolution outside 0..=15.
+    #[error("H3 resolution must be in 0..=15, got {value}")]
+    InvalidResolution {
+        /// The value that was given.
+        value: u8,
+    },
+    /// A coordinate H3 refused.
+    #[error(transparent)]
+    Coordinate(#[from] GeoError),
+}
+
+/// A location, the H3 cell containing it, and its trigonometry, computed once.
 ///
 /// Resolving a cell costs far more than an estimate, so it is done once per
 /// location (a restaurant, a drop-off address, a courier's latest fix) and
@@ -13,8 +28,7 @@ use crate::EtaError;
 /// resolution; the model takes its parent.
 ///
 /// ```
-/// use courier_core::GeoPoint;
-/// use courier_eta::Place;
+/// use courier_core::{GeoPoint, Place};
 /// let p = Place::resolve(GeoPoint::new(40.7484, -73.9857)?, 9)?;
 /// assert_eq!(u8::from(p.cell().resolution()), 9);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -31,12 +45,12 @@ pub struct Place {
 
 impl Place {
     /// `point` with its cell at `resolution` (0..=15).
-    pub fn resolve(point: GeoPoint, resolution: u8) -> Result<Place, EtaError> {
-        let res = Resolution::try_from(resolution).map_err(|_| EtaError::InvalidResolution { value: resolution })?;
+    pub fn resolve(point: GeoPoint, resolution: u8) -> Result<Place, PlaceError> {
+        let res = Resolution::try_from(resolution).map_err(|_| PlaceError::InvalidResolution { value: resolution })?;
         // LatLng only refuses non-finite values, which a GeoPoint cannot hold;
         // the arm is kept rather than unwrapped.
         let ll = LatLng::new(point.lat(), point.lng())
-            .map_err(|_| EtaError::Coordinate(GeoError::LatitudeNotFinite(point.lat())))?;
+            .map_err(|_| PlaceError::Coordinate(GeoError::LatitudeNotFinite(point.lat())))?;
         Ok(Place::with_cell(point, ll.to_cell(res)))
     }
 
@@ -62,7 +76,7 @@ impl Place {
         let half_dlng = 0.5 * (other.lng_rad - self.lng_rad);
         let (s_lat, s_lng) = (half_dlat.sin(), half_dlng.sin());
         let h = s_lat * s_lat + self.cos_lat * other.cos_lat * s_lng * s_lng;
-        2.0 * courier_core::geo::EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+        2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
     }
 
     /// The location.
