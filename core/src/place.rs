@@ -37,10 +37,9 @@ pub enum PlaceError {
 pub struct Place {
     point: GeoPoint,
     cell: CellIndex,
-    // Radians and cos(latitude), computed once: they are most of haversine's cost.
-    lat_rad: f64,
-    lng_rad: f64,
-    cos_lat: f64,
+    // Unit vector from the Earth's centre, computed once: the trigonometry is
+    // most of a distance's cost.
+    xyz: [f64; 3],
 }
 
 impl Place {
@@ -55,28 +54,44 @@ impl Place {
     }
 
     /// `point` in a cell the caller already resolved (a geo index keeps one per
-    /// courier). The cell is only a learning key: a wrong one skews what is
-    /// learned, never the distance.
+    /// courier). The cell must contain the point: geo queries search outward
+    /// from it and ETA learns by it. Distances never depend on it.
     pub fn with_cell(point: GeoPoint, cell: CellIndex) -> Place {
-        let lat_rad = point.lat().to_radians();
+        let (sin_lat, cos_lat) = point.lat().to_radians().sin_cos();
+        let (sin_lng, cos_lng) = point.lng().to_radians().sin_cos();
         Place {
             point,
             cell,
-            lat_rad,
-            lng_rad: point.lng().to_radians(),
-            cos_lat: lat_rad.cos(),
+            xyz: [cos_lat * cos_lng, cos_lat * sin_lng, sin_lat],
         }
     }
 
-    /// Great-circle distance in metres: the same haversine as
-    /// [`GeoPoint::distance_m`], with the per-point trigonometry done once.
+    /// Great-circle distance in metres, the arc [`GeoPoint::distance_m`]
+    /// measures (haversine), computed from the chord between the two unit
+    /// vectors: `2R asin(chord / 2)`, one square root and one arcsine.
+    ///
+    /// ```
+    /// use courier_core::{GeoPoint, Place};
+    /// let (a, b) = (GeoPoint::new(52.37, 4.90)?, GeoPoint::new(52.38, 4.92)?);
+    /// let (pa, pb) = (Place::resolve(a, 9)?, Place::resolve(b, 9)?);
+    /// assert!((pa.distance_m(&pb) - a.distance_m(b)).abs() < 1e-6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn distance_m(&self, other: &Place) -> f64 {
-        let half_dlat = 0.5 * (other.lat_rad - self.lat_rad);
-        let half_dlng = 0.5 * (other.lng_rad - self.lng_rad);
-        let (s_lat, s_lng) = (half_dlat.sin(), half_dlng.sin());
-        let h = s_lat * s_lat + self.cos_lat * other.cos_lat * s_lng * s_lng;
-        2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+        let (dx, dy, dz) = (
+            self.xyz[0] - other.xyz[0],
+            self.xyz[1] - other.xyz[1],
+            self.xyz[2] - other.xyz[2],
+        );
+        2.0 * EARTH_RADIUS_M * (0.5 * (dx * dx + dy * dy + dz * dz).sqrt()).min(1.0).asin()
+    }
+
+    /// The point as a unit vector from the Earth's centre (x towards 0°N 0°E,
+    /// z towards the North Pole).
+    #[inline]
+    pub fn unit_vector(&self) -> [f64; 3] {
+        self.xyz
     }
 
     /// The location.

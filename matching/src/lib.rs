@@ -1,18 +1,19 @@
-//! courier-matching: the dispatch brain (geo index, scoring, offer cascade, batch assignment).
+//! courier-matching: the dispatch brain.
 //!
-//! This crate is being built out; today it holds the order-to-courier
-//! distance primitive the other parts will share.
+//! - [`GeoIndex`]: courier positions on H3 cells; the k nearest available
+//!   couriers within a radius, exact and nearest first.
+//! - [`ScoringPolicy`]: candidate scores from the seed 001 weights and the
+//!   seed 004 terms, as data.
+//! - [`OfferCascade`]: offer, wait, next best, widen the radius.
+//! - [`assign`]: exact minimum-cost assignment on a sparse candidate graph,
+//!   behind [`BatchDispatcher`]'s cost model, readiness-aware deferral and
+//!   multi-order bundles.
+//! - [`DispatchBook`]: who carries what, enforcing the batch limit and "one
+//!   courier per order".
+//!
+//! Everything is pure and deterministic: time and randomness are parameters.
 
-use courier_core::GeoPoint;
+mod cell_geometry;
+mod geo_index;
 
-/// Straight-line distance in metres from a courier to a pickup point.
-///
-/// ```
-/// use courier_core::GeoPoint;
-/// let a = GeoPoint::new(0.0, 0.0)?;
-/// assert_eq!(courier_matching::pickup_distance_m(a, a), 0.0);
-/// # Ok::<(), courier_core::GeoError>(())
-/// ```
-pub fn pickup_distance_m(courier: GeoPoint, pickup: GeoPoint) -> f64 {
-    courier.distance_m(pickup)
-}
+pub use geo_index::{GeoIndex, Nearby};

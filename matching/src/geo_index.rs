@@ -1,0 +1,554 @@
+//! Courier positions bucketed by H3 cell: cheap updates, exact nearest-first queries.
+
+use courier_core::{CourierId, GeoPoint, Place};
+use h3o::{CellIndex, LatLng, Resolution};
+use rustc_hash::FxHashMap;
+
+use crate::cell_geometry::{CellGeometry, chord, chord_of_arc};
+
+/// How many query cells keep their rings cached.
+const MAX_CACHED_CENTRES: usize = 65_536;
+/// A query never searches more rings than this (a safety stop; at resolution
+/// 9 it is over 150 km).
+const MAX_RINGS: usize = 512;
+
+/// A courier found by a nearby query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nearby {
+    /// The courier.
+    pub courier: CourierId,
+    /// Great-circle distance from the query point, metres.
+    pub distance_m: f64,
+    /// Where the courier is.
+    pub at: Place,
+}
+
+/// One courier in a bucket.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    at: Place,
+    courier: CourierId,
+    available: bool,
+}
+
+/// Stands in for an unavailable courier's position in the scanned array: a
+/// point no query can come near, so scans need no availability check.
+const NOWHERE: [f64; 3] = [1.0e6, 1.0e6, 1.0e6];
+
+/// Where a courier is filed, with its cell's inner circle copied in so that
+/// an update that stays inside it costs one chord and no H3 call.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    bucket: u32,
+    index: u32,
+    centre_xyz: [f64; 3],
+    inner_chord: f64,
+}
+
+/// What a scan reads of one courier: where it is (or [`NOWHERE`] when
+/// unavailable) and who it is, 32 bytes, packed with its cell's others.
+#[derive(Debug, Clone, Copy)]
+struct ScanEntry {
+    xyz: [f64; 3],
+    courier: CourierId,
+}
+
+impl ScanEntry {
+    fn of(e: &Entry) -> ScanEntry {
+        ScanEntry {
+            xyz: if e.available { e.at.unit_vector() } else { NOWHERE },
+            courier: e.courier,
+        }
+    }
+}
+
+/// The couriers of one cell. Scans read only `scan`, parallel to `entries`.
+#[derive(Debug, Clone)]
+struct Bucket {
+    cell: CellIndex,
+    scan: Vec<ScanEntry>,
+    entries: Vec<Entry>,
+}
+
+impl Bucket {
+    fn push(&mut self, e: Entry) {
+        self.scan.push(ScanEntry::of(&e));
+        self.entries.push(e);
+    }
+
+    fn set(&mut self, i: usize, e: Entry) -> bool {
+        match (self.scan.get_mut(i), self.entries.get_mut(i)) {
+            (Some(s), Some(slot)) => {
+                *s = ScanEntry::of(&e);
+                *slot = e;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn swap_remove(&mut self, i: usize) -> Option<Entry> {
+        if i >= self.entries.len() {
+            return None;
+        }
+        self.scan.swap_remove(i);
+        Some(self.entries.swap_remove(i))
+    }
+}
+
+/// A cell of a cached ring: its bucket and centre.
+#[derive(Debug, Clone, Copy)]
+struct RingCell {
+    bucket: u32,
+    centre_xyz: [f64; 3],
+}
+
+/// Rings 0..n around a query cell, flattened: ring k is
+/// `cells[starts[k]..starts[k + 1]]`.
+#[derive(Debug, Clone, Default)]
+struct Rings {
+    cells: Vec<RingCell>,
+    starts: Vec<usize>,
+    /// The largest circumradius of any cell here: one conservative number
+    /// lets cell bounds compare chords instead of arcs.
+    max_circumradius_m: f64,
+}
+
+impl Rings {
+    fn count(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    fn ring(&self, k: usize) -> &[RingCell] {
+        match (self.starts.get(k), self.starts.get(k + 1)) {
+            (Some(&a), Some(&b)) => self.cells.get(a..b).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+/// Courier positions on H3 cells, answering "the k nearest available
+/// couriers within r metres", nearest first, with exact distances.
+///
+/// Queries expand ring by ring around the query's cell and stop as soon as
+/// nothing outside the rings searched can be nearer than what was found (a
+/// bound from each outer cell's circumscribed circle), so the answer is the
+/// same as a linear scan's, across cell and pentagon boundaries. Distances are
+/// great-circle arcs (the haversine distance); ties are broken by courier id,
+/// so results are deterministic.
+///
+/// ```
+/// use courier_core::{CourierId, GeoPoint};
+/// use courier_matching::GeoIndex;
+/// let mut index = GeoIndex::default();
+/// let centre = GeoPoint::new(40.75, -73.99)?;
+/// index.upsert(CourierId::new(1), centre.offset_m(300.0, 0.0)?);
+/// index.upsert(CourierId::new(2), centre.offset_m(100.0, 0.0)?);
+/// index.upsert(CourierId::new(3), centre.offset_m(9_000.0, 0.0)?);
+/// index.set_available(CourierId::new(2), false);
+/// let found = index.nearest(centre, 5_000.0, 10);
+/// assert_eq!(found.iter().map(|n| n.courier.get()).collect::<Vec<_>>(), vec![1]);
+/// # Ok::<(), courier_core::GeoError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct GeoIndex {
+    resolution: Resolution,
+    slots: FxHashMap<CourierId, Slot>,
+    bucket_of: FxHashMap<CellIndex, u32>,
+    /// Never shrinks: a city has a bounded number of cells, and stable bucket
+    /// numbers let the ring cache skip the hash lookups.
+    buckets: Vec<Bucket>,
+    /// Each bucket's cell shape, apart so that scans stay in fewer cache lines.
+    geometry: Vec<Option<CellGeometry>>,
+    /// Each bucket's neighbouring buckets, resolved the first time a courier
+    /// leaves it.
+    neighbours: Vec<Option<Box<[u32]>>>,
+    /// Rings around a query cell, grown on demand.
+    rings: FxHashMap<CellIndex, Rings>,
+}
+
+impl Default for GeoIndex {
+    /// Resolution 8 (cells of about 0.74 km²): in a dense city a nearest-20
+    /// query reads a few contiguous buckets (see the crate's benches).
+    fn default() -> Self {
+        GeoIndex::new(Resolution::Eight)
+    }
+}
+
+impl GeoIndex {
+    /// An empty index bucketing at `resolution`.
+    pub fn new(resolution: Resolution) -> GeoIndex {
+        GeoIndex {
+            resolution,
+            slots: FxHashMap::default(),
+            bucket_of: FxHashMap::default(),
+            buckets: Vec::new(),
+            geometry: Vec::new(),
+            neighbours: Vec::new(),
+            rings: FxHashMap::default(),
+        }
+    }
+
+    /// The bucketing resolution.
+    pub fn resolution(&self) -> Resolution {
+        self.resolution
+    }
+
+    /// Couriers in the index.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True if no courier is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Places `courier` at `point`: inserted (available) if new, moved
+    /// (keeping its availability) if known.
+    pub fn upsert(&mut self, courier: CourierId, point: GeoPoint) {
+        let Some(slot) = self.slots.get(&courier).copied() else {
+            let cell = self.cell_of(point);
+            self.file(Entry {
+                at: Place::with_cell(point, cell),
+                courier,
+                available: true,
+            });
+            return;
+        };
+        // Most fixes land in the cell the courier was in, or a neighbour:
+        // decide that with a few dot products before asking H3 (~0.7 µs).
+        let xyz = Place::with_cell(point, self.cell_of_bucket(slot.bucket)).unit_vector();
+        let bucket = if chord(&xyz, &slot.centre_xyz) < slot.inner_chord {
+            Some(slot.bucket)
+        } else {
+            match self.geometry_of(slot.bucket).and_then(|g| g.contains(&xyz)) {
+                Some(true) => Some(slot.bucket),
+                Some(false) => self.neighbour_containing(slot.bucket, &xyz),
+                None => None,
+            }
+        };
+        let cell = match bucket {
+            Some(b) => self.cell_of_bucket(b),
+            None => self.cell_of(point),
+        };
+        let at = Place::with_cell(point, cell);
+        if cell == self.cell_of_bucket(slot.bucket) && self.update_entry(slot, |e| e.at = at) {
+            return;
+        }
+        let available = self.take(courier, slot).is_none_or(|e| e.available);
+        self.file(Entry { at, courier, available });
+    }
+
+    /// The neighbour of bucket `b`'s cell that surely contains `xyz`, if any.
+    fn neighbour_containing(&mut self, b: u32, xyz: &[f64; 3]) -> Option<u32> {
+        if self.neighbours.get(b as usize).is_none_or(Option::is_none) {
+            let cell = self.cell_of_bucket(b);
+            let list: Vec<u32> = cell
+                .grid_disk::<Vec<_>>(1)
+                .into_iter()
+                .filter(|&c| c != cell)
+                .map(|c| self.bucket_for(c))
+                .collect();
+            if let Some(slot) = self.neighbours.get_mut(b as usize) {
+                *slot = Some(list.into_boxed_slice());
+            }
+        }
+        let list = self.neighbours.get(b as usize)?.as_deref()?;
+        list.iter()
+            .copied()
+            .find(|&nb| self.geometry_of(nb).and_then(|g| g.contains(xyz)) == Some(true))
+    }
+
+    fn geometry_of(&self, b: u32) -> Option<&CellGeometry> {
+        self.geometry.get(b as usize)?.as_ref()
+    }
+
+    fn cell_of_bucket(&self, b: u32) -> CellIndex {
+        match self.buckets.get(b as usize) {
+            Some(bucket) => bucket.cell,
+            None => unreachable!("bucket numbers come from the index itself"),
+        }
+    }
+
+    /// Marks `courier` available or not for queries. Returns false if unknown.
+    pub fn set_available(&mut self, courier: CourierId, available: bool) -> bool {
+        let Some(slot) = self.slots.get(&courier).copied() else {
+            return false;
+        };
+        self.update_entry(slot, |e| e.available = available)
+    }
+
+    /// Removes `courier`. Returns false if it was not indexed.
+    pub fn remove(&mut self, courier: CourierId) -> bool {
+        match self.slots.get(&courier).copied() {
+            Some(slot) => self.take(courier, slot).is_some(),
+            None => false,
+        }
+    }
+
+    /// Where `courier` is, and whether it is available.
+    pub fn get(&self, courier: CourierId) -> Option<(Place, bool)> {
+        let slot = self.slots.get(&courier)?;
+        let e = self
+            .buckets
+            .get(slot.bucket as usize)?
+            .entries
+            .get(slot.index as usize)?;
+        Some((e.at, e.available))
+    }
+
+    /// Every indexed courier with its place and availability, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (CourierId, Place, bool)> + '_ {
+        self.buckets
+            .iter()
+            .flat_map(|b| b.entries.iter().map(|e| (e.courier, e.at, e.available)))
+    }
+
+    /// The `k` nearest available couriers within `radius_m` of `point`,
+    /// nearest first (ties by courier id).
+    pub fn nearest(&mut self, point: GeoPoint, radius_m: f64, k: usize) -> Vec<Nearby> {
+        let cell = self.cell_of(point);
+        self.nearest_from(&Place::with_cell(point, cell), radius_m, k, |_| true)
+    }
+
+    /// As [`GeoIndex::nearest`], from a place whose cell is already known
+    /// (restaurants resolve theirs once), keeping only couriers `keep`
+    /// accepts. The place's cell must contain its point, at this index's
+    /// resolution or finer.
+    pub fn nearest_from(
+        &mut self,
+        from: &Place,
+        radius_m: f64,
+        k: usize,
+        mut keep: impl FnMut(CourierId) -> bool,
+    ) -> Vec<Nearby> {
+        if k == 0 || radius_m.is_nan() || radius_m < 0.0 || self.slots.is_empty() {
+            return Vec::new();
+        }
+        let centre = match from.cell().parent(self.resolution) {
+            Some(c) => c,
+            None => self.cell_of(from.point()),
+        };
+        let q = from.unit_vector();
+        let radius_chord = chord_of_arc(radius_m);
+        let radius_sq = radius_chord * radius_chord;
+        // (squared chord, courier, bucket, index): chords rank exactly as arcs do.
+        let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(k.min(64) + 1);
+        let mut order: Vec<(f64, u32)> = Vec::new();
+        let mut ring = 0usize;
+        while ring < MAX_RINGS {
+            self.ensure_rings(centre, ring + 1);
+            let Some(rings) = self.rings.get(&centre) else { break };
+            if ring >= rings.count() {
+                break;
+            }
+            // Visit the ring's cells nearest first, and skip any whose every
+            // point is farther than the current k-th (or the radius): most
+            // buckets of an outer ring are never touched.
+            let slack = rings.max_circumradius_m;
+            order.clear();
+            order.extend(
+                rings
+                    .ring(ring)
+                    .iter()
+                    .map(|rc| (squared_chord(&q, &rc.centre_xyz), rc.bucket)),
+            );
+            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let mut skip_beyond = squared_chord_of_arc(radius_m + slack);
+            for &(centre_sq, b) in &order {
+                if centre_sq > skip_beyond {
+                    break;
+                }
+                let Some(bucket) = self.buckets.get(b as usize) else {
+                    continue;
+                };
+                // The running limit only shrinks; most entries fail this one compare.
+                let mut limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
+                for (i, e) in bucket.scan.iter().enumerate() {
+                    let c = squared_chord(&q, &e.xyz);
+                    if c > limit {
+                        continue;
+                    }
+                    let admits = match found.get(k - 1) {
+                        Some(&(worst, id, _, _)) => c < worst || (c == worst && e.courier < id),
+                        None => true,
+                    };
+                    if !admits || !keep(e.courier) {
+                        continue;
+                    }
+                    let pos = found.partition_point(|&(fc, fid, _, _)| fc < c || (fc == c && fid < e.courier));
+                    found.insert(pos, (c, e.courier, b, i as u32));
+                    found.truncate(k);
+                    limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
+                }
+                if let Some(w) = found.get(k - 1) {
+                    skip_beyond = skip_beyond.min(squared_chord_of_arc(arc_of_squared_chord(w.0) + slack));
+                }
+            }
+            // Nothing outside rings 0..=ring is nearer than this.
+            let next = rings.ring(ring + 1);
+            let outside = if next.is_empty() {
+                f64::INFINITY // the rings have wrapped the globe
+            } else {
+                let nearest_sq = next
+                    .iter()
+                    .map(|rc| squared_chord(&q, &rc.centre_xyz))
+                    .fold(f64::INFINITY, f64::min);
+                (arc_of_squared_chord(nearest_sq) - slack).max(0.0)
+            };
+            let kth = found.get(k - 1).map_or(f64::INFINITY, |w| arc_of_squared_chord(w.0));
+            if outside > radius_m || outside > kth {
+                break;
+            }
+            ring += 1;
+        }
+        found
+            .into_iter()
+            .filter_map(|(c, courier, b, i)| {
+                let e = self.buckets.get(b as usize)?.entries.get(i as usize)?;
+                Some(Nearby {
+                    courier,
+                    distance_m: arc_of_squared_chord(c),
+                    at: e.at,
+                })
+            })
+            .collect()
+    }
+
+    /// Makes rings 0..=k around `centre` available, with their geometry.
+    fn ensure_rings(&mut self, centre: CellIndex, k: usize) {
+        let have = self.rings.get(&centre).map_or(0, Rings::count);
+        if have > k {
+            return;
+        }
+        if self.rings.len() >= MAX_CACHED_CENTRES {
+            // Queries from everywhere, not just restaurants: start afresh
+            // rather than grow without bound.
+            self.rings.clear();
+        }
+        // Grow geometrically so a wide search does not recompute the disk
+        // at every step.
+        let want = (k + 1).max(have * 2).max(4);
+        let mut by_ring: Vec<Vec<CellIndex>> = vec![Vec::new(); want];
+        let disk: Vec<(CellIndex, u32)> = centre.grid_disk_distances(want.saturating_sub(1) as u32);
+        for (cell, d) in disk {
+            if let Some(r) = by_ring.get_mut(d as usize) {
+                r.push(cell);
+            }
+        }
+        // Past the last non-empty ring the disk has covered the globe.
+        while by_ring.last().is_some_and(Vec::is_empty) && by_ring.len() > k + 1 {
+            by_ring.pop();
+        }
+        let mut rings = Rings {
+            starts: vec![0],
+            ..Rings::default()
+        };
+        for mut ring in by_ring {
+            ring.sort_unstable();
+            for cell in ring {
+                let bucket = self.bucket_for(cell);
+                match self.geometry.get(bucket as usize).copied().flatten() {
+                    Some(g) => {
+                        rings.max_circumradius_m = rings.max_circumradius_m.max(g.circumradius_m);
+                        rings.cells.push(RingCell {
+                            bucket,
+                            centre_xyz: g.centre_xyz,
+                        });
+                    }
+                    // Unknown shape: an infinite slack keeps the search going.
+                    None => rings.max_circumradius_m = f64::INFINITY,
+                }
+            }
+            rings.starts.push(rings.cells.len());
+        }
+        self.rings.insert(centre, rings);
+    }
+
+    fn bucket_for(&mut self, cell: CellIndex) -> u32 {
+        if let Some(&b) = self.bucket_of.get(&cell) {
+            return b;
+        }
+        let b = self.buckets.len() as u32;
+        self.buckets.push(Bucket {
+            cell,
+            scan: Vec::new(),
+            entries: Vec::new(),
+        });
+        self.geometry.push(CellGeometry::of(cell));
+        self.neighbours.push(None);
+        self.bucket_of.insert(cell, b);
+        b
+    }
+
+    fn cell_of(&self, point: GeoPoint) -> CellIndex {
+        // GeoPoint is finite and in range, which is all LatLng checks.
+        match LatLng::new(point.lat(), point.lng()) {
+            Ok(ll) => ll.to_cell(self.resolution),
+            Err(_) => unreachable!("GeoPoint {point:?} is always a valid LatLng"),
+        }
+    }
+
+    /// Applies `change` to a filed courier, keeping the scan array in step.
+    fn update_entry(&mut self, slot: Slot, change: impl FnOnce(&mut Entry)) -> bool {
+        let Some(bucket) = self.buckets.get_mut(slot.bucket as usize) else {
+            return false;
+        };
+        let i = slot.index as usize;
+        let Some(mut e) = bucket.entries.get(i).copied() else {
+            return false;
+        };
+        change(&mut e);
+        bucket.set(i, e)
+    }
+
+    fn file(&mut self, entry: Entry) {
+        let b = self.bucket_for(entry.at.cell());
+        let bucket = &mut self.buckets[b as usize];
+        bucket.push(entry);
+        let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
+            Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
+            None => ([0.0; 3], 0.0),
+        };
+        let index = (bucket.entries.len() - 1) as u32;
+        self.slots.insert(
+            entry.courier,
+            Slot {
+                bucket: b,
+                index,
+                centre_xyz,
+                inner_chord,
+            },
+        );
+    }
+
+    fn take(&mut self, courier: CourierId, slot: Slot) -> Option<Entry> {
+        self.slots.remove(&courier);
+        let bucket = self.buckets.get_mut(slot.bucket as usize)?;
+        let i = slot.index as usize;
+        let entry = bucket.swap_remove(i)?;
+        if let Some(s) = bucket.entries.get(i).and_then(|moved| self.slots.get_mut(&moved.courier)) {
+            s.index = slot.index;
+        }
+        Some(entry)
+    }
+}
+
+/// Squared chord between two unit vectors: ranks exactly as the arc does.
+#[inline]
+fn squared_chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    dx * dx + dy * dy + dz * dz
+}
+
+/// Squared chord (radius 1) of an arc of `metres`.
+fn squared_chord_of_arc(metres: f64) -> f64 {
+    let c = chord_of_arc(metres);
+    c * c
+}
+
+/// Great-circle metres of a squared chord (radius 1).
+fn arc_of_squared_chord(c: f64) -> f64 {
+    2.0 * courier_core::geo::EARTH_RADIUS_M * (0.5 * c.sqrt()).min(1.0).asin()
+}

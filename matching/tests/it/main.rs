@@ -1,0 +1,4 @@
+//! Integration tests of courier-matching.
+#![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
+
+mod geo_index;
