@@ -7,8 +7,10 @@
 use std::hint::black_box;
 
 use courier_core::{CourierId, GeoPoint, Place};
-use courier_matching::GeoIndex;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use courier_matching::{CandidateGraph, GeoIndex, MAX_COST, assign};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 const COURIERS: u64 = 100_000;
 const BATCH: usize = 1_024;
@@ -83,5 +85,89 @@ fn bench_geo_index(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_geo_index);
+/// The batch of the issue: 5,000 open orders, 20,000 free couriers in a
+/// 30 km city, each order's 30 nearest couriers as candidates, cost = travel
+/// seconds at 20 km/h plus a per-courier penalty (load, fairness) of up to 2 min.
+fn city_batch(orders: usize, couriers: u64, k: usize, seed: u64) -> CandidateGraph {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut index = GeoIndex::default();
+    for i in 0..couriers {
+        index.upsert(CourierId::new(i), point_in_box(i + seed * 1_000_003));
+    }
+    let penalty: Vec<i64> = (0..couriers).map(|_| rng.random_range(0..120)).collect();
+    let mut graph = CandidateGraph::new(couriers as u32);
+    for o in 0..orders as u64 {
+        let at = point_in_box(o + 7_000_000 + seed);
+        let found = index.nearest(at, 10_000.0, k);
+        graph
+            .add_row(found.iter().map(|n| {
+                (
+                    n.courier.get() as u32,
+                    (n.distance_m / 5.55) as i64 + penalty[n.courier.get() as usize],
+                )
+            }))
+            .expect("valid costs");
+    }
+    graph
+}
+
+/// The SciPy peer's sparse instance: `k` distinct random columns per row,
+/// costs uniform in [1, 1000).
+fn uniform_sparse(rows: usize, cols: u32, k: usize, seed: u64) -> CandidateGraph {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut graph = CandidateGraph::new(cols);
+    for _ in 0..rows {
+        let mut picked: Vec<u32> = Vec::with_capacity(k);
+        while picked.len() < k {
+            let c = rng.random_range(0..cols);
+            if !picked.contains(&c) {
+                picked.push(c);
+            }
+        }
+        graph
+            .add_row(picked.into_iter().map(|c| (c, rng.random_range(1..1_000))))
+            .expect("valid costs");
+    }
+    graph
+}
+
+fn bench_assignment(c: &mut Criterion) {
+    let mut group = c.benchmark_group("assignment");
+    group.sample_size(10);
+    let batch = city_batch(5_000, 20_000, 30, 1);
+    group.bench_function("city_5000x20000_k30", |b| {
+        b.iter(|| assign(black_box(&batch), MAX_COST))
+    });
+    for (rows, cols) in [(1_000usize, 5_000u32), (10_000, 40_000)] {
+        let g = uniform_sparse(rows, cols, 20, 2);
+        group.bench_with_input(BenchmarkId::new("uniform_k20", format!("{rows}x{cols}")), &g, |b, g| {
+            b.iter(|| assign(black_box(g), MAX_COST))
+        });
+    }
+    // Dense 500 x 500: our solver on the full graph against the pathfinding
+    // crate's Kuhn-Munkres, the assignment solver Rust users reach for.
+    let n = 500usize;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let costs: Vec<Vec<i64>> = (0..n)
+        .map(|_| (0..n).map(|_| rng.random_range(1..1_000)).collect())
+        .collect();
+    let mut dense = CandidateGraph::new(n as u32);
+    for row in &costs {
+        dense
+            .add_row(row.iter().enumerate().map(|(c, &w)| (c as u32, w)))
+            .expect("valid costs");
+    }
+    group.bench_function("dense_500x500/courier", |b| {
+        b.iter(|| assign(black_box(&dense), MAX_COST))
+    });
+    let weights =
+        pathfinding::matrix::Matrix::from_rows(costs.iter().map(|r| r.iter().map(|w| -w).collect::<Vec<i64>>()))
+            .expect("rectangular");
+    group.bench_function("dense_500x500/pathfinding_kuhn_munkres", |b| {
+        b.iter(|| pathfinding::kuhn_munkres::kuhn_munkres(black_box(&weights)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_geo_index, bench_assignment);
 criterion_main!(benches);

@@ -528,7 +528,11 @@ impl GeoIndex {
         let bucket = self.buckets.get_mut(slot.bucket as usize)?;
         let i = slot.index as usize;
         let entry = bucket.swap_remove(i)?;
-        if let Some(s) = bucket.entries.get(i).and_then(|moved| self.slots.get_mut(&moved.courier)) {
+        if let Some(s) = bucket
+            .entries
+            .get(i)
+            .and_then(|moved| self.slots.get_mut(&moved.courier))
+        {
             s.index = slot.index;
         }
         Some(entry)

@@ -13,7 +13,9 @@
 //!
 //! Everything is pure and deterministic: time and randomness are parameters.
 
+mod assignment;
 mod cell_geometry;
 mod geo_index;
 
+pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
 pub use geo_index::{GeoIndex, Nearby};
