@@ -6,16 +6,26 @@
 //!   seed 004 terms, as data.
 //! - [`OfferCascade`]: offer, wait, next best, widen the radius.
 //! - [`assign`]: exact minimum-cost assignment on a sparse candidate graph,
-//!   behind [`BatchDispatcher`]'s cost model, readiness-aware deferral and
-//!   multi-order bundles.
+//!   behind [`plan_batch`]'s cost model, readiness-aware deferral and
+//!   multi-order bundles routed by [`best_route`].
 //! - [`DispatchBook`]: who carries what, enforcing the batch limit and "one
 //!   courier per order".
 //!
 //! Everything is pure and deterministic: time and randomness are parameters.
 
 mod assignment;
+mod batch;
+mod book;
+mod cascade;
 mod cell_geometry;
 mod geo_index;
+mod route;
+mod scoring;
 
 pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
+pub use batch::{BatchAssignment, BatchConfig, BatchPlan, plan_batch};
+pub use book::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
+pub use cascade::{CascadeConfig, CascadeError, CascadeStep, OfferCascade, OfferOutcome};
 pub use geo_index::{GeoIndex, Nearby};
+pub use route::{CostWeights, Job, MAX_ROUTE_ORDERS, RoutePlan, Stop, StraightLine, TravelTimes, best_route, price};
+pub use scoring::{CandidateFacts, ScoringPolicy};

@@ -2,4 +2,8 @@
 #![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
 
 mod assignment;
+mod batch;
+mod book;
+mod cascade;
 mod geo_index;
+mod scoring;

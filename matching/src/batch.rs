@@ -1,0 +1,298 @@
+//! Global batch assignment: every few seconds, all open orders against all
+//! free couriers at once, at the minimum total cost.
+//!
+//! 1. Orders from the same or nearby restaurants are bundled (two or three
+//!    to a courier) when one route beats separate trips and no order ends up
+//!    later than its promise (or than it would alone).
+//! 2. A unit (an order or a bundle) whose food will not be ready until well
+//!    after its nearest courier could get there is deferred (seed 002), so
+//!    couriers do not wait at restaurants.
+//! 3. Each remaining unit lists its nearest candidates with the marginal cost
+//!    of adding it to their route (travel, food waiting, courier idling,
+//!    lateness), and [`assign`] picks the exact minimum-cost assignment.
+
+use std::collections::BTreeMap;
+
+use courier_core::{CourierId, Duration, OrderId, Timestamp};
+use h3o::Resolution;
+
+use crate::route::{MAX_ROUTE_ORDERS, best_route};
+use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, RoutePlan, TravelTimes, assign};
+
+/// How a batch is planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchConfig {
+    /// Candidates considered per unit (nearest first).
+    pub candidates_per_order: usize,
+    /// How far to look for candidates.
+    pub search_radius_m: f64,
+    /// Route pricing.
+    pub weights: CostWeights,
+    /// Most orders a courier carries at once.
+    pub batch_limit: usize,
+    /// Hold a unit back while its food will be ready more than this after
+    /// its nearest courier could arrive.
+    pub defer_slack: Duration,
+    /// The cost of leaving a unit for the next round, in weighted seconds:
+    /// no courier is given a unit at a higher marginal cost than this.
+    pub unassigned_cost: f64,
+    /// Orders are bundled only if their restaurants share an H3 cell at this
+    /// resolution (resolution 8: about 900 m across).
+    pub bundle_resolution: Resolution,
+    /// A bundle must save at least this share of its orders' separate cost.
+    pub bundle_min_saving: f64,
+    /// The courier approach a bundle saves, valued at the travel weight.
+    pub typical_approach: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            candidates_per_order: 30,
+            search_radius_m: 5_000.0,
+            weights: CostWeights::default(),
+            batch_limit: 2,
+            defer_slack: Duration::from_mins(5),
+            unassigned_cost: 7_200.0,
+            bundle_resolution: Resolution::Eight,
+            bundle_min_saving: 0.15,
+            typical_approach: Duration::from_mins(6),
+        }
+    }
+}
+
+/// One courier's new work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchAssignment {
+    /// The courier.
+    pub courier: CourierId,
+    /// The orders given (one, or a bundle).
+    pub orders: Vec<OrderId>,
+    /// The courier's whole route, existing orders included.
+    pub route: RoutePlan,
+    /// What the unit added to the courier's route, in weighted seconds.
+    pub marginal_cost: f64,
+}
+
+/// The outcome of one round.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchPlan {
+    /// Units given to couriers, in order of their first order's id.
+    pub assignments: Vec<BatchAssignment>,
+    /// Orders held back until their food is closer to ready.
+    pub deferred: Vec<OrderId>,
+    /// Orders no courier could take at an acceptable cost this round.
+    pub unassigned: Vec<OrderId>,
+    /// Orders bundled with others this round.
+    pub bundled: usize,
+}
+
+/// Plans one round. `open` are the unassigned orders; `index` holds the
+/// couriers that may take work (position and availability); `carrying` is
+/// what couriers already hold (absent: nothing).
+pub fn plan_batch(
+    now: Timestamp,
+    open: &[Job],
+    index: &mut GeoIndex,
+    carrying: &BTreeMap<CourierId, Vec<Job>>,
+    travel: &impl TravelTimes,
+    config: &BatchConfig,
+) -> BatchPlan {
+    let limit = config.batch_limit.clamp(1, MAX_ROUTE_ORDERS);
+    let mut jobs: Vec<Job> = open.to_vec();
+    jobs.sort_by_key(|j| j.order);
+    jobs.dedup_by_key(|j| j.order);
+    let units = bundle(now, &jobs, limit, travel, config);
+    let bundled = units.iter().filter(|u| u.len() > 1).map(Vec::len).sum();
+
+    let w = &config.weights;
+    let load = |c: CourierId| carrying.get(&c).map_or(0, Vec::len);
+    let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
+    let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
+    let mut column_ids: Vec<CourierId> = Vec::new();
+    let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
+    let mut plan = BatchPlan {
+        bundled,
+        ..BatchPlan::default()
+    };
+
+    for unit in units {
+        let Some(first) = unit.first() else { continue };
+        let size = unit.len();
+        let candidates = index.nearest_from(
+            &first.pickup,
+            config.search_radius_m,
+            config.candidates_per_order,
+            |c| load(c) + size <= limit,
+        );
+        let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);
+        let nearest_travel = candidates
+            .iter()
+            .map(|n| travel.travel(&n.at, &first.pickup, now))
+            .min();
+        if nearest_travel.is_some_and(|t| ready.since(now) > t.saturating_add(config.defer_slack)) {
+            plan.deferred.extend(unit.iter().map(|j| j.order));
+            continue;
+        }
+        let mut edges = Vec::with_capacity(candidates.len());
+        for n in &candidates {
+            let held = carrying.get(&n.courier).map(Vec::as_slice).unwrap_or_default();
+            let base = *base_cost
+                .entry(n.courier)
+                .or_insert_with(|| best_route(&n.at, now, held, travel, w).map_or(0.0, |r| r.cost));
+            let mut all: Vec<Job> = held.to_vec();
+            all.extend(unit.iter().copied());
+            let Some(route) = best_route(&n.at, now, &all, travel, w) else {
+                continue;
+            };
+            let marginal = (route.cost - base).max(0.0);
+            if marginal > config.unassigned_cost {
+                continue;
+            }
+            let col = *columns.entry(n.courier).or_insert_with(|| {
+                column_ids.push(n.courier);
+                (column_ids.len() - 1) as u32
+            });
+            edges.push((col, to_units(marginal), route, marginal));
+        }
+        graph_rows.push((unit, edges));
+    }
+
+    let mut graph = CandidateGraph::new(column_ids.len() as u32);
+    for (_, edges) in &graph_rows {
+        // Costs are rounded, non-negative and below MAX_COST, so no row is refused.
+        if graph.add_row(edges.iter().map(|e| (e.0, e.1))).is_err() {
+            let _ = graph.add_row(std::iter::empty());
+        }
+    }
+    let solved = assign(&graph, to_units(config.unassigned_cost));
+    let row_to_col = solved
+        .map(|a| a.row_to_col)
+        .unwrap_or_else(|_| vec![None; graph_rows.len()]);
+    for ((unit, edges), col) in graph_rows.into_iter().zip(row_to_col) {
+        let orders: Vec<OrderId> = unit.iter().map(|j| j.order).collect();
+        let chosen = col.and_then(|c| edges.into_iter().find(|e| e.0 == c));
+        match chosen.and_then(|e| column_ids.get(e.0 as usize).map(|&courier| (courier, e))) {
+            Some((courier, (_, _, route, marginal))) => plan.assignments.push(BatchAssignment {
+                courier,
+                orders,
+                route,
+                marginal_cost: marginal,
+            }),
+            None => plan.unassigned.extend(orders),
+        }
+    }
+    plan
+}
+
+/// A candidate for a unit: column, solver cost, the courier's route with the
+/// unit, and the marginal cost in weighted seconds.
+type Edge = (u32, i64, RoutePlan, f64);
+
+/// Weighted seconds to the solver's integer units (tenths of a second).
+fn to_units(cost: f64) -> i64 {
+    ((cost * 10.0).round() as i64).clamp(0, MAX_COST)
+}
+
+/// Groups orders into units: bundles where they pay, single orders otherwise.
+fn bundle(
+    now: Timestamp,
+    jobs: &[Job],
+    limit: usize,
+    travel: &impl TravelTimes,
+    config: &BatchConfig,
+) -> Vec<Vec<Job>> {
+    if limit < 2 {
+        return jobs.iter().map(|j| vec![*j]).collect();
+    }
+    let w = &config.weights;
+    let approach = config.typical_approach.as_secs_f64() * w.travel;
+    let solo: Vec<Option<RoutePlan>> = jobs
+        .iter()
+        .map(|j| best_route(&j.pickup, now, &[*j], travel, w))
+        .collect();
+    let mut by_cell: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        let cell = j
+            .pickup
+            .cell()
+            .parent(config.bundle_resolution)
+            .unwrap_or(j.pickup.cell());
+        by_cell.entry(u64::from(cell)).or_default().push(i);
+    }
+    // Pairs worth bundling, best saving first.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for members in by_cell.values() {
+        // Bounded work per cell: the earliest orders matter most.
+        let members = &members[..members.len().min(48)];
+        for (a_pos, &a) in members.iter().enumerate() {
+            for &b in &members[a_pos + 1..] {
+                if let Some(saving) = bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config) {
+                    pairs.push((saving, a, b));
+                }
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let mut taken = vec![false; jobs.len()];
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    for (_, a, b) in pairs {
+        if !taken[a] && !taken[b] {
+            taken[a] = true;
+            taken[b] = true;
+            units.push(vec![a, b]);
+        }
+    }
+    if limit >= 3 {
+        for unit in &mut units {
+            let cell = |i: usize| jobs[i].pickup.cell().parent(config.bundle_resolution);
+            let best = (0..jobs.len())
+                .filter(|&c| !taken[c] && cell(c) == cell(unit[0]))
+                .filter_map(|c| {
+                    let trio = [unit[0], unit[1], c];
+                    bundle_saving(now, jobs, &solo, &trio, approach, travel, config).map(|s| (s, c))
+                })
+                .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)));
+            if let Some((_, c)) = best {
+                taken[c] = true;
+                unit.push(c);
+            }
+        }
+    }
+    units.extend((0..jobs.len()).filter(|&i| !taken[i]).map(|i| vec![i]));
+    units.sort_by_key(|u| u.iter().map(|&i| jobs[i].order).min());
+    units
+        .into_iter()
+        .map(|u| u.into_iter().map(|i| jobs[i]).collect())
+        .collect()
+}
+
+/// The saving of routing `members` together over separately, if the bundle
+/// saves enough and no order is delivered later than both its promise and
+/// its own solo delivery.
+fn bundle_saving(
+    now: Timestamp,
+    jobs: &[Job],
+    solo: &[Option<RoutePlan>],
+    members: &[usize],
+    approach: f64,
+    travel: &impl TravelTimes,
+    config: &BatchConfig,
+) -> Option<f64> {
+    let together: Vec<Job> = members.iter().map(|&i| jobs[i]).collect();
+    let route = best_route(&together[0].pickup, now, &together, travel, &config.weights)?;
+    let mut separate = 0.0;
+    for &i in members {
+        let alone = solo[i].as_ref()?;
+        separate += alone.cost + approach;
+        let job = &jobs[i];
+        let when = route.deliveries.iter().find(|d| d.0 == job.order)?.1;
+        let alone_when = alone.deliveries.first()?.1;
+        if when > job.promised_by && when > alone_when {
+            return None;
+        }
+    }
+    // The bundle still needs one approach.
+    let saving = separate - (route.cost + approach);
+    (saving >= config.bundle_min_saving * separate).then_some(saving)
+}

@@ -1,0 +1,262 @@
+//! Who carries what: the dispatch invariants in one place.
+//!
+//! A courier never holds more active orders than the batch limit, and an
+//! order is never assigned to two couriers. Every change goes through a
+//! method that checks both first and changes nothing when it refuses.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use courier_core::{CourierId, OrderId, Timestamp};
+
+/// A change the book refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchError {
+    /// The order is not in the book (never added, delivered or cancelled).
+    #[error("{order} is not open")]
+    UnknownOrder {
+        /// The order.
+        order: OrderId,
+    },
+    /// The order already has a courier.
+    #[error("{order} is already assigned to {courier}")]
+    AlreadyAssigned {
+        /// The order.
+        order: OrderId,
+        /// Its courier.
+        courier: CourierId,
+    },
+    /// The courier carries the batch limit already.
+    #[error("{courier} already carries {limit} orders, the batch limit")]
+    CourierFull {
+        /// The courier.
+        courier: CourierId,
+        /// The limit.
+        limit: usize,
+    },
+    /// The courier is not the one holding the order.
+    #[error("{order} is not held by {courier}")]
+    NotHolder {
+        /// The order.
+        order: OrderId,
+        /// The courier who tried.
+        courier: CourierId,
+    },
+}
+
+/// Why an order came back to the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnReason {
+    /// The courier went offline.
+    CourierOffline,
+    /// The courier dropped the order.
+    Dropped,
+}
+
+/// One line of an order's dispatch history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchNote {
+    /// Assigned to the courier.
+    Assigned(CourierId, Timestamp),
+    /// Returned to the pool from the courier.
+    Returned(CourierId, ReturnReason, Timestamp),
+    /// Picked up by the courier.
+    PickedUp(CourierId, Timestamp),
+}
+
+#[derive(Debug, Clone, Default)]
+struct OpenOrder {
+    courier: Option<CourierId>,
+    picked_up: bool,
+    history: Vec<DispatchNote>,
+}
+
+/// Open orders, their couriers and their dispatch history.
+///
+/// ```
+/// use courier_core::{CourierId, OrderId, Timestamp};
+/// use courier_matching::{DispatchBook, DispatchError};
+/// let mut book = DispatchBook::new(2);
+/// let (o1, o2, o3) = (OrderId::new(1), OrderId::new(2), OrderId::new(3));
+/// let c = CourierId::new(9);
+/// for o in [o1, o2, o3] { book.open(o); }
+/// let now = Timestamp::EPOCH;
+/// book.assign(o1, c, now)?;
+/// book.assign(o2, c, now)?;
+/// assert_eq!(book.assign(o3, c, now), Err(DispatchError::CourierFull { courier: c, limit: 2 }));
+/// assert_eq!(book.courier_offline(c, now), vec![o1, o2]);
+/// assert_eq!(book.pool().collect::<Vec<_>>(), vec![o1, o2, o3]);
+/// # Ok::<(), DispatchError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DispatchBook {
+    batch_limit: usize,
+    orders: BTreeMap<OrderId, OpenOrder>,
+    carrying: BTreeMap<CourierId, BTreeSet<OrderId>>,
+}
+
+impl DispatchBook {
+    /// An empty book; no courier ever holds more than `batch_limit` orders
+    /// (at least 1).
+    pub fn new(batch_limit: usize) -> DispatchBook {
+        DispatchBook {
+            batch_limit: batch_limit.max(1),
+            orders: BTreeMap::new(),
+            carrying: BTreeMap::new(),
+        }
+    }
+
+    /// The batch limit.
+    pub fn batch_limit(&self) -> usize {
+        self.batch_limit
+    }
+
+    /// Adds an order to the pool (no effect if already open).
+    pub fn open(&mut self, order: OrderId) {
+        self.orders.entry(order).or_default();
+    }
+
+    /// Open orders without a courier, in id order.
+    pub fn pool(&self) -> impl Iterator<Item = OrderId> + '_ {
+        self.orders
+            .iter()
+            .filter(|(_, o)| o.courier.is_none())
+            .map(|(&id, _)| id)
+    }
+
+    /// The courier holding `order`, if any.
+    pub fn courier_of(&self, order: OrderId) -> Option<CourierId> {
+        self.orders.get(&order)?.courier
+    }
+
+    /// Orders `courier` holds, in id order.
+    pub fn orders_of(&self, courier: CourierId) -> Vec<OrderId> {
+        self.carrying
+            .get(&courier)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// How many orders `courier` holds.
+    pub fn load(&self, courier: CourierId) -> usize {
+        self.carrying.get(&courier).map_or(0, BTreeSet::len)
+    }
+
+    /// `order`'s dispatch history, oldest first.
+    pub fn history(&self, order: OrderId) -> &[DispatchNote] {
+        self.orders.get(&order).map_or(&[], |o| &o.history)
+    }
+
+    /// Gives `order` to `courier`.
+    pub fn assign(&mut self, order: OrderId, courier: CourierId, at: Timestamp) -> Result<(), DispatchError> {
+        let open = self.orders.get(&order).ok_or(DispatchError::UnknownOrder { order })?;
+        if let Some(holder) = open.courier {
+            return Err(DispatchError::AlreadyAssigned { order, courier: holder });
+        }
+        if self.load(courier) >= self.batch_limit {
+            return Err(DispatchError::CourierFull {
+                courier,
+                limit: self.batch_limit,
+            });
+        }
+        if let Some(o) = self.orders.get_mut(&order) {
+            o.courier = Some(courier);
+            o.history.push(DispatchNote::Assigned(courier, at));
+        }
+        self.carrying.entry(courier).or_default().insert(order);
+        Ok(())
+    }
+
+    /// The courier collected `order`: it can no longer return to the pool.
+    pub fn picked_up(&mut self, order: OrderId, courier: CourierId, at: Timestamp) -> Result<(), DispatchError> {
+        let o = self
+            .orders
+            .get_mut(&order)
+            .ok_or(DispatchError::UnknownOrder { order })?;
+        if o.courier != Some(courier) {
+            return Err(DispatchError::NotHolder { order, courier });
+        }
+        o.picked_up = true;
+        o.history.push(DispatchNote::PickedUp(courier, at));
+        Ok(())
+    }
+
+    /// `courier` dropped `order` before pickup: back to the pool, history kept.
+    pub fn drop_order(&mut self, order: OrderId, courier: CourierId, at: Timestamp) -> Result<(), DispatchError> {
+        let o = self.orders.get(&order).ok_or(DispatchError::UnknownOrder { order })?;
+        if o.courier != Some(courier) || o.picked_up {
+            return Err(DispatchError::NotHolder { order, courier });
+        }
+        self.release(order, courier, ReturnReason::Dropped, at);
+        Ok(())
+    }
+
+    /// `courier` went offline: every order not yet picked up returns to the
+    /// pool (returned in id order). Orders already on the bike stay with the
+    /// courier, who still has to deliver them.
+    pub fn courier_offline(&mut self, courier: CourierId, at: Timestamp) -> Vec<OrderId> {
+        let held = self.orders_of(courier);
+        let returned: Vec<OrderId> = held
+            .into_iter()
+            .filter(|o| self.orders.get(o).is_some_and(|open| !open.picked_up))
+            .collect();
+        for &order in &returned {
+            self.release(order, courier, ReturnReason::CourierOffline, at);
+        }
+        returned
+    }
+
+    /// The order is finished (delivered, cancelled or rejected): it leaves
+    /// the book and frees its courier's slot. Returns its courier, if any.
+    pub fn close(&mut self, order: OrderId) -> Option<CourierId> {
+        let open = self.orders.remove(&order)?;
+        let courier = open.courier?;
+        self.unlink(order, courier);
+        Some(courier)
+    }
+
+    fn release(&mut self, order: OrderId, courier: CourierId, reason: ReturnReason, at: Timestamp) {
+        if let Some(o) = self.orders.get_mut(&order) {
+            o.courier = None;
+            o.history.push(DispatchNote::Returned(courier, reason, at));
+        }
+        self.unlink(order, courier);
+    }
+
+    fn unlink(&mut self, order: OrderId, courier: CourierId) {
+        if let Some(set) = self.carrying.get_mut(&courier) {
+            set.remove(&order);
+            if set.is_empty() {
+                self.carrying.remove(&courier);
+            }
+        }
+    }
+
+    /// Checks the invariants from scratch: every held order is open and held
+    /// by exactly that courier, and no courier exceeds the batch limit.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        for (courier, orders) in &self.carrying {
+            if orders.len() > self.batch_limit {
+                return Err(format!(
+                    "{courier} holds {} orders, over the limit {}",
+                    orders.len(),
+                    self.batch_limit
+                ));
+            }
+            for order in orders {
+                if !seen.insert(*order) {
+                    return Err(format!("{order} is held by two couriers"));
+                }
+                if self.courier_of(*order) != Some(*courier) {
+                    return Err(format!("{order} is listed under {courier} but not assigned to it"));
+                }
+            }
+        }
+        for (order, open) in &self.orders {
+            if let Some(c) = open.courier.filter(|c| !self.carrying.get(c).is_some_and(|s| s.contains(order))) {
+                return Err(format!("{order} is assigned to {c} but not listed under it"));
+            }
+        }
+        Ok(())
+    }
+}

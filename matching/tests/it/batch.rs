@@ -1,0 +1,221 @@
+//! Batch rounds: deferral, bundles, the optimum over greedy, and the
+//! invariants over random worlds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
+use courier_matching::{BatchConfig, GeoIndex, Job, Stop, StraightLine, plan_batch};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    ProptestConfig::with_cases(cases)
+}
+
+fn at(north_m: f64, east_m: f64) -> Place {
+    let centre = GeoPoint::new(52.37, 4.90).unwrap();
+    Place::resolve(centre.offset_m(north_m, east_m).unwrap(), 9).unwrap()
+}
+
+fn mins(m: u64) -> Duration {
+    Duration::from_mins(m)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(18 * 3_600_000)
+}
+
+fn job(order: u64, pickup: Place, dropoff: Place, ready_in: u64, promised_in: u64) -> Job {
+    Job {
+        order: OrderId::new(order),
+        pickup,
+        dropoff,
+        ready_at: now().plus(mins(ready_in)),
+        promised_by: now().plus(mins(promised_in)),
+        picked_up: false,
+    }
+}
+
+fn index(couriers: &[(u64, Place)]) -> GeoIndex {
+    let mut index = GeoIndex::default();
+    for (id, p) in couriers {
+        index.upsert(CourierId::new(*id), p.point());
+    }
+    index
+}
+
+#[test]
+fn food_far_from_ready_is_deferred() {
+    let mut idx = index(&[(1, at(800.0, 0.0)), (2, at(-800.0, 0.0))]);
+    let open = [
+        job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 60),
+        job(2, at(0.0, 50.0), at(-2_000.0, 0.0), 0, 40),
+    ];
+    let config = BatchConfig {
+        batch_limit: 1,
+        ..BatchConfig::default()
+    };
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &config,
+    );
+    assert_eq!(plan.deferred, vec![OrderId::new(1)]);
+    assert_eq!(plan.assignments.len(), 1);
+    assert_eq!(plan.assignments[0].orders, vec![OrderId::new(2)]);
+}
+
+#[test]
+fn two_orders_going_the_same_way_ride_together() {
+    let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-3_000.0, 0.0))]);
+    let kitchen = at(0.0, 0.0);
+    let open = [
+        job(1, kitchen, at(2_000.0, 100.0), 0, 45),
+        job(2, kitchen, at(2_300.0, -100.0), 0, 45),
+    ];
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert_eq!(plan.bundled, 2);
+    assert_eq!(plan.assignments.len(), 1, "{plan:?}");
+    let a = &plan.assignments[0];
+    assert_eq!(a.courier, CourierId::new(1));
+    assert_eq!(a.orders, vec![OrderId::new(1), OrderId::new(2)]);
+    // Both pickups come before either drop-off, and the nearer door first.
+    assert!(matches!(a.route.stops[..2], [Stop::Pickup(_), Stop::Pickup(_)]));
+    assert_eq!(a.route.stops[2], Stop::Dropoff(OrderId::new(1)));
+}
+
+#[test]
+fn opposite_doors_with_tight_promises_do_not_bundle() {
+    let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0))]);
+    let kitchen = at(0.0, 0.0);
+    let open = [
+        job(1, kitchen, at(3_000.0, 0.0), 0, 16),
+        job(2, kitchen, at(-3_000.0, 0.0), 0, 16),
+    ];
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert_eq!(plan.bundled, 0);
+    assert_eq!(plan.assignments.len(), 2);
+}
+
+#[test]
+fn the_round_takes_the_optimum_not_the_greedy_choice() {
+    // Courier 1 is nearest to both restaurants; courier 2 can only reach A
+    // reasonably. Greedy (A first, nearest courier) would send courier 1 to A
+    // and leave B with nobody near: the optimum sends courier 2 to A.
+    let (a, b) = (at(0.0, 0.0), at(0.0, 3_000.0));
+    let mut idx = index(&[(1, at(0.0, 1_400.0)), (2, at(0.0, -1_800.0))]);
+    let open = [
+        job(1, a, at(1_000.0, 0.0), 0, 60),
+        job(2, b, at(1_000.0, 3_000.0), 0, 60),
+    ];
+    let config = BatchConfig {
+        batch_limit: 1,
+        ..BatchConfig::default()
+    };
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &config,
+    );
+    let given: BTreeMap<u64, u64> = plan
+        .assignments
+        .iter()
+        .map(|x| (x.orders[0].get(), x.courier.get()))
+        .collect();
+    assert_eq!(given, BTreeMap::from([(1, 2), (2, 1)]), "{plan:?}");
+}
+
+#[test]
+fn a_courier_carrying_an_order_takes_one_on_the_way() {
+    let kitchen = at(0.0, 0.0);
+    let mut idx = index(&[(1, at(100.0, 0.0))]);
+    let carried = job(10, kitchen, at(2_000.0, 0.0), 0, 40);
+    let carrying = BTreeMap::from([(
+        CourierId::new(1),
+        vec![Job {
+            picked_up: true,
+            ..carried
+        }],
+    )]);
+    let open = [job(11, at(50.0, 50.0), at(2_100.0, 0.0), 0, 45)];
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &carrying,
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert_eq!(plan.assignments.len(), 1);
+    let route = &plan.assignments[0].route;
+    assert_eq!(route.stops.len(), 3, "the carried order only drops off: {route:?}");
+    assert!(!route.stops.contains(&Stop::Pickup(OrderId::new(10))));
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Random worlds: every open order comes out exactly once (assigned,
+    /// deferred or unassigned), no courier ends over the batch limit counting
+    /// what they already carry, no courier gets two units, and no unit costs
+    /// more than leaving it.
+    #[test]
+    fn rounds_lose_nothing_and_respect_the_limit(
+        couriers in prop::collection::vec((-3_000.0f64..3_000.0, -3_000.0f64..3_000.0, 0usize..3), 0..12),
+        orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, -3_000.0f64..3_000.0, -3_000.0f64..3_000.0, 0u64..30, 10u64..60), 0..15),
+        limit in 1usize..4,
+    ) {
+        let mut idx = GeoIndex::default();
+        let mut carrying = BTreeMap::new();
+        for (i, (n, e, load)) in couriers.iter().enumerate() {
+            let id = CourierId::new(i as u64);
+            idx.upsert(id, at(*n, *e).point());
+            let held: Vec<Job> = (0..(*load).min(limit)).map(|k| Job { picked_up: k % 2 == 0, ..job(1_000 + 10 * i as u64 + k as u64, at(*n, *e), at(*e, *n), 0, 40) }).collect();
+            if !held.is_empty() {
+                carrying.insert(id, held);
+            }
+        }
+        let open: Vec<Job> = orders.iter().enumerate().map(|(i, (pn, pe, dn, de, ready, promise))| job(i as u64, at(*pn, *pe), at(*dn, *de), *ready, ready + promise)).collect();
+        let config = BatchConfig { batch_limit: limit, ..BatchConfig::default() };
+        let plan = plan_batch(now(), &open, &mut idx, &carrying, &StraightLine::default(), &config);
+
+        let mut seen = BTreeSet::new();
+        for o in plan.assignments.iter().flat_map(|a| a.orders.iter()).chain(&plan.deferred).chain(&plan.unassigned) {
+            prop_assert!(seen.insert(*o), "{} appears twice", o);
+        }
+        prop_assert_eq!(seen.len(), open.len(), "an order was lost");
+        let mut couriers_used = BTreeSet::new();
+        for a in &plan.assignments {
+            prop_assert!(couriers_used.insert(a.courier), "{} got two units", a.courier);
+            let held = carrying.get(&a.courier).map_or(0, Vec::len);
+            prop_assert!(held + a.orders.len() <= limit, "{} would carry {}", a.courier, held + a.orders.len());
+            prop_assert!(a.marginal_cost <= config.unassigned_cost);
+            for o in &a.orders {
+                prop_assert!(a.route.stops.contains(&Stop::Dropoff(*o)));
+            }
+        }
+    }
+}
