@@ -253,7 +253,10 @@ impl DispatchBook {
             }
         }
         for (order, open) in &self.orders {
-            if let Some(c) = open.courier.filter(|c| !self.carrying.get(c).is_some_and(|s| s.contains(order))) {
+            if let Some(c) = open
+                .courier
+                .filter(|c| !self.carrying.get(c).is_some_and(|s| s.contains(order)))
+            {
                 return Err(format!("{order} is assigned to {c} but not listed under it"));
             }
         }

@@ -3,8 +3,9 @@
 use courier_core::{CourierId, GeoPoint, Place};
 use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
-use crate::cell_geometry::{CellGeometry, chord, chord_of_arc};
+use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc};
 
 /// How many query cells keep their rings cached.
 const MAX_CACHED_CENTRES: usize = 65_536;
@@ -31,10 +32,6 @@ struct Entry {
     available: bool,
 }
 
-/// Stands in for an unavailable courier's position in the scanned array: a
-/// point no query can come near, so scans need no availability check.
-const NOWHERE: [f64; 3] = [1.0e6, 1.0e6, 1.0e6];
-
 /// Where a courier is filed, with its cell's inner circle copied in so that
 /// an update that stays inside it costs one chord and no H3 call.
 #[derive(Debug, Clone, Copy)]
@@ -45,55 +42,15 @@ struct Slot {
     inner_chord: f64,
 }
 
-/// What a scan reads of one courier: where it is (or [`NOWHERE`] when
-/// unavailable) and who it is, 32 bytes, packed with its cell's others.
-#[derive(Debug, Clone, Copy)]
-struct ScanEntry {
-    xyz: [f64; 3],
-    courier: CourierId,
-}
+/// Couriers kept inline in a bucket: a resolution-9 cell of a dense city
+/// holds about a dozen, so reading a bucket is one contiguous read.
+const INLINE_ENTRIES: usize = 12;
 
-impl ScanEntry {
-    fn of(e: &Entry) -> ScanEntry {
-        ScanEntry {
-            xyz: if e.available { e.at.unit_vector() } else { NOWHERE },
-            courier: e.courier,
-        }
-    }
-}
-
-/// The couriers of one cell. Scans read only `scan`, parallel to `entries`.
+/// The couriers of one cell.
 #[derive(Debug, Clone)]
 struct Bucket {
     cell: CellIndex,
-    scan: Vec<ScanEntry>,
-    entries: Vec<Entry>,
-}
-
-impl Bucket {
-    fn push(&mut self, e: Entry) {
-        self.scan.push(ScanEntry::of(&e));
-        self.entries.push(e);
-    }
-
-    fn set(&mut self, i: usize, e: Entry) -> bool {
-        match (self.scan.get_mut(i), self.entries.get_mut(i)) {
-            (Some(s), Some(slot)) => {
-                *s = ScanEntry::of(&e);
-                *slot = e;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn swap_remove(&mut self, i: usize) -> Option<Entry> {
-        if i >= self.entries.len() {
-            return None;
-        }
-        self.scan.swap_remove(i);
-        Some(self.entries.swap_remove(i))
-    }
+    entries: SmallVec<[Entry; INLINE_ENTRIES]>,
 }
 
 /// A cell of a cached ring: its bucket and centre.
@@ -108,7 +65,7 @@ struct RingCell {
 #[derive(Debug, Clone, Default)]
 struct Rings {
     cells: Vec<RingCell>,
-    starts: Vec<usize>,
+    starts: SmallVec<[usize; 16]>,
     /// The largest circumradius of any cell here: one conservative number
     /// lets cell bounds compare chords instead of arcs.
     max_circumradius_m: f64,
@@ -165,6 +122,8 @@ pub struct GeoIndex {
     neighbours: Vec<Option<Box<[u32]>>>,
     /// Rings around a query cell, grown on demand.
     rings: FxHashMap<CellIndex, Rings>,
+    /// A query's cell ordering buffer, kept between queries.
+    scratch: Vec<(f64, u32)>,
 }
 
 impl Default for GeoIndex {
@@ -186,6 +145,7 @@ impl GeoIndex {
             geometry: Vec::new(),
             neighbours: Vec::new(),
             rings: FxHashMap::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -333,9 +293,10 @@ impl GeoIndex {
         let q = from.unit_vector();
         let radius_chord = chord_of_arc(radius_m);
         let radius_sq = radius_chord * radius_chord;
-        // (squared chord, courier, bucket, index): chords rank exactly as arcs do.
+        // (squared chord, courier, bucket, index), kept small so that sorted
+        // insertion moves little: chords rank exactly as arcs do.
         let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(k.min(64) + 1);
-        let mut order: Vec<(f64, u32)> = Vec::new();
+        let mut order = std::mem::take(&mut self.scratch);
         let mut ring = 0usize;
         while ring < MAX_RINGS {
             self.ensure_rings(centre, ring + 1);
@@ -365,9 +326,9 @@ impl GeoIndex {
                 };
                 // The running limit only shrinks; most entries fail this one compare.
                 let mut limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
-                for (i, e) in bucket.scan.iter().enumerate() {
-                    let c = squared_chord(&q, &e.xyz);
-                    if c > limit {
+                for (i, e) in bucket.entries.iter().enumerate() {
+                    let c = squared_chord(&q, &e.at.unit_vector());
+                    if c > limit || !e.available {
                         continue;
                     }
                     let admits = match found.get(k - 1) {
@@ -403,14 +364,15 @@ impl GeoIndex {
             }
             ring += 1;
         }
+        self.scratch = order;
         found
             .into_iter()
             .filter_map(|(c, courier, b, i)| {
-                let e = self.buckets.get(b as usize)?.entries.get(i as usize)?;
+                let at = self.buckets.get(b as usize)?.entries.get(i as usize)?.at;
                 Some(Nearby {
                     courier,
                     distance_m: arc_of_squared_chord(c),
-                    at: e.at,
+                    at,
                 })
             })
             .collect()
@@ -442,7 +404,7 @@ impl GeoIndex {
             by_ring.pop();
         }
         let mut rings = Rings {
-            starts: vec![0],
+            starts: smallvec::smallvec![0],
             ..Rings::default()
         };
         for mut ring in by_ring {
@@ -473,8 +435,7 @@ impl GeoIndex {
         let b = self.buckets.len() as u32;
         self.buckets.push(Bucket {
             cell,
-            scan: Vec::new(),
-            entries: Vec::new(),
+            entries: SmallVec::new(),
         });
         self.geometry.push(CellGeometry::of(cell));
         self.neighbours.push(None);
@@ -492,21 +453,23 @@ impl GeoIndex {
 
     /// Applies `change` to a filed courier, keeping the scan array in step.
     fn update_entry(&mut self, slot: Slot, change: impl FnOnce(&mut Entry)) -> bool {
-        let Some(bucket) = self.buckets.get_mut(slot.bucket as usize) else {
-            return false;
-        };
-        let i = slot.index as usize;
-        let Some(mut e) = bucket.entries.get(i).copied() else {
-            return false;
-        };
-        change(&mut e);
-        bucket.set(i, e)
+        match self
+            .buckets
+            .get_mut(slot.bucket as usize)
+            .and_then(|b| b.entries.get_mut(slot.index as usize))
+        {
+            Some(e) => {
+                change(e);
+                true
+            }
+            None => false,
+        }
     }
 
     fn file(&mut self, entry: Entry) {
         let b = self.bucket_for(entry.at.cell());
         let bucket = &mut self.buckets[b as usize];
-        bucket.push(entry);
+        bucket.entries.push(entry);
         let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
             Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
             None => ([0.0; 3], 0.0),
@@ -527,7 +490,10 @@ impl GeoIndex {
         self.slots.remove(&courier);
         let bucket = self.buckets.get_mut(slot.bucket as usize)?;
         let i = slot.index as usize;
-        let entry = bucket.swap_remove(i)?;
+        if i >= bucket.entries.len() {
+            return None;
+        }
+        let entry = bucket.entries.swap_remove(i);
         if let Some(s) = bucket
             .entries
             .get(i)
@@ -554,5 +520,5 @@ fn squared_chord_of_arc(metres: f64) -> f64 {
 
 /// Great-circle metres of a squared chord (radius 1).
 fn arc_of_squared_chord(c: f64) -> f64 {
-    2.0 * courier_core::geo::EARTH_RADIUS_M * (0.5 * c.sqrt()).min(1.0).asin()
+    2.0 * courier_core::geo::EARTH_RADIUS_M * asin_small((0.5 * c.sqrt()).min(1.0))
 }
