@@ -1,5 +1,15 @@
 //! The in-memory adapter: the embedded default, deterministic, no external service.
 
+mod catalog;
+mod idempotency;
+mod locations;
 mod orders;
+mod rate_limit;
+mod store;
 
+pub use catalog::MemoryCatalogStore;
+pub use idempotency::MemoryIdempotencyStore;
+pub use locations::MemoryLocationStore;
 pub use orders::MemoryOrderStore;
+pub use rate_limit::MemoryRateLimitStore;
+pub use store::MemoryStore;

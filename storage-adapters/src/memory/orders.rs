@@ -144,11 +144,10 @@ impl OrderStore for MemoryOrderStore {
     }
 
     async fn mark_published(&self, ids: &[EventId]) -> Result<(), StorageError> {
+        // A published event has done its job; the audit trail keeps the record.
         let mut t = self.lock();
         for id in ids {
-            if let Some((_, published)) = t.outbox.get_mut(id) {
-                *published = true;
-            }
+            t.outbox.remove(id);
         }
         Ok(())
     }

@@ -5,6 +5,9 @@
     reason = "test fixtures: a failure to build one is a test failure"
 )]
 
+mod conformance;
+mod faults;
+mod memory;
 mod memory_orders;
 
 /// Drives a future that never waits on I/O (the memory adapter's) to completion.

@@ -1,0 +1,68 @@
+//! In-memory `CatalogStore`: restaurants and menus held directly (there is
+//! nothing slower behind them to cache).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use courier_core::ports::{CatalogStore, Menu, Restaurant, StorageError};
+use courier_core::{GeoPoint, RestaurantId};
+
+#[derive(Debug, Default)]
+struct Catalog {
+    restaurants: BTreeMap<RestaurantId, Restaurant>,
+    menus: BTreeMap<RestaurantId, Menu>,
+}
+
+/// Restaurants and menus in process memory.
+#[derive(Debug, Default)]
+pub struct MemoryCatalogStore {
+    catalog: Mutex<Catalog>,
+}
+
+impl MemoryCatalogStore {
+    fn lock(&self) -> MutexGuard<'_, Catalog> {
+        self.catalog.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl CatalogStore for MemoryCatalogStore {
+    async fn put_restaurant(&self, restaurant: &Restaurant) -> Result<(), StorageError> {
+        self.lock().restaurants.insert(restaurant.id, restaurant.clone());
+        Ok(())
+    }
+
+    async fn put_menu(&self, menu: &Menu) -> Result<(), StorageError> {
+        self.lock().menus.insert(menu.restaurant, menu.clone());
+        Ok(())
+    }
+
+    async fn restaurant(&self, id: RestaurantId) -> Result<Option<Restaurant>, StorageError> {
+        Ok(self.lock().restaurants.get(&id).cloned())
+    }
+
+    async fn menu(&self, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
+        Ok(self.lock().menus.get(&id).cloned())
+    }
+
+    async fn invalidate(&self, _id: RestaurantId) -> Result<(), StorageError> {
+        // Nothing is cached: reads always see the latest write.
+        Ok(())
+    }
+
+    async fn restaurants_near(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> Result<Vec<Restaurant>, StorageError> {
+        let c = self.lock();
+        let mut near: Vec<(f64, &Restaurant)> = c
+            .restaurants
+            .values()
+            .map(|r| (center.distance_m(r.location), r))
+            .filter(|(d, _)| *d <= radius_m)
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        Ok(near.into_iter().take(limit).map(|(_, r)| r.clone()).collect())
+    }
+}

@@ -1,0 +1,154 @@
+//! All the in-memory ports in one value: the platform's embedded default.
+
+use courier_core::order::{Order, OrderEvent, StatusKind};
+use courier_core::ports::{
+    AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
+    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, Restaurant, StorageError,
+};
+use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
+
+use super::{MemoryCatalogStore, MemoryIdempotencyStore, MemoryLocationStore, MemoryOrderStore, MemoryRateLimitStore};
+
+/// Every port, in process memory: implements [`courier_core::ports::Store`].
+///
+/// ```
+/// use courier_core::ports::Store;
+/// fn wants_a_store(_: &impl Store) {}
+/// wants_a_store(&courier_storage::memory::MemoryStore::default());
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    /// Orders, outbox and audit.
+    pub orders: MemoryOrderStore,
+    /// Courier locations.
+    pub locations: MemoryLocationStore,
+    /// Idempotency records.
+    pub idempotency: MemoryIdempotencyStore,
+    /// Rate-limit counters.
+    pub rate_limits: MemoryRateLimitStore,
+    /// Restaurants and menus.
+    pub catalog: MemoryCatalogStore,
+}
+
+impl OrderStore for MemoryStore {
+    fn create_order(
+        &self,
+        order: &Order,
+        created: &OrderEvent,
+    ) -> impl Future<Output = Result<CreateOutcome, StorageError>> + Send {
+        self.orders.create_order(order, created)
+    }
+    fn load_order(&self, id: OrderId) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send {
+        self.orders.load_order(id)
+    }
+    fn find_by_idempotency_key(
+        &self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send {
+        self.orders.find_by_idempotency_key(customer, key)
+    }
+    fn save_transition(
+        &self,
+        order: &Order,
+        expected_version: u64,
+        events: &[OrderEvent],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.orders.save_transition(order, expected_version, events)
+    }
+    fn list_by_status(
+        &self,
+        status: StatusKind,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send {
+        self.orders.list_by_status(status, limit)
+    }
+    fn read_outbox(&self, limit: usize) -> impl Future<Output = Result<Vec<OutboxEntry>, StorageError>> + Send {
+        self.orders.read_outbox(limit)
+    }
+    fn mark_published(&self, ids: &[EventId]) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.orders.mark_published(ids)
+    }
+    fn audit_trail(&self, id: OrderId) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send {
+        self.orders.audit_trail(id)
+    }
+}
+
+impl LocationStore for MemoryStore {
+    fn upsert_location(&self, location: CourierLocation) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.locations.upsert_location(location)
+    }
+    fn location(
+        &self,
+        courier: CourierId,
+    ) -> impl Future<Output = Result<Option<CourierLocation>, StorageError>> + Send {
+        self.locations.location(courier)
+    }
+    fn nearby(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NearbyCourier>, StorageError>> + Send {
+        self.locations.nearby(center, radius_m, limit)
+    }
+    fn expire_silent(
+        &self,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Vec<CourierId>, StorageError>> + Send {
+        self.locations.expire_silent(now, ttl)
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    fn put_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send {
+        self.idempotency.put_if_absent(key, value, now, ttl)
+    }
+    fn get(&self, key: &str, now: Timestamp) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send {
+        self.idempotency.get(key, now)
+    }
+}
+
+impl RateLimitStore for MemoryStore {
+    fn hit(
+        &self,
+        key: &str,
+        limit: RateLimit,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send {
+        self.rate_limits.hit(key, limit, now)
+    }
+}
+
+impl CatalogStore for MemoryStore {
+    fn put_restaurant(&self, restaurant: &Restaurant) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.put_restaurant(restaurant)
+    }
+    fn put_menu(&self, menu: &Menu) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.put_menu(menu)
+    }
+    fn restaurant(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Restaurant>, StorageError>> + Send {
+        self.catalog.restaurant(id)
+    }
+    fn menu(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Menu>, StorageError>> + Send {
+        self.catalog.menu(id)
+    }
+    fn invalidate(&self, id: RestaurantId) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.invalidate(id)
+    }
+    fn restaurants_near(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Restaurant>, StorageError>> + Send {
+        self.catalog.restaurants_near(center, radius_m, limit)
+    }
+}

@@ -1,0 +1,50 @@
+//! The conformance suite against the in-memory adapter, bare and behind a
+//! fault wrapper that injects nothing.
+
+use courier_core::{Duration, Timestamp};
+use courier_storage::faults::{FaultClock, FaultPlan, FaultyStore};
+use courier_storage::memory::MemoryStore;
+
+use crate::block_on;
+use crate::conformance::*;
+
+struct Still;
+
+impl FaultClock for Still {
+    fn now(&self) -> Timestamp {
+        Timestamp::EPOCH
+    }
+    async fn wait(&self, _: Duration) {}
+}
+
+macro_rules! conformance {
+    ($($name:ident: $check:path;)*) => {
+        mod bare {
+            use super::*;
+            $(#[test] fn $name() { block_on($check(&MemoryStore::default(), 1_000)); })*
+        }
+        mod behind_a_quiet_fault_wrapper {
+            use super::*;
+            $(#[test] fn $name() {
+                let store = FaultyStore::new(MemoryStore::default(), Still, FaultPlan::default(), 1);
+                block_on($check(&store, 1_000));
+                assert_eq!(store.stats().errors + store.stats().outage + store.stats().timeouts, 0);
+            })*
+        }
+    };
+}
+
+conformance! {
+    orders_concurrent_duplicates: orders::concurrent_duplicates_create_one_order;
+    orders_cas_one_winner: orders::cas_has_one_winner_per_version;
+    orders_outbox_loses_nothing: orders::outbox_loses_nothing;
+    orders_list_by_status: orders::list_by_status_is_ordered;
+    locations_nearby: locations::nearby_equals_brute_force;
+    locations_newer_wins: locations::newer_fixes_win;
+    locations_expiry: locations::silent_couriers_expire;
+    idempotency_first_wins: idempotency::first_value_wins;
+    idempotency_expiry: idempotency::records_expire;
+    rate_limit_edges: rate_limits::window_edges;
+    catalog_invalidation: catalog::writes_invalidate_the_cache;
+    catalog_nearby: catalog::restaurants_near_are_sorted;
+}
