@@ -11,7 +11,7 @@ use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc};
 const MAX_CACHED_CENTRES: usize = 65_536;
 /// A query never searches more rings than this (a safety stop; at resolution
 /// 9 it is over 150 km).
-const MAX_RINGS: usize = 512;
+const MAX_RINGS: u32 = 512;
 
 /// A courier found by a nearby query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,44 +53,29 @@ struct Bucket {
     entries: SmallVec<[Entry; INLINE_ENTRIES]>,
 }
 
-/// A cell of a cached ring: its bucket and centre.
-#[derive(Debug, Clone, Copy)]
-struct RingCell {
-    bucket: u32,
-    centre_xyz: [f64; 3],
-}
-
-/// Rings 0..n around a query cell, flattened: ring k is
-/// `cells[starts[k]..starts[k + 1]]`.
+/// The cells around a query cell, nearest first, computed once per cell.
 #[derive(Debug, Clone, Default)]
-struct Rings {
-    cells: Vec<RingCell>,
-    starts: SmallVec<[usize; 16]>,
-    /// The largest circumradius of any cell here: one conservative number
-    /// lets cell bounds compare chords instead of arcs.
-    max_circumradius_m: f64,
-}
-
-impl Rings {
-    fn count(&self) -> usize {
-        self.starts.len().saturating_sub(1)
-    }
-
-    fn ring(&self, k: usize) -> &[RingCell] {
-        match (self.starts.get(k), self.starts.get(k + 1)) {
-            (Some(&a), Some(&b)) => self.cells.get(a..b).unwrap_or_default(),
-            _ => &[],
-        }
-    }
+struct Neighbourhood {
+    /// Metres between the two cells' centres, bucket, ring and the cell's
+    /// centre as a unit vector; ascending by distance.
+    cells: Vec<(f64, u32, u32, [f64; 3])>,
+    /// How many rings `cells` covers.
+    rings: u32,
+    /// Every point outside those rings is at least this far from the query
+    /// cell's centre (infinite once the rings cover the globe).
+    outside_m: f64,
+    /// The largest circumradius of the cells listed: no point of a listed
+    /// cell is farther than this from its centre.
+    slack_m: f64,
 }
 
 /// Courier positions on H3 cells, answering "the k nearest available
 /// couriers within r metres", nearest first, with exact distances.
 ///
-/// Queries expand ring by ring around the query's cell and stop as soon as
-/// nothing outside the rings searched can be nearer than what was found (a
-/// bound from each outer cell's circumscribed circle), so the answer is the
-/// same as a linear scan's, across cell and pentagon boundaries. Distances are
+/// Queries visit the cells around the query's cell nearest first and stop as
+/// soon as no cell left can hold anything nearer than what was found (a bound
+/// from each cell's circumscribed circle), so the answer is the same as a
+/// linear scan's, across cell and pentagon boundaries. Distances are
 /// great-circle arcs (the haversine distance); ties are broken by courier id,
 /// so results are deterministic.
 ///
@@ -120,10 +105,8 @@ pub struct GeoIndex {
     /// Each bucket's neighbouring buckets, resolved the first time a courier
     /// leaves it.
     neighbours: Vec<Option<Box<[u32]>>>,
-    /// Rings around a query cell, grown on demand.
-    rings: FxHashMap<CellIndex, Rings>,
-    /// A query's cell ordering buffer, kept between queries.
-    scratch: Vec<(f64, u32)>,
+    /// Cells around a query cell, nearest first, grown on demand.
+    rings: FxHashMap<CellIndex, Neighbourhood>,
 }
 
 impl Default for GeoIndex {
@@ -145,7 +128,6 @@ impl GeoIndex {
             geometry: Vec::new(),
             neighbours: Vec::new(),
             rings: FxHashMap::default(),
-            scratch: Vec::new(),
         }
     }
 
@@ -296,30 +278,28 @@ impl GeoIndex {
         // (squared chord, courier, bucket, index), kept small so that sorted
         // insertion moves little: chords rank exactly as arcs do.
         let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(k.min(64) + 1);
-        let mut order = std::mem::take(&mut self.scratch);
-        let mut ring = 0usize;
-        while ring < MAX_RINGS {
-            self.ensure_rings(centre, ring + 1);
-            let Some(rings) = self.rings.get(&centre) else { break };
-            if ring >= rings.count() {
-                break;
-            }
-            // Visit the ring's cells nearest first, and skip any whose every
-            // point is farther than the current k-th (or the radius): most
-            // buckets of an outer ring are never touched.
-            let slack = rings.max_circumradius_m;
-            order.clear();
-            order.extend(
-                rings
-                    .ring(ring)
-                    .iter()
-                    .map(|rc| (squared_chord(&q, &rc.centre_xyz), rc.bucket)),
-            );
-            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let mut skip_beyond = squared_chord_of_arc(radius_m + slack);
-            for &(centre_sq, b) in &order {
-                if centre_sq > skip_beyond {
+        let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
+        // The query point's distance from its cell's centre: every bound below
+        // is from that centre, so it is paid back once here.
+        let offset = arc_of_squared_chord(squared_chord(&q, &centre_xyz));
+        let mut reach = radius_m;
+        let mut visited_rings = None;
+        let mut rings_wanted = 3u32;
+        loop {
+            self.ensure_neighbourhood(centre, rings_wanted);
+            let Some(nb) = self.rings.get(&centre) else { break };
+            // A cell whose centre is `d` from the query cell's centre holds no
+            // point nearer than d - offset - slack to the query.
+            let mut beyond = reach + offset + nb.slack_m;
+            // The same bound from the query point itself, as a squared chord:
+            // tighter, and cheap enough to test per cell.
+            let mut skip_sq = squared(chord_of_arc(reach + nb.slack_m));
+            for &(d, b, ring, centre_c) in &nb.cells {
+                if d > beyond {
                     break;
+                }
+                if visited_rings.is_some_and(|v| ring <= v) || squared_chord(&q, &centre_c) > skip_sq {
+                    continue;
                 }
                 let Some(bucket) = self.buckets.get(b as usize) else {
                     continue;
@@ -338,33 +318,35 @@ impl GeoIndex {
                     if !admits || !keep(e.courier) {
                         continue;
                     }
-                    let pos = found.partition_point(|&(fc, fid, _, _)| fc < c || (fc == c && fid < e.courier));
-                    found.insert(pos, (c, e.courier, b, i as u32));
-                    found.truncate(k);
+                    // Insertion by adjacent swaps: for a k of tens this beats a
+                    // binary search and a memmove call.
+                    if found.len() == k {
+                        found.pop();
+                    }
+                    found.push((c, e.courier, b, i as u32));
+                    let mut j = found.len() - 1;
+                    while j > 0 && {
+                        let (pc, pid, _, _) = found[j - 1];
+                        pc > c || (pc == c && pid > e.courier)
+                    } {
+                        found.swap(j, j - 1);
+                        j -= 1;
+                    }
                     limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
                 }
                 if let Some(w) = found.get(k - 1) {
-                    skip_beyond = skip_beyond.min(squared_chord_of_arc(arc_of_squared_chord(w.0) + slack));
+                    reach = reach.min(arc_of_squared_chord(w.0));
+                    beyond = reach + offset + nb.slack_m;
+                    skip_sq = squared(chord_of_arc(reach + nb.slack_m));
                 }
             }
-            // Nothing outside rings 0..=ring is nearer than this.
-            let next = rings.ring(ring + 1);
-            let outside = if next.is_empty() {
-                f64::INFINITY // the rings have wrapped the globe
-            } else {
-                let nearest_sq = next
-                    .iter()
-                    .map(|rc| squared_chord(&q, &rc.centre_xyz))
-                    .fold(f64::INFINITY, f64::min);
-                (arc_of_squared_chord(nearest_sq) - slack).max(0.0)
-            };
-            let kth = found.get(k - 1).map_or(f64::INFINITY, |w| arc_of_squared_chord(w.0));
-            if outside > radius_m || outside > kth {
+            // Nothing outside the listed rings is nearer than this.
+            if nb.outside_m - offset > reach || nb.rings >= MAX_RINGS {
                 break;
             }
-            ring += 1;
+            visited_rings = Some(nb.rings);
+            rings_wanted = nb.rings * 2;
         }
-        self.scratch = order;
         found
             .into_iter()
             .filter_map(|(c, courier, b, i)| {
@@ -378,10 +360,10 @@ impl GeoIndex {
             .collect()
     }
 
-    /// Makes rings 0..=k around `centre` available, with their geometry.
-    fn ensure_rings(&mut self, centre: CellIndex, k: usize) {
-        let have = self.rings.get(&centre).map_or(0, Rings::count);
-        if have > k {
+    /// Makes the cells of at least `rings` rings around `centre` available,
+    /// nearest first, with the bound for everything beyond.
+    fn ensure_neighbourhood(&mut self, centre: CellIndex, rings: u32) {
+        if self.rings.get(&centre).is_some_and(|nb| nb.rings >= rings) {
             return;
         }
         if self.rings.len() >= MAX_CACHED_CENTRES {
@@ -389,43 +371,50 @@ impl GeoIndex {
             // rather than grow without bound.
             self.rings.clear();
         }
-        // Grow geometrically so a wide search does not recompute the disk
-        // at every step.
-        let want = (k + 1).max(have * 2).max(4);
-        let mut by_ring: Vec<Vec<CellIndex>> = vec![Vec::new(); want];
-        let disk: Vec<(CellIndex, u32)> = centre.grid_disk_distances(want.saturating_sub(1) as u32);
-        for (cell, d) in disk {
-            if let Some(r) = by_ring.get_mut(d as usize) {
-                r.push(cell);
-            }
-        }
-        // Past the last non-empty ring the disk has covered the globe.
-        while by_ring.last().is_some_and(Vec::is_empty) && by_ring.len() > k + 1 {
-            by_ring.pop();
-        }
-        let mut rings = Rings {
-            starts: smallvec::smallvec![0],
-            ..Rings::default()
+        let origin = self.bucket_for(centre);
+        let Some(origin) = self.geometry.get(origin as usize).copied().flatten() else {
+            // Unknown shape (never seen): list nothing, bound nothing; the
+            // caller falls back to growing, then stops at MAX_RINGS.
+            self.rings.insert(
+                centre,
+                Neighbourhood {
+                    rings,
+                    ..Neighbourhood::default()
+                },
+            );
+            return;
         };
-        for mut ring in by_ring {
-            ring.sort_unstable();
-            for cell in ring {
-                let bucket = self.bucket_for(cell);
-                match self.geometry.get(bucket as usize).copied().flatten() {
-                    Some(g) => {
-                        rings.max_circumradius_m = rings.max_circumradius_m.max(g.circumradius_m);
-                        rings.cells.push(RingCell {
-                            bucket,
-                            centre_xyz: g.centre_xyz,
-                        });
-                    }
-                    // Unknown shape: an infinite slack keeps the search going.
-                    None => rings.max_circumradius_m = f64::INFINITY,
-                }
+        let disk: Vec<(CellIndex, u32)> = centre.grid_disk_distances(rings + 1);
+        let mut nb = Neighbourhood {
+            rings,
+            outside_m: f64::INFINITY,
+            ..Neighbourhood::default()
+        };
+        for (cell, ring) in disk {
+            let bucket = self.bucket_for(cell);
+            let (d, circumradius, centre_c) = match self.geometry.get(bucket as usize).copied().flatten() {
+                Some(g) => (
+                    arc_of_squared_chord(squared_chord(&origin.centre_xyz, &g.centre_xyz)),
+                    g.circumradius_m,
+                    g.centre_xyz,
+                ),
+                // Unknown shape: treat it as touching the centre.
+                None => (0.0, f64::INFINITY, origin.centre_xyz),
+            };
+            if ring <= rings {
+                nb.slack_m = nb.slack_m.max(circumradius);
+                nb.cells.push((d, bucket, ring, centre_c));
+            } else {
+                nb.outside_m = nb.outside_m.min((d - circumradius).max(0.0));
             }
-            rings.starts.push(rings.cells.len());
         }
-        self.rings.insert(centre, rings);
+        nb.cells.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.rings.insert(centre, nb);
+    }
+
+    fn bucket_geometry(&mut self, cell: CellIndex) -> Option<CellGeometry> {
+        let b = self.bucket_for(cell);
+        self.geometry.get(b as usize).copied().flatten()
     }
 
     fn bucket_for(&mut self, cell: CellIndex) -> u32 {
@@ -512,10 +501,8 @@ fn squared_chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     dx * dx + dy * dy + dz * dz
 }
 
-/// Squared chord (radius 1) of an arc of `metres`.
-fn squared_chord_of_arc(metres: f64) -> f64 {
-    let c = chord_of_arc(metres);
-    c * c
+fn squared(x: f64) -> f64 {
+    x * x
 }
 
 /// Great-circle metres of a squared chord (radius 1).
