@@ -127,6 +127,27 @@ pub enum StatusKind {
 }
 
 impl StatusKind {
+    /// The same stable name as [`OrderStatus::name`].
+    ///
+    /// ```
+    /// use courier_core::order::{OrderStatus, StatusKind};
+    /// assert_eq!(StatusKind::ReadyForPickup.name(), OrderStatus::ReadyForPickup.name());
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            StatusKind::PendingPayment => "pending_payment",
+            StatusKind::Placed => "placed",
+            StatusKind::Confirmed => "confirmed",
+            StatusKind::Preparing => "preparing",
+            StatusKind::ReadyForPickup => "ready_for_pickup",
+            StatusKind::PickedUp => "picked_up",
+            StatusKind::Delivered => "delivered",
+            StatusKind::Completed => "completed",
+            StatusKind::Rejected => "rejected",
+            StatusKind::Cancelled => "cancelled",
+        }
+    }
+
     /// Every kind, in lifecycle order.
     pub const ALL: [StatusKind; 10] = [
         StatusKind::PendingPayment,
