@@ -171,3 +171,84 @@ pub(crate) async fn list_by_status_is_ordered(store: &impl OrderStore, base: u64
         .collect();
     assert_eq!(mine, vec![base, base + 1, base + 2]);
 }
+
+/// Every event kind is stored and read back exactly: three orders driven
+/// through offers, lapses, declines, assignment, unassignment, the kitchen,
+/// delivery, rejection and cancellation, compared after every step.
+pub(crate) async fn every_event_kind_round_trips(store: &impl OrderStore, base: u64) {
+    let s = |secs: i64| Timestamp::from_millis(secs * 1_000);
+    let (c1, c2) = (CourierId::new(71), CourierId::new(72));
+    let restaurant = Actor::Restaurant(RestaurantId::new(1));
+    let offer = |courier, at: Timestamp| OrderAction::Offer {
+        courier,
+        expires_at: at.plus(Duration::from_secs(30)),
+    };
+    let journeys: Vec<Vec<(Actor, Timestamp, OrderAction)>> = vec![
+        vec![
+            (Actor::System, s(1), OrderAction::AuthorizePayment),
+            (Actor::System, s(2), offer(c1, s(2))),
+            (Actor::System, s(32), OrderAction::ExpireOffer),
+            (Actor::System, s(40), offer(c2, s(40))),
+            (Actor::Courier(c2), s(45), OrderAction::DeclineOffer),
+            (Actor::System, s(50), OrderAction::Assign { courier: c1 }),
+            (
+                Actor::System,
+                s(60),
+                OrderAction::Unassign {
+                    reason: UnassignReason::CourierDropped,
+                },
+            ),
+            (Actor::System, s(70), offer(c2, s(70))),
+            (Actor::Courier(c2), s(75), OrderAction::AcceptOffer),
+            (
+                restaurant,
+                s(80),
+                OrderAction::Accept {
+                    prep_estimate: Duration::from_mins(15),
+                },
+            ),
+            (restaurant, s(90), OrderAction::StartPreparing),
+            (restaurant, s(900), OrderAction::MarkReady),
+            (Actor::Courier(c2), s(960), OrderAction::PickUp),
+            (Actor::Courier(c2), s(1_800), OrderAction::Deliver),
+            (Actor::System, s(1_860), OrderAction::Complete),
+        ],
+        vec![
+            (Actor::System, s(1), OrderAction::AuthorizePayment),
+            (restaurant, s(30), OrderAction::Reject),
+        ],
+        vec![
+            (Actor::System, s(1), OrderAction::AuthorizePayment),
+            (
+                Actor::Customer(CUSTOMER),
+                s(20),
+                OrderAction::Cancel {
+                    reason: CancelReason::CustomerRequest,
+                },
+            ),
+        ],
+    ];
+    for (n, steps) in journeys.into_iter().enumerate() {
+        let id = base + n as u64;
+        let (mut order, created) = placed(id, &format!("rt-{base}-{n}"), Timestamp::EPOCH);
+        store.create_order(&order, &created).await.unwrap();
+        assert_eq!(store.load_order(order.id()).await.unwrap().as_ref(), Some(&order));
+        for (actor, at, action) in steps {
+            let expected_version = order.version();
+            let event = order
+                .execute(&Command {
+                    actor,
+                    at,
+                    expected_version,
+                    action,
+                })
+                .unwrap_or_else(|e| panic!("order {id}: {action:?} refused: {e}"));
+            store.save_transition(&order, expected_version, &[event]).await.unwrap();
+            let loaded = store.load_order(order.id()).await.unwrap();
+            assert_eq!(loaded.as_ref(), Some(&order), "after {action:?}");
+        }
+        let trail = store.audit_trail(order.id()).await.unwrap();
+        assert_eq!(trail.len() as u64, order.version());
+        assert!(trail.windows(2).all(|w| w[0].version + 1 == w[1].version));
+    }
+}

@@ -1,0 +1,329 @@
+//! `OrderStore` on PostgreSQL: orders rebuilt from their events, the events
+//! table doubling as the outbox, an audit log, placement keys.
+
+use courier_core::order::{Order, OrderEvent, StatusKind};
+use courier_core::ports::{AuditEntry, CreateOutcome, EventId, OrderStore, OutboxEntry, StorageError};
+use courier_core::{CustomerId, IdempotencyKey, OrderId, Timestamp};
+use sqlx::{PgConnection, Row};
+
+use super::{PgStore, to_i64, to_u64};
+use crate::codec;
+
+const EVENT_COLUMNS: &str = "event_id, order_id, version, at_ms, actor_kind, actor_id, body";
+
+impl PgStore {
+    /// Appends events to the outbox and the audit log, in the caller's transaction.
+    async fn append(&self, conn: &mut PgConnection, events: &[OrderEvent]) -> Result<(), StorageError> {
+        for e in events {
+            let (actor_kind, actor_id) = codec::actor_parts(e.actor);
+            let actor_id = actor_id.map(to_i64);
+            sqlx::query(
+                "INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(to_i64(e.order_id.get()))
+            .bind(to_i64(e.version))
+            .bind(e.at.as_millis())
+            .bind(actor_kind)
+            .bind(actor_id)
+            .bind(e.kind.name())
+            .bind(codec::event_body(e))
+            .execute(&mut *conn)
+            .await
+            .map_err(|err| self.error(err))?;
+            sqlx::query(
+                "INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(to_i64(e.order_id.get()))
+            .bind(to_i64(e.version))
+            .bind(e.at.as_millis())
+            .bind(actor_kind)
+            .bind(actor_id)
+            .bind(e.kind.name())
+            .execute(&mut *conn)
+            .await
+            .map_err(|err| self.error(err))?;
+        }
+        Ok(())
+    }
+
+    /// Loads an order by replaying its events, on `conn`.
+    async fn load_on(&self, conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM order_events WHERE order_id = $1 ORDER BY version"
+        ))
+        .bind(to_i64(id.get()))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let events = rows
+            .iter()
+            .map(|r| event_of(r).map(|(_, e)| e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Order::replay(&events)
+            .map(Some)
+            .ok_or_else(|| StorageError::Corrupt(format!("{id}: its events do not replay into an order")))
+    }
+}
+
+/// An event row back into (outbox id, event).
+fn event_of(row: &sqlx::postgres::PgRow) -> Result<(EventId, OrderEvent), StorageError> {
+    let get_i64 = |name: &str| {
+        row.try_get::<i64, _>(name)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))
+    };
+    let event_id = EventId(to_u64(get_i64("event_id")?, "event id")?);
+    let order_id = OrderId::new(to_u64(get_i64("order_id")?, "order id")?);
+    let version = to_u64(get_i64("version")?, "version")?;
+    let at = Timestamp::from_millis(get_i64("at_ms")?);
+    let kind: String = row
+        .try_get("actor_kind")
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let actor_id: Option<i64> = row
+        .try_get("actor_id")
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let actor = codec::actor_from(&kind, actor_id.map(|v| to_u64(v, "actor id")).transpose()?)?;
+    let body: serde_json::Value = row.try_get("body").map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    Ok((event_id, codec::event_from(order_id, version, at, actor, body)?))
+}
+
+impl OrderStore for PgStore {
+    async fn create_order(&self, order: &Order, created: &OrderEvent) -> Result<CreateOutcome, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
+        let customer = to_i64(order.customer().get());
+        let key = order.idempotency_key().as_str();
+        let now = created.at.as_millis();
+        let live_since = created.at.minus(self.idempotency_ttl).as_millis();
+        // Claim the key unless a live claim exists. A concurrent claim blocks
+        // here until its transaction ends, then this sees it.
+        let claimed = sqlx::query(
+            "INSERT INTO order_keys (customer_id, idempotency_key, order_id, created_at_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (customer_id, idempotency_key) DO UPDATE \
+               SET order_id = EXCLUDED.order_id, created_at_ms = EXCLUDED.created_at_ms \
+               WHERE order_keys.created_at_ms <= $5 \
+             RETURNING order_id",
+        )
+        .bind(customer)
+        .bind(key)
+        .bind(to_i64(order.id().get()))
+        .bind(now)
+        .bind(live_since)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| self.error(e))?;
+        if claimed.is_none() {
+            let existing: i64 =
+                sqlx::query_scalar("SELECT order_id FROM order_keys WHERE customer_id = $1 AND idempotency_key = $2")
+                    .bind(customer)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| self.error(e))?;
+            let found = self
+                .load_on(&mut tx, OrderId::new(to_u64(existing, "order id")?))
+                .await?;
+            tx.rollback().await.map_err(|e| self.error(e))?;
+            return found
+                .map(CreateOutcome::Existing)
+                .ok_or_else(|| StorageError::Corrupt(format!("placement key {key:?} points at a missing order")));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO orders (id, customer_id, restaurant_id, status, version, charge_minor, currency, created_at_ms, updated_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(to_i64(order.id().get()))
+        .bind(customer)
+        .bind(to_i64(order.restaurant().get()))
+        .bind(order.status().name())
+        .bind(to_i64(order.version()))
+        .bind(order.charge().minor())
+        .bind(order.charge().currency().code())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.error(e))?;
+        if inserted.rows_affected() == 0 {
+            let actual: i64 = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+                .bind(to_i64(order.id().get()))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| self.error(e))?;
+            tx.rollback().await.map_err(|e| self.error(e))?;
+            return Err(StorageError::VersionConflict {
+                order: order.id(),
+                expected: 0,
+                actual: to_u64(actual, "version")?,
+            });
+        }
+        for (n, line) in order.lines().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO order_items (order_id, line_no, item_id, quantity, unit_price_minor) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(to_i64(order.id().get()))
+            .bind(i32::try_from(n).unwrap_or(i32::MAX))
+            .bind(to_i64(line.item.get()))
+            .bind(i32::try_from(line.quantity).unwrap_or(i32::MAX))
+            .bind(line.unit_price.minor())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.error(e))?;
+        }
+        self.append(&mut tx, std::slice::from_ref(created)).await?;
+        tx.commit().await.map_err(|e| self.error(e))?;
+        Ok(CreateOutcome::Created(order.clone()))
+    }
+
+    async fn load_order(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        self.load_on(&mut conn, id).await
+    }
+
+    async fn find_by_idempotency_key(
+        &self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Order>, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT order_id FROM order_keys WHERE customer_id = $1 AND idempotency_key = $2")
+                .bind(to_i64(customer.get()))
+                .bind(key.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+        match id {
+            Some(id) => self.load_on(&mut conn, OrderId::new(to_u64(id, "order id")?)).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn save_transition(
+        &self,
+        order: &Order,
+        expected_version: u64,
+        events: &[OrderEvent],
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
+        let at = events.last().map_or(0, |e| e.at.as_millis());
+        // The version check is the write's own condition: of concurrent
+        // writers from one version, exactly one row update succeeds.
+        let updated = sqlx::query(
+            "UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 WHERE id = $4 AND version = $5",
+        )
+        .bind(to_i64(order.version()))
+        .bind(order.status().name())
+        .bind(at)
+        .bind(to_i64(order.id().get()))
+        .bind(to_i64(expected_version))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.error(e))?;
+        if updated.rows_affected() != 1 {
+            let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+                .bind(to_i64(order.id().get()))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.error(e))?;
+            tx.rollback().await.map_err(|e| self.error(e))?;
+            return Err(StorageError::VersionConflict {
+                order: order.id(),
+                expected: expected_version,
+                actual: actual.map(|v| to_u64(v, "version")).transpose()?.unwrap_or(0),
+            });
+        }
+        self.append(&mut tx, events).await?;
+        tx.commit().await.map_err(|e| self.error(e))
+    }
+
+    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM order_events e \
+             JOIN (SELECT id, created_at_ms FROM orders WHERE status = $1 ORDER BY created_at_ms, id LIMIT $2) o \
+               ON e.order_id = o.id \
+             ORDER BY o.created_at_ms, o.id, e.version"
+        ))
+        .bind(status.name())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        let mut orders = Vec::new();
+        let mut run: Vec<OrderEvent> = Vec::new();
+        for row in &rows {
+            let (_, event) = event_of(row)?;
+            if run.last().is_some_and(|last| last.order_id != event.order_id) {
+                orders.push(replayed(&run)?);
+                run.clear();
+            }
+            run.push(event);
+        }
+        if !run.is_empty() {
+            orders.push(replayed(&run)?);
+        }
+        Ok(orders)
+    }
+
+    async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM order_events WHERE NOT published ORDER BY event_id LIMIT $1"
+        ))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| event_of(r).map(|(event_id, event)| OutboxEntry { event_id, event }))
+            .collect()
+    }
+
+    async fn mark_published(&self, ids: &[EventId]) -> Result<(), StorageError> {
+        let ids: Vec<i64> = ids.iter().map(|id| to_i64(id.0)).collect();
+        sqlx::query("UPDATE order_events SET published = TRUE WHERE event_id = ANY($1)")
+            .bind(&ids)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    async fn audit_trail(&self, id: OrderId) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows = sqlx::query("SELECT version, at_ms, actor_kind, actor_id, action FROM audit_log WHERE order_id = $1 ORDER BY version, id")
+            .bind(to_i64(id.get()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| {
+                let corrupt = |e: sqlx::Error| StorageError::Corrupt(e.to_string());
+                let version = to_u64(r.try_get("version").map_err(corrupt)?, "version")?;
+                let at = Timestamp::from_millis(r.try_get("at_ms").map_err(corrupt)?);
+                let kind: String = r.try_get("actor_kind").map_err(corrupt)?;
+                let actor_id: Option<i64> = r.try_get("actor_id").map_err(corrupt)?;
+                let actor = codec::actor_from(&kind, actor_id.map(|v| to_u64(v, "actor id")).transpose()?)?;
+                let action: String = r.try_get("action").map_err(corrupt)?;
+                let action = codec::event_name(&action)?;
+                Ok(AuditEntry {
+                    order_id: id,
+                    version,
+                    at,
+                    actor,
+                    action,
+                })
+            })
+            .collect()
+    }
+}
+
+fn replayed(events: &[OrderEvent]) -> Result<Order, StorageError> {
+    Order::replay(events).ok_or_else(|| {
+        StorageError::Corrupt(format!(
+            "{}: its events do not replay into an order",
+            events.first().map_or(OrderId::new(0), |e| e.order_id)
+        ))
+    })
+}
