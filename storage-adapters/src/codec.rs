@@ -1,4 +1,4 @@
-//! How orders are written down by adapters that store them
+//! How orders and catalog data are written down by adapters that store them
 //! outside the process: JSON documents with stable field names. Domain types
 //! stay free of any format; this module owns the mapping both ways, and a
 //! document that does not map back is reported as corrupt, never guessed at.
@@ -6,7 +6,7 @@
 use courier_core::order::{
     Actor, ActorKind, CancelReason, OrderEvent, OrderEventKind, OrderLine, PlaceOrder, RejectReason, UnassignReason,
 };
-use courier_core::ports::StorageError;
+use courier_core::ports::{Menu, MenuItem, Restaurant, StorageError};
 use courier_core::{
     AdminId, CourierId, Currency, CustomerId, Duration, GeoPoint, IdempotencyKey, MenuItemId, Money, OrderId,
     RestaurantId, Timestamp,
@@ -333,4 +333,117 @@ pub(crate) fn event_name(name: &str) -> Result<&'static str, StorageError> {
         .into_iter()
         .find(|n| *n == name)
         .ok_or_else(|| corrupt(format!("unknown event {name:?}")))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RestaurantDoc {
+    id: u64,
+    name: String,
+    cuisine: String,
+    location: [f64; 2],
+    rating_centi: u16,
+    is_open: bool,
+    accepting_orders: bool,
+    delivery_radius_m: u32,
+    minimum_order: i64,
+    currency: String,
+    prep_time_ms: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MenuItemDoc {
+    id: u64,
+    name: String,
+    price: i64,
+    currency: String,
+    available: bool,
+    stock: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MenuDoc {
+    restaurant: u64,
+    version: u64,
+    items: Vec<MenuItemDoc>,
+}
+
+/// A restaurant as JSON (for caches).
+pub(crate) fn restaurant_json(r: &Restaurant) -> String {
+    let doc = RestaurantDoc {
+        id: r.id.get(),
+        name: r.name.clone(),
+        cuisine: r.cuisine.clone(),
+        location: [r.location.lat(), r.location.lng()],
+        rating_centi: r.rating_centi,
+        is_open: r.is_open,
+        accepting_orders: r.accepting_orders,
+        delivery_radius_m: r.delivery_radius_m,
+        minimum_order: r.minimum_order.minor(),
+        currency: r.minimum_order.currency().code().to_owned(),
+        prep_time_ms: r.prep_time.as_millis(),
+    };
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// A restaurant back from JSON.
+pub(crate) fn restaurant_from_json(s: &str) -> Result<Restaurant, StorageError> {
+    let d: RestaurantDoc = serde_json::from_str(s).map_err(corrupt)?;
+    let currency: Currency = d.currency.parse().map_err(corrupt)?;
+    Ok(Restaurant {
+        id: RestaurantId::new(d.id),
+        name: d.name,
+        cuisine: d.cuisine,
+        location: GeoPoint::new(d.location[0], d.location[1]).map_err(corrupt)?,
+        rating_centi: d.rating_centi,
+        is_open: d.is_open,
+        accepting_orders: d.accepting_orders,
+        delivery_radius_m: d.delivery_radius_m,
+        minimum_order: Money::new(d.minimum_order, currency),
+        prep_time: Duration::from_millis(d.prep_time_ms),
+    })
+}
+
+/// A menu as JSON.
+pub(crate) fn menu_json(m: &Menu) -> String {
+    let doc = MenuDoc {
+        restaurant: m.restaurant.get(),
+        version: m.version,
+        items: m
+            .items
+            .iter()
+            .map(|i| MenuItemDoc {
+                id: i.id.get(),
+                name: i.name.clone(),
+                price: i.price.minor(),
+                currency: i.price.currency().code().to_owned(),
+                available: i.available,
+                stock: i.stock,
+            })
+            .collect(),
+    };
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// A menu back from JSON.
+pub(crate) fn menu_from_json(s: &str) -> Result<Menu, StorageError> {
+    let d: MenuDoc = serde_json::from_str(s).map_err(corrupt)?;
+    let items = d
+        .items
+        .into_iter()
+        .map(|i| {
+            let currency: Currency = i.currency.parse().map_err(corrupt)?;
+            Ok(MenuItem {
+                id: MenuItemId::new(i.id),
+                name: i.name,
+                price: Money::new(i.price, currency),
+                available: i.available,
+                stock: i.stock,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    Ok(Menu {
+        restaurant: RestaurantId::new(d.restaurant),
+        version: d.version,
+        items,
+    })
 }

@@ -7,6 +7,9 @@
 //!
 //! - [`postgres`]: orders (event-sourced, outbox, audit), idempotency,
 //!   restaurants and menus in PostgreSQL tables, migrations embedded.
+//! - [`redis`]: courier locations, idempotency records and rate limits in
+//!   Redis, and a read-through cache for restaurants and menus in front of
+//!   any catalog.
 //!
 //! The conformance suite in `tests/it/conformance/` is written once against
 //! the ports and run against each adapter for the ports it implements.
@@ -15,5 +18,6 @@ mod codec;
 pub mod faults;
 pub mod memory;
 pub mod postgres;
+pub mod redis;
 
 pub use courier_core::ports::StorageError;

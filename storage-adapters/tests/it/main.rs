@@ -10,6 +10,7 @@ mod faults;
 mod memory;
 mod memory_orders;
 mod postgres;
+mod redis;
 
 /// Drives a future that never waits on I/O (the memory adapter's) to completion.
 fn block_on<F: std::future::Future>(fut: F) -> F::Output {

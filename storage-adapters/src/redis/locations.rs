@@ -1,0 +1,153 @@
+//! `LocationStore` on Redis: a geo set for search, a hash with each
+//! courier's exact last fix, and a sorted set by report time for expiry.
+
+use courier_core::ports::{CourierLocation, LocationStore, NearbyCourier, StorageError};
+use courier_core::{CourierId, Duration, GeoPoint, Timestamp};
+use redis::Script;
+
+use super::RedisStore;
+
+/// Upsert unless a newer fix is stored: one script, so two racing fixes
+/// cannot interleave. KEYS: geo, fixes, by-time. ARGV: id, lng, lat, at, "lat,lng,at".
+const UPSERT: &str = r"
+local current = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if current and tonumber(current) > tonumber(ARGV[4]) then return 0 end
+redis.call('GEOADD', KEYS[1], ARGV[2], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return 1
+";
+
+/// Removes couriers last seen before a cutoff. KEYS: geo, fixes, by-time. ARGV: cutoff (exclusive).
+const EXPIRE: &str = r"
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1])
+if #gone > 0 then
+  redis.call('ZREM', KEYS[1], unpack(gone))
+  redis.call('HDEL', KEYS[2], unpack(gone))
+  redis.call('ZREM', KEYS[3], unpack(gone))
+end
+return gone
+";
+
+fn fix_text(l: &CourierLocation) -> String {
+    // Rust's shortest round-trip formatting: the exact f64 comes back.
+    format!("{},{},{}", l.point.lat(), l.point.lng(), l.at.as_millis())
+}
+
+fn fix_from(courier: CourierId, text: &str) -> Result<CourierLocation, StorageError> {
+    let corrupt = || StorageError::Corrupt(format!("{courier}: location {text:?}"));
+    let mut parts = text.split(',');
+    let mut next = || parts.next().ok_or_else(corrupt);
+    let lat: f64 = next()?.parse().map_err(|_| corrupt())?;
+    let lng: f64 = next()?.parse().map_err(|_| corrupt())?;
+    let at: i64 = next()?.parse().map_err(|_| corrupt())?;
+    Ok(CourierLocation {
+        courier,
+        point: GeoPoint::new(lat, lng).map_err(|_| corrupt())?,
+        at: Timestamp::from_millis(at),
+    })
+}
+
+impl RedisStore {
+    fn location_keys(&self) -> [String; 3] {
+        [self.key("loc:geo"), self.key("loc:fix"), self.key("loc:at")]
+    }
+}
+
+impl LocationStore for RedisStore {
+    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
+        let [geo, fixes, at] = self.location_keys();
+        Script::new(UPSERT)
+            .key(geo)
+            .key(fixes)
+            .key(at)
+            .arg(location.courier.get())
+            .arg(location.point.lng())
+            .arg(location.point.lat())
+            .arg(location.at.as_millis())
+            .arg(fix_text(&location))
+            .invoke_async::<i64>(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {
+        let [_, fixes, _] = self.location_keys();
+        let text: Option<String> = redis::cmd("HGET")
+            .arg(fixes)
+            .arg(courier.get())
+            .query_async(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))?;
+        text.map(|t| fix_from(courier, &t)).transpose()
+    }
+
+    async fn nearby(&self, center: GeoPoint, radius_m: f64, limit: usize) -> Result<Vec<NearbyCourier>, StorageError> {
+        if limit == 0 || radius_m.is_nan() || radius_m < 0.0 {
+            return Ok(Vec::new());
+        }
+        let [geo, fixes, _] = self.location_keys();
+        let mut conn = self.conn();
+        // Redis measures on a slightly larger sphere and stores 52-bit
+        // geohashes: search a little wider, then rank by the exact fixes with
+        // the same haversine as everywhere else.
+        let candidates: Vec<String> = redis::cmd("GEOSEARCH")
+            .arg(&geo)
+            .arg("FROMLONLAT")
+            .arg(center.lng())
+            .arg(center.lat())
+            .arg("BYRADIUS")
+            .arg(radius_m * 1.001 + 2.0)
+            .arg("m")
+            .arg("ASC")
+            .arg("COUNT")
+            .arg(limit.saturating_mul(2).saturating_add(16))
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let texts: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(&fixes)
+            .arg(&candidates)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut found = Vec::with_capacity(candidates.len());
+        for (member, text) in candidates.iter().zip(texts) {
+            let id: u64 = member
+                .parse()
+                .map_err(|_| StorageError::Corrupt(format!("geo member {member:?}")))?;
+            let Some(text) = text else { continue };
+            let location = fix_from(CourierId::new(id), &text)?;
+            let distance_m = center.distance_m(location.point);
+            if distance_m <= radius_m {
+                found.push(NearbyCourier { location, distance_m });
+            }
+        }
+        found.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.location.courier.cmp(&b.location.courier))
+        });
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
+        let [geo, fixes, at] = self.location_keys();
+        let gone: Vec<u64> = Script::new(EXPIRE)
+            .key(geo)
+            .key(fixes)
+            .key(at)
+            .arg(now.minus(ttl).as_millis())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut ids: Vec<CourierId> = gone.into_iter().map(CourierId::new).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+}
