@@ -1,6 +1,6 @@
 //! In-memory `LocationStore`: latest fixes in an H3 geo index, expiry by age.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use courier_core::ports::{CourierLocation, LocationStore, NearbyCourier, StorageError};
@@ -11,8 +11,6 @@ use courier_matching::GeoIndex;
 struct Fixes {
     index: GeoIndex,
     latest: HashMap<CourierId, CourierLocation>,
-    /// (reported at, courier), oldest first: expiry reads only what expires.
-    by_age: BTreeSet<(Timestamp, CourierId)>,
 }
 
 /// Courier locations in process memory, nearby queries answered exactly by
@@ -32,16 +30,15 @@ impl MemoryLocationStore {
 impl LocationStore for MemoryLocationStore {
     async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
         let mut f = self.lock();
-        if let Some(previous) = f.latest.get(&location.courier).copied() {
-            if previous.at > location.at {
-                // A late, older fix never overwrites a newer one.
-                return Ok(());
+        match f.latest.get_mut(&location.courier) {
+            // A late, older fix never overwrites a newer one.
+            Some(previous) if previous.at > location.at => return Ok(()),
+            Some(previous) => *previous = location,
+            None => {
+                f.latest.insert(location.courier, location);
             }
-            f.by_age.remove(&(previous.at, previous.courier));
         }
         f.index.upsert(location.courier, location.point);
-        f.latest.insert(location.courier, location);
-        f.by_age.insert((location.at, location.courier));
         Ok(())
     }
 
@@ -64,16 +61,15 @@ impl LocationStore for MemoryLocationStore {
     }
 
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
+        // A scan every few seconds is cheaper than keeping an age order on
+        // every one of the far more frequent upserts.
         let mut f = self.lock();
         let cutoff = now.minus(ttl);
         // Silent for longer than the TTL: reported strictly before now - ttl.
-        let expired: Vec<(Timestamp, CourierId)> = f.by_age.range(..(cutoff, CourierId::new(0))).copied().collect();
-        let mut ids = Vec::with_capacity(expired.len());
-        for key in expired {
-            f.by_age.remove(&key);
-            f.latest.remove(&key.1);
-            f.index.remove(key.1);
-            ids.push(key.1);
+        let mut ids: Vec<CourierId> = f.latest.values().filter(|l| l.at < cutoff).map(|l| l.courier).collect();
+        for id in &ids {
+            f.latest.remove(id);
+            f.index.remove(*id);
         }
         ids.sort_unstable();
         Ok(ids)

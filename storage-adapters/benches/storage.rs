@@ -1,0 +1,251 @@
+//! Criterion benches of the storage adapters.
+//!
+//! Run with `cargo bench -p courier-storage`. The PostgreSQL and Redis benches
+//! use `DATABASE_URL` / `REDIS_URL` (defaults: the local test services), each in
+//! a schema or key prefix of their own, removed afterwards.
+
+#![allow(clippy::disallowed_methods, reason = "iter_custom benches time themselves with the wall clock")]
+
+use std::hint::black_box;
+use std::time::{Duration as StdDuration, Instant};
+
+use courier_core::order::{Actor, Command, Order, OrderAction, OrderEvent, OrderLine, PlaceOrder};
+use courier_core::ports::{CourierLocation, LocationStore, OrderStore};
+use courier_core::*;
+use courier_storage::memory::{MemoryLocationStore, MemoryOrderStore};
+use courier_storage::postgres::{PgConfig, PgStore};
+use courier_storage::redis::RedisStore;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures::future::join_all;
+
+const COURIERS: u64 = 100_000;
+const CLIENTS: usize = 8;
+
+fn placed(id: u64) -> (Order, OrderEvent) {
+    let customer = CustomerId::new(id % 10_000);
+    let place = PlaceOrder {
+        order_id: OrderId::new(id),
+        customer,
+        restaurant: RestaurantId::new(id % 500),
+        pickup: GeoPoint::new(52.37, 4.90).expect("valid"),
+        dropoff: GeoPoint::new(52.38, 4.91).expect("valid"),
+        lines: vec![
+            OrderLine {
+                item: MenuItemId::new(1),
+                quantity: 2,
+                unit_price: Money::new(1_250, Currency::Eur),
+            },
+            OrderLine {
+                item: MenuItemId::new(7),
+                quantity: 1,
+                unit_price: Money::new(450, Currency::Eur),
+            },
+        ],
+        charge: Money::new(2_950, Currency::Eur),
+        idempotency_key: IdempotencyKey::parse(&format!("bench-{id}")).expect("valid key"),
+    };
+    Order::place(Actor::Customer(customer), Timestamp::from_millis(id as i64), place).expect("valid order")
+}
+
+fn hash(i: u64) -> u64 {
+    i.wrapping_add(0x1234_5678).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A point in a 30 km box around Amsterdam (the Redis peer's dense set-up).
+fn point_in_box(i: u64) -> GeoPoint {
+    let h = hash(i);
+    let centre = GeoPoint::new(52.37, 4.90).expect("valid centre");
+    centre
+        .offset_m(
+            ((h >> 8) % 30_000) as f64 - 15_000.0,
+            ((h >> 32) % 30_000) as f64 - 15_000.0,
+        )
+        .expect("in range")
+}
+
+fn fix(courier: u64, point: GeoPoint, at: i64) -> CourierLocation {
+    CourierLocation {
+        courier: CourierId::new(courier),
+        point,
+        at: Timestamp::from_millis(at),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn bench_memory(c: &mut Criterion) {
+    let mut group = c.benchmark_group("memory");
+    let store = MemoryOrderStore::default();
+    let mut next = 0u64;
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("place_order", |b| {
+        b.iter_custom(|iters| {
+            let orders: Vec<(Order, OrderEvent)> = (0..iters).map(|i| placed(next + i)).collect();
+            next += iters;
+            let start = Instant::now();
+            for (o, e) in &orders {
+                black_box(futures::executor::block_on(store.create_order(o, e)).ok());
+            }
+            start.elapsed()
+        })
+    });
+
+    let locations = MemoryLocationStore::default();
+    let mut positions: Vec<GeoPoint> = (0..COURIERS).map(point_in_box).collect();
+    for (i, p) in positions.iter().enumerate() {
+        futures::executor::block_on(locations.upsert_location(fix(i as u64, *p, 0))).expect("memory never fails");
+    }
+    let mut t = 1i64;
+    group.bench_function("location_upsert_30m_step", |b| {
+        b.iter(|| {
+            let i = (hash(t as u64) % COURIERS) as usize;
+            let moved = positions[i]
+                .offset_m(((t % 61) - 30) as f64, ((t % 37) - 18) as f64)
+                .unwrap_or(positions[i]);
+            positions[i] = moved;
+            t += 1;
+            futures::executor::block_on(locations.upsert_location(fix(i as u64, moved, t)))
+        })
+    });
+    group.finish();
+}
+
+fn bench_postgres(c: &mut Criterion) {
+    let rt = runtime();
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let config = PgConfig {
+        schema: Some(format!("courier_bench_{}", std::process::id())),
+        max_connections: 16,
+        ..PgConfig::new(&url)
+    };
+    let store = rt
+        .block_on(PgStore::connect(config))
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+    let mut group = c.benchmark_group("postgres");
+    group.sample_size(10).measurement_time(StdDuration::from_secs(10));
+    group.throughput(Throughput::Elements(1));
+    let mut next = 1_000_000u64;
+    group.bench_function("place_order_8_clients", |b| {
+        b.iter_custom(|iters| {
+            let orders: Vec<(Order, OrderEvent)> = (0..iters).map(|i| placed(next + i)).collect();
+            next += iters;
+            rt.block_on(async {
+                let start = Instant::now();
+                let chunks = orders.chunks(orders.len().div_ceil(CLIENTS).max(1));
+                join_all(chunks.map(|chunk| {
+                    let store = &store;
+                    async move {
+                        for (o, e) in chunk {
+                            store.create_order(o, e).await.expect("placement");
+                        }
+                    }
+                }))
+                .await;
+                start.elapsed()
+            })
+        })
+    });
+    group.bench_function("cas_transition_8_clients", |b| {
+        b.iter_custom(|iters| {
+            let orders: Vec<(Order, OrderEvent)> = (0..iters).map(|i| placed(next + i)).collect();
+            next += iters;
+            rt.block_on(async {
+                for (o, e) in &orders {
+                    store.create_order(o, e).await.expect("placement");
+                }
+                let pay = Command {
+                    actor: Actor::System,
+                    at: Timestamp::from_millis(1),
+                    expected_version: 1,
+                    action: OrderAction::AuthorizePayment,
+                };
+                let paid: Vec<(Order, OrderEvent)> = orders
+                    .into_iter()
+                    .map(|(mut o, _)| {
+                        let e = o.execute(&pay).expect("valid transition");
+                        (o, e)
+                    })
+                    .collect();
+                let start = Instant::now();
+                let chunks = paid.chunks(paid.len().div_ceil(CLIENTS).max(1));
+                join_all(chunks.map(|chunk| {
+                    let store = &store;
+                    async move {
+                        for (o, e) in chunk {
+                            store
+                                .save_transition(o, 1, std::slice::from_ref(e))
+                                .await
+                                .expect("transition");
+                        }
+                    }
+                }))
+                .await;
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(store.drop_schema()).expect("cleanup");
+}
+
+fn bench_redis(c: &mut Criterion) {
+    let rt = runtime();
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let store = rt
+        .block_on(RedisStore::connect(
+            &url,
+            &format!("courier-bench-{}", std::process::id()),
+        ))
+        .unwrap_or_else(|e| panic!("Redis at {url}: {e}"));
+    rt.block_on(async {
+        for chunk in (0..COURIERS).collect::<Vec<_>>().chunks(1_000) {
+            join_all(chunk.iter().map(|&i| store.upsert_location(fix(i, point_in_box(i), 0)))).await;
+        }
+    });
+    let mut group = c.benchmark_group("redis");
+    group.sample_size(10).measurement_time(StdDuration::from_secs(10));
+    group.throughput(Throughput::Elements(1));
+    let mut t = 1i64;
+    // Many upserts in flight on one multiplexed connection: the client
+    // pipelines them on the wire.
+    group.bench_function("location_upsert_pipelined", |b| {
+        b.iter_custom(|iters| {
+            let fixes: Vec<CourierLocation> = (0..iters)
+                .map(|i| fix(hash(i + t as u64) % COURIERS, point_in_box(i + 77 * t as u64), t))
+                .collect();
+            t += 1;
+            rt.block_on(async {
+                let start = Instant::now();
+                for chunk in fixes.chunks(256) {
+                    join_all(chunk.iter().map(|f| store.upsert_location(*f))).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    let mut q = 0u64;
+    group.bench_function("nearby_20_within_3km_8_in_flight", |b| {
+        b.iter_custom(|iters| {
+            let centres: Vec<GeoPoint> = (0..iters).map(|i| point_in_box(9_000_000 + q + i)).collect();
+            q += iters;
+            rt.block_on(async {
+                let start = Instant::now();
+                for chunk in centres.chunks(CLIENTS) {
+                    join_all(chunk.iter().map(|p| store.nearby(*p, 3_000.0, 20))).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(store.clear()).expect("cleanup");
+}
+
+criterion_group!(benches, bench_memory, bench_postgres, bench_redis);
+criterion_main!(benches);
