@@ -4,7 +4,10 @@
 //! use `DATABASE_URL` / `REDIS_URL` (defaults: the local test services), each in
 //! a schema or key prefix of their own, removed afterwards.
 
-#![allow(clippy::disallowed_methods, reason = "iter_custom benches time themselves with the wall clock")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "iter_custom benches time themselves with the wall clock"
+)]
 
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};
