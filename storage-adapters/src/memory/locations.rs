@@ -1,7 +1,8 @@
 //! In-memory `LocationStore`: latest fixes in an H3 geo index, expiry by age.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+
+use rustc_hash::FxHashMap;
 
 use courier_core::ports::{CourierLocation, LocationStore, NearbyCourier, StorageError};
 use courier_core::{CourierId, Duration, GeoPoint, Timestamp};
@@ -10,7 +11,7 @@ use courier_matching::GeoIndex;
 #[derive(Debug, Default)]
 struct Fixes {
     index: GeoIndex,
-    latest: HashMap<CourierId, CourierLocation>,
+    latest: FxHashMap<CourierId, CourierLocation>,
 }
 
 /// Courier locations in process memory, nearby queries answered exactly by

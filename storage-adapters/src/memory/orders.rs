@@ -4,8 +4,10 @@
 //! database transaction: an order, its events, its outbox entries and its
 //! audit lines are written together or not at all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
+
+use rustc_hash::FxHashMap;
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
@@ -15,10 +17,10 @@ use courier_core::{CustomerId, Duration, IdempotencyKey, OrderId, Timestamp};
 
 #[derive(Debug, Default)]
 struct Tables {
-    orders: HashMap<OrderId, Order>,
-    by_key: HashMap<(CustomerId, IdempotencyKey), (OrderId, Timestamp)>,
+    orders: FxHashMap<OrderId, Order>,
+    by_key: FxHashMap<(CustomerId, IdempotencyKey), (OrderId, Timestamp)>,
     outbox: BTreeMap<EventId, (OrderEvent, bool)>,
-    audit: HashMap<OrderId, Vec<AuditEntry>>,
+    audit: FxHashMap<OrderId, Vec<AuditEntry>>,
     next_event_id: u64,
 }
 

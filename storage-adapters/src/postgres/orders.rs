@@ -12,42 +12,6 @@ use crate::codec;
 const EVENT_COLUMNS: &str = "event_id, order_id, version, at_ms, actor_kind, actor_id, body";
 
 impl PgStore {
-    /// Appends events to the outbox and the audit log, in the caller's transaction.
-    async fn append(&self, conn: &mut PgConnection, events: &[OrderEvent]) -> Result<(), StorageError> {
-        for e in events {
-            let (actor_kind, actor_id) = codec::actor_parts(e.actor);
-            let actor_id = actor_id.map(to_i64);
-            sqlx::query(
-                "INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(to_i64(e.order_id.get()))
-            .bind(to_i64(e.version))
-            .bind(e.at.as_millis())
-            .bind(actor_kind)
-            .bind(actor_id)
-            .bind(e.kind.name())
-            .bind(codec::event_body(e))
-            .execute(&mut *conn)
-            .await
-            .map_err(|err| self.error(err))?;
-            sqlx::query(
-                "INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(to_i64(e.order_id.get()))
-            .bind(to_i64(e.version))
-            .bind(e.at.as_millis())
-            .bind(actor_kind)
-            .bind(actor_id)
-            .bind(e.kind.name())
-            .execute(&mut *conn)
-            .await
-            .map_err(|err| self.error(err))?;
-        }
-        Ok(())
-    }
-
     /// Loads an order by replaying its events, on `conn`.
     async fn load_on(&self, conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>, StorageError> {
         let rows = sqlx::query(&format!(
@@ -67,6 +31,45 @@ impl PgStore {
         Order::replay(&events)
             .map(Some)
             .ok_or_else(|| StorageError::Corrupt(format!("{id}: its events do not replay into an order")))
+    }
+}
+
+/// True if `e` is the orders table refusing an id it already holds.
+fn is_duplicate_order(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation() && d.constraint() == Some("orders_pkey"))
+}
+
+/// Events as parallel arrays, for one `UNNEST` insert.
+struct EventBatch {
+    versions: Vec<i64>,
+    at: Vec<i64>,
+    actor_kinds: Vec<&'static str>,
+    actor_ids: Vec<Option<i64>>,
+    kinds: Vec<&'static str>,
+    bodies: Vec<serde_json::Value>,
+}
+
+impl EventBatch {
+    fn of(events: &[OrderEvent]) -> EventBatch {
+        let mut b = EventBatch {
+            versions: Vec::with_capacity(events.len()),
+            at: Vec::with_capacity(events.len()),
+            actor_kinds: Vec::with_capacity(events.len()),
+            actor_ids: Vec::with_capacity(events.len()),
+            kinds: Vec::with_capacity(events.len()),
+            bodies: Vec::with_capacity(events.len()),
+        };
+        for e in events {
+            let (kind, id) = codec::actor_parts(e.actor);
+            b.versions.push(to_i64(e.version));
+            b.at.push(e.at.as_millis());
+            b.actor_kinds.push(kind);
+            b.actor_ids.push(id.map(to_i64));
+            b.kinds.push(e.kind.name());
+            b.bodies.push(codec::event_body(e));
+        }
+        b
     }
 }
 
@@ -93,88 +96,102 @@ fn event_of(row: &sqlx::postgres::PgRow) -> Result<(EventId, OrderEvent), Storag
 
 impl OrderStore for PgStore {
     async fn create_order(&self, order: &Order, created: &OrderEvent) -> Result<CreateOutcome, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
         let customer = to_i64(order.customer().get());
         let key = order.idempotency_key().as_str();
-        let now = created.at.as_millis();
-        let live_since = created.at.minus(self.idempotency_ttl).as_millis();
-        // Claim the key unless a live claim exists. A concurrent claim blocks
-        // here until its transaction ends, then this sees it.
-        let claimed = sqlx::query(
-            "INSERT INTO order_keys (customer_id, idempotency_key, order_id, created_at_ms) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (customer_id, idempotency_key) DO UPDATE \
-               SET order_id = EXCLUDED.order_id, created_at_ms = EXCLUDED.created_at_ms \
-               WHERE order_keys.created_at_ms <= $5 \
-             RETURNING order_id",
+        let batch = EventBatch::of(std::slice::from_ref(created));
+        let lines = order.lines();
+        let line_no: Vec<i32> = (0..lines.len()).map(|n| i32::try_from(n).unwrap_or(i32::MAX)).collect();
+        let items: Vec<i64> = lines.iter().map(|l| to_i64(l.item.get())).collect();
+        let quantities: Vec<i32> = lines
+            .iter()
+            .map(|l| i32::try_from(l.quantity).unwrap_or(i32::MAX))
+            .collect();
+        let prices: Vec<i64> = lines.iter().map(|l| l.unit_price.minor()).collect();
+        // One statement, so one round trip and atomic without a transaction:
+        // claim the placement key (unless a live claim exists), and only if
+        // claimed write the order, its lines, its event and its audit line.
+        // A duplicate order id fails the whole statement.
+        let created_rows: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "WITH k AS ( \
+               INSERT INTO order_keys (customer_id, idempotency_key, order_id, created_at_ms) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (customer_id, idempotency_key) DO UPDATE \
+                 SET order_id = EXCLUDED.order_id, created_at_ms = EXCLUDED.created_at_ms \
+                 WHERE order_keys.created_at_ms <= $5 \
+               RETURNING order_id), \
+             o AS ( \
+               INSERT INTO orders (id, customer_id, restaurant_id, status, version, charge_minor, currency, created_at_ms, updated_at_ms) \
+               SELECT k.order_id, $1, $6, $7, $8, $9, $10, $4, $4 FROM k RETURNING id), \
+             i AS ( \
+               INSERT INTO order_items (order_id, line_no, item_id, quantity, unit_price_minor) \
+               SELECT o.id, t.line_no, t.item_id, t.quantity, t.price FROM o, \
+                 UNNEST($11::int[], $12::bigint[], $13::int[], $14::bigint[]) AS t(line_no, item_id, quantity, price)), \
+             e AS ( \
+               INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
+               SELECT o.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind, t.body FROM o, \
+                 UNNEST($15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], $20::jsonb[]) \
+                   AS t(version, at_ms, actor_kind, actor_id, kind, body)), \
+             a AS ( \
+               INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
+               SELECT o.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind FROM o, \
+                 UNNEST($15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[]) \
+                   AS t(version, at_ms, actor_kind, actor_id, kind)) \
+             SELECT count(*) FROM o",
         )
         .bind(customer)
         .bind(key)
         .bind(to_i64(order.id().get()))
-        .bind(now)
-        .bind(live_since)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(|e| self.error(e))?;
-        if claimed.is_none() {
-            let existing: i64 =
-                sqlx::query_scalar("SELECT order_id FROM order_keys WHERE customer_id = $1 AND idempotency_key = $2")
-                    .bind(customer)
-                    .bind(key)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| self.error(e))?;
-            let found = self
-                .load_on(&mut tx, OrderId::new(to_u64(existing, "order id")?))
-                .await?;
-            tx.rollback().await.map_err(|e| self.error(e))?;
-            return found
-                .map(CreateOutcome::Existing)
-                .ok_or_else(|| StorageError::Corrupt(format!("placement key {key:?} points at a missing order")));
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO orders (id, customer_id, restaurant_id, status, version, charge_minor, currency, created_at_ms, updated_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(to_i64(order.id().get()))
-        .bind(customer)
+        .bind(created.at.as_millis())
+        .bind(created.at.minus(self.idempotency_ttl).as_millis())
         .bind(to_i64(order.restaurant().get()))
         .bind(order.status().name())
         .bind(to_i64(order.version()))
         .bind(order.charge().minor())
         .bind(order.charge().currency().code())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| self.error(e))?;
-        if inserted.rows_affected() == 0 {
-            let actual: i64 = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
-                .bind(to_i64(order.id().get()))
-                .fetch_one(&mut *tx)
+        .bind(&line_no)
+        .bind(&items)
+        .bind(&quantities)
+        .bind(&prices)
+        .bind(&batch.versions)
+        .bind(&batch.at)
+        .bind(&batch.actor_kinds)
+        .bind(&batch.actor_ids)
+        .bind(&batch.kinds)
+        .bind(&batch.bodies)
+        .fetch_one(&self.pool)
+        .await;
+        let created_rows = match created_rows {
+            Ok(n) => n,
+            Err(e) if is_duplicate_order(&e) => {
+                // The id is taken by another order: nothing was written.
+                let actual: i64 = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+                    .bind(to_i64(order.id().get()))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                return Err(StorageError::VersionConflict {
+                    order: order.id(),
+                    expected: 0,
+                    actual: to_u64(actual, "version")?,
+                });
+            }
+            Err(e) => return Err(self.error(e)),
+        };
+        if created_rows == 1 {
+            return Ok(CreateOutcome::Created(order.clone()));
+        }
+        // A live claim exists: hand back the order it points at.
+        let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        let existing: i64 =
+            sqlx::query_scalar("SELECT order_id FROM order_keys WHERE customer_id = $1 AND idempotency_key = $2")
+                .bind(customer)
+                .bind(key)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.error(e))?;
-            tx.rollback().await.map_err(|e| self.error(e))?;
-            return Err(StorageError::VersionConflict {
-                order: order.id(),
-                expected: 0,
-                actual: to_u64(actual, "version")?,
-            });
-        }
-        for (n, line) in order.lines().iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO order_items (order_id, line_no, item_id, quantity, unit_price_minor) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(to_i64(order.id().get()))
-            .bind(i32::try_from(n).unwrap_or(i32::MAX))
-            .bind(to_i64(line.item.get()))
-            .bind(i32::try_from(line.quantity).unwrap_or(i32::MAX))
-            .bind(line.unit_price.minor())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| self.error(e))?;
-        }
-        self.append(&mut tx, std::slice::from_ref(created)).await?;
-        tx.commit().await.map_err(|e| self.error(e))?;
-        Ok(CreateOutcome::Created(order.clone()))
+        self.load_on(&mut conn, OrderId::new(to_u64(existing, "order id")?))
+            .await?
+            .map(CreateOutcome::Existing)
+            .ok_or_else(|| StorageError::Corrupt(format!("placement key {key:?} points at a missing order")))
     }
 
     async fn load_order(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
@@ -207,36 +224,53 @@ impl OrderStore for PgStore {
         expected_version: u64,
         events: &[OrderEvent],
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
         let at = events.last().map_or(0, |e| e.at.as_millis());
-        // The version check is the write's own condition: of concurrent
-        // writers from one version, exactly one row update succeeds.
-        let updated = sqlx::query(
-            "UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 WHERE id = $4 AND version = $5",
+        let batch = EventBatch::of(events);
+        // One statement: the version check is the UPDATE's own condition, and
+        // the events and audit lines are written only through its row. Of
+        // concurrent writers from one version exactly one matches.
+        let updated: i64 = sqlx::query_scalar(
+            "WITH u AS ( \
+               UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 WHERE id = $4 AND version = $5 RETURNING id), \
+             e AS ( \
+               INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
+               SELECT u.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind, t.body FROM u, \
+                 UNNEST($6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[]) \
+                   AS t(version, at_ms, actor_kind, actor_id, kind, body)), \
+             a AS ( \
+               INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
+               SELECT u.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind FROM u, \
+                 UNNEST($6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::text[]) \
+                   AS t(version, at_ms, actor_kind, actor_id, kind)) \
+             SELECT count(*) FROM u",
         )
         .bind(to_i64(order.version()))
         .bind(order.status().name())
         .bind(at)
         .bind(to_i64(order.id().get()))
         .bind(to_i64(expected_version))
-        .execute(&mut *tx)
+        .bind(&batch.versions)
+        .bind(&batch.at)
+        .bind(&batch.actor_kinds)
+        .bind(&batch.actor_ids)
+        .bind(&batch.kinds)
+        .bind(&batch.bodies)
+        .fetch_one(&self.pool)
         .await
         .map_err(|e| self.error(e))?;
-        if updated.rows_affected() != 1 {
-            let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
-                .bind(to_i64(order.id().get()))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| self.error(e))?;
-            tx.rollback().await.map_err(|e| self.error(e))?;
-            return Err(StorageError::VersionConflict {
-                order: order.id(),
-                expected: expected_version,
-                actual: actual.map(|v| to_u64(v, "version")).transpose()?.unwrap_or(0),
-            });
+        if updated == 1 {
+            return Ok(());
         }
-        self.append(&mut tx, events).await?;
-        tx.commit().await.map_err(|e| self.error(e))
+        let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+            .bind(to_i64(order.id().get()))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.error(e))?;
+        Err(StorageError::VersionConflict {
+            order: order.id(),
+            expected: expected_version,
+            actual: actual.map(|v| to_u64(v, "version")).transpose()?.unwrap_or(0),
+        })
     }
 
     async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {

@@ -40,6 +40,7 @@ conformance! {
     orders_outbox_loses_nothing: orders::outbox_loses_nothing;
     orders_list_by_status: orders::list_by_status_is_ordered;
     orders_every_event_round_trips: orders::every_event_kind_round_trips;
+    orders_taken_id_conflicts: orders::a_taken_order_id_is_a_conflict;
     locations_nearby: locations::nearby_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;

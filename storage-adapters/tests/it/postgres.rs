@@ -54,6 +54,7 @@ on_postgres! {
     orders_outbox_loses_nothing: orders::outbox_loses_nothing;
     orders_list_by_status: orders::list_by_status_is_ordered;
     orders_every_event_round_trips: orders::every_event_kind_round_trips;
+    orders_taken_id_conflicts: orders::a_taken_order_id_is_a_conflict;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     catalog_invalidation: catalog::writes_invalidate_the_cache;

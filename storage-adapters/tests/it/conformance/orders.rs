@@ -252,3 +252,22 @@ pub(crate) async fn every_event_kind_round_trips(store: &impl OrderStore, base: 
         assert!(trail.windows(2).all(|w| w[0].version + 1 == w[1].version));
     }
 }
+
+/// A second order under a taken id is a conflict, and its key is not claimed.
+pub(crate) async fn a_taken_order_id_is_a_conflict(store: &impl OrderStore, base: u64) {
+    let (first, created) = placed(base, &format!("id-{base}-a"), Timestamp::EPOCH);
+    store.create_order(&first, &created).await.unwrap();
+    let (second, second_created) = placed(base, &format!("id-{base}-b"), Timestamp::from_millis(5));
+    let r = store.create_order(&second, &second_created).await;
+    assert_eq!(
+        r,
+        Err(StorageError::VersionConflict {
+            order: OrderId::new(base),
+            expected: 0,
+            actual: 1
+        })
+    );
+    let key = IdempotencyKey::parse(&format!("id-{base}-b")).unwrap();
+    assert_eq!(store.find_by_idempotency_key(CUSTOMER, &key).await.unwrap(), None);
+    assert_eq!(store.audit_trail(OrderId::new(base)).await.unwrap().len(), 1);
+}
