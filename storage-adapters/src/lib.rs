@@ -17,6 +17,7 @@
 mod codec;
 pub mod faults;
 pub mod memory;
+mod nearest;
 pub mod postgres;
 pub mod redis;
 

@@ -55,14 +55,11 @@ impl CatalogStore for MemoryCatalogStore {
         radius_m: f64,
         limit: usize,
     ) -> Result<Vec<Restaurant>, StorageError> {
-        let c = self.lock();
-        let mut near: Vec<(f64, &Restaurant)> = c
-            .restaurants
-            .values()
-            .map(|r| (center.distance_m(r.location), r))
-            .filter(|(d, _)| *d <= radius_m)
-            .collect();
-        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-        Ok(near.into_iter().take(limit).map(|(_, r)| r.clone()).collect())
+        Ok(crate::nearest::nearest_restaurants(
+            center,
+            self.lock().restaurants.values(),
+            radius_m,
+            limit,
+        ))
     }
 }

@@ -171,15 +171,12 @@ impl CatalogStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.error(e))?;
-        let mut near: Vec<(f64, Restaurant)> = Vec::new();
-        for row in &rows {
-            let r = restaurant_of(row)?;
-            let d = center.distance_m(r.location);
-            if d <= radius_m {
-                near.push((d, r));
-            }
-        }
-        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-        Ok(near.into_iter().take(limit).map(|(_, r)| r).collect())
+        let candidates = rows.iter().map(restaurant_of).collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::nearest::nearest_restaurants(
+            center,
+            &candidates,
+            radius_m,
+            limit,
+        ))
     }
 }

@@ -4,12 +4,67 @@
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{AuditEntry, CreateOutcome, EventId, OrderStore, OutboxEntry, StorageError};
 use courier_core::{CustomerId, IdempotencyKey, OrderId, Timestamp};
+use std::sync::LazyLock;
+
 use sqlx::{PgConnection, Row};
 
 use super::{PgStore, to_i64, to_u64};
 use crate::codec;
 
 const EVENT_COLUMNS: &str = "event_id, order_id, version, at_ms, actor_kind, actor_id, body";
+
+/// The CTEs that append an `EventBatch` (bound from `$first` on) to the
+/// event log and the audit log, once per row of `source`.
+fn append_events_ctes(source: &str, first: usize) -> String {
+    let p: Vec<String> = (first..first + 6).map(|n| format!("${n}")).collect();
+    format!(
+        "e AS (INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
+           SELECT {source}.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind, t.body FROM {source}, \
+           UNNEST({}::bigint[], {}::bigint[], {}::text[], {}::bigint[], {}::text[], {}::jsonb[]) \
+           AS t(version, at_ms, actor_kind, actor_id, kind, body)), \
+         a AS (INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
+           SELECT {source}.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind FROM {source}, \
+           UNNEST({}::bigint[], {}::bigint[], {}::text[], {}::bigint[], {}::text[]) \
+           AS t(version, at_ms, actor_kind, actor_id, kind))",
+        p[0], p[1], p[2], p[3], p[4], p[5], p[0], p[1], p[2], p[3], p[4]
+    )
+}
+
+/// A placement in one statement, so one round trip and atomic without a
+/// transaction: claim the key (unless a live claim exists) and, only if
+/// claimed, write the order, its lines, its event and its audit line. A
+/// duplicate order id fails the whole statement.
+static PLACE_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH k AS (INSERT INTO order_keys (customer_id, idempotency_key, order_id, created_at_ms) \
+           VALUES ($1, $2, $3, $4) \
+           ON CONFLICT (customer_id, idempotency_key) DO UPDATE \
+             SET order_id = EXCLUDED.order_id, created_at_ms = EXCLUDED.created_at_ms \
+             WHERE order_keys.created_at_ms <= $5 \
+           RETURNING order_id), \
+         o AS (INSERT INTO orders (id, customer_id, restaurant_id, status, version, charge_minor, currency, \
+           created_at_ms, updated_at_ms) \
+           SELECT k.order_id, $1, $6, $7, $8, $9, $10, $4, $4 FROM k RETURNING id), \
+         i AS (INSERT INTO order_items (order_id, line_no, item_id, quantity, unit_price_minor) \
+           SELECT o.id, t.line_no, t.item_id, t.quantity, t.price FROM o, \
+           UNNEST($11::int[], $12::bigint[], $13::int[], $14::bigint[]) AS t(line_no, item_id, quantity, price)), \
+         {} \
+         SELECT count(*) FROM o",
+        append_events_ctes("o", 15)
+    )
+});
+
+/// A transition in one statement: the version check is the UPDATE's own
+/// condition and the events are written only through its row.
+static TRANSITION_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH u AS (UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 \
+           WHERE id = $4 AND version = $5 RETURNING id), \
+         {} \
+         SELECT count(*) FROM u",
+        append_events_ctes("u", 6)
+    )
+});
 
 impl PgStore {
     /// Loads an order by replaying its events, on `conn`.
@@ -107,58 +162,29 @@ impl OrderStore for PgStore {
             .map(|l| i32::try_from(l.quantity).unwrap_or(i32::MAX))
             .collect();
         let prices: Vec<i64> = lines.iter().map(|l| l.unit_price.minor()).collect();
-        // One statement, so one round trip and atomic without a transaction:
-        // claim the placement key (unless a live claim exists), and only if
-        // claimed write the order, its lines, its event and its audit line.
-        // A duplicate order id fails the whole statement.
-        let created_rows: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "WITH k AS ( \
-               INSERT INTO order_keys (customer_id, idempotency_key, order_id, created_at_ms) VALUES ($1, $2, $3, $4) \
-               ON CONFLICT (customer_id, idempotency_key) DO UPDATE \
-                 SET order_id = EXCLUDED.order_id, created_at_ms = EXCLUDED.created_at_ms \
-                 WHERE order_keys.created_at_ms <= $5 \
-               RETURNING order_id), \
-             o AS ( \
-               INSERT INTO orders (id, customer_id, restaurant_id, status, version, charge_minor, currency, created_at_ms, updated_at_ms) \
-               SELECT k.order_id, $1, $6, $7, $8, $9, $10, $4, $4 FROM k RETURNING id), \
-             i AS ( \
-               INSERT INTO order_items (order_id, line_no, item_id, quantity, unit_price_minor) \
-               SELECT o.id, t.line_no, t.item_id, t.quantity, t.price FROM o, \
-                 UNNEST($11::int[], $12::bigint[], $13::int[], $14::bigint[]) AS t(line_no, item_id, quantity, price)), \
-             e AS ( \
-               INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
-               SELECT o.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind, t.body FROM o, \
-                 UNNEST($15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], $20::jsonb[]) \
-                   AS t(version, at_ms, actor_kind, actor_id, kind, body)), \
-             a AS ( \
-               INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
-               SELECT o.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind FROM o, \
-                 UNNEST($15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[]) \
-                   AS t(version, at_ms, actor_kind, actor_id, kind)) \
-             SELECT count(*) FROM o",
-        )
-        .bind(customer)
-        .bind(key)
-        .bind(to_i64(order.id().get()))
-        .bind(created.at.as_millis())
-        .bind(created.at.minus(self.idempotency_ttl).as_millis())
-        .bind(to_i64(order.restaurant().get()))
-        .bind(order.status().name())
-        .bind(to_i64(order.version()))
-        .bind(order.charge().minor())
-        .bind(order.charge().currency().code())
-        .bind(&line_no)
-        .bind(&items)
-        .bind(&quantities)
-        .bind(&prices)
-        .bind(&batch.versions)
-        .bind(&batch.at)
-        .bind(&batch.actor_kinds)
-        .bind(&batch.actor_ids)
-        .bind(&batch.kinds)
-        .bind(&batch.bodies)
-        .fetch_one(&self.pool)
-        .await;
+        let created_rows: Result<i64, sqlx::Error> = sqlx::query_scalar(&PLACE_SQL)
+            .bind(customer)
+            .bind(key)
+            .bind(to_i64(order.id().get()))
+            .bind(created.at.as_millis())
+            .bind(created.at.minus(self.idempotency_ttl).as_millis())
+            .bind(to_i64(order.restaurant().get()))
+            .bind(order.status().name())
+            .bind(to_i64(order.version()))
+            .bind(order.charge().minor())
+            .bind(order.charge().currency().code())
+            .bind(&line_no)
+            .bind(&items)
+            .bind(&quantities)
+            .bind(&prices)
+            .bind(&batch.versions)
+            .bind(&batch.at)
+            .bind(&batch.actor_kinds)
+            .bind(&batch.actor_ids)
+            .bind(&batch.kinds)
+            .bind(&batch.bodies)
+            .fetch_one(&self.pool)
+            .await;
         let created_rows = match created_rows {
             Ok(n) => n,
             Err(e) if is_duplicate_order(&e) => {
@@ -226,38 +252,22 @@ impl OrderStore for PgStore {
     ) -> Result<(), StorageError> {
         let at = events.last().map_or(0, |e| e.at.as_millis());
         let batch = EventBatch::of(events);
-        // One statement: the version check is the UPDATE's own condition, and
-        // the events and audit lines are written only through its row. Of
-        // concurrent writers from one version exactly one matches.
-        let updated: i64 = sqlx::query_scalar(
-            "WITH u AS ( \
-               UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 WHERE id = $4 AND version = $5 RETURNING id), \
-             e AS ( \
-               INSERT INTO order_events (order_id, version, at_ms, actor_kind, actor_id, kind, body) \
-               SELECT u.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind, t.body FROM u, \
-                 UNNEST($6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[]) \
-                   AS t(version, at_ms, actor_kind, actor_id, kind, body)), \
-             a AS ( \
-               INSERT INTO audit_log (order_id, version, at_ms, actor_kind, actor_id, action) \
-               SELECT u.id, t.version, t.at_ms, t.actor_kind, t.actor_id, t.kind FROM u, \
-                 UNNEST($6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::text[]) \
-                   AS t(version, at_ms, actor_kind, actor_id, kind)) \
-             SELECT count(*) FROM u",
-        )
-        .bind(to_i64(order.version()))
-        .bind(order.status().name())
-        .bind(at)
-        .bind(to_i64(order.id().get()))
-        .bind(to_i64(expected_version))
-        .bind(&batch.versions)
-        .bind(&batch.at)
-        .bind(&batch.actor_kinds)
-        .bind(&batch.actor_ids)
-        .bind(&batch.kinds)
-        .bind(&batch.bodies)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| self.error(e))?;
+        // Of concurrent writers from one version exactly one row matches.
+        let updated: i64 = sqlx::query_scalar(&TRANSITION_SQL)
+            .bind(to_i64(order.version()))
+            .bind(order.status().name())
+            .bind(at)
+            .bind(to_i64(order.id().get()))
+            .bind(to_i64(expected_version))
+            .bind(&batch.versions)
+            .bind(&batch.at)
+            .bind(&batch.actor_kinds)
+            .bind(&batch.actor_ids)
+            .bind(&batch.kinds)
+            .bind(&batch.bodies)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(e))?;
         if updated == 1 {
             return Ok(());
         }

@@ -6,26 +6,9 @@ use courier_core::*;
 use courier_storage::memory::MemoryOrderStore;
 
 use crate::block_on;
+use crate::conformance::orders::placed;
 
 const CUSTOMER: CustomerId = CustomerId::new(1);
-
-fn placed(id: u64, key: &str, at: Timestamp) -> (Order, OrderEvent) {
-    let place = PlaceOrder {
-        order_id: OrderId::new(id),
-        customer: CUSTOMER,
-        restaurant: RestaurantId::new(1),
-        pickup: GeoPoint::new(37.77, -122.42).unwrap(),
-        dropoff: GeoPoint::new(37.78, -122.41).unwrap(),
-        lines: vec![OrderLine {
-            item: MenuItemId::new(1),
-            quantity: 1,
-            unit_price: Money::new(2500, Currency::Usd),
-        }],
-        charge: Money::new(2500, Currency::Usd),
-        idempotency_key: IdempotencyKey::parse(key).unwrap(),
-    };
-    Order::place(Actor::Customer(CUSTOMER), at, place).unwrap()
-}
 
 #[test]
 fn a_replayed_placement_returns_the_first_order_and_writes_nothing() {
