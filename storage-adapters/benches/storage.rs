@@ -215,8 +215,24 @@ fn bench_redis(c: &mut Criterion) {
     group.sample_size(10).measurement_time(StdDuration::from_secs(10));
     group.throughput(Throughput::Elements(1));
     let mut t = 1i64;
-    // Many upserts in flight on one multiplexed connection: the client
-    // pipelines them on the wire.
+    // A tick's fixes in one script run: what a location ingest sends.
+    group.bench_function("location_upsert_batched_256", |b| {
+        b.iter_custom(|iters| {
+            let fixes: Vec<CourierLocation> = (0..iters)
+                .map(|i| fix(hash(i + t as u64) % COURIERS, point_in_box(i + 77 * t as u64), t))
+                .collect();
+            t += 1;
+            rt.block_on(async {
+                let start = Instant::now();
+                for chunk in fixes.chunks(256) {
+                    store.upsert_locations(chunk).await.expect("upserts");
+                }
+                start.elapsed()
+            })
+        })
+    });
+    // Single upserts, many in flight on one multiplexed connection: the
+    // client pipelines them on the wire.
     group.bench_function("location_upsert_pipelined", |b| {
         b.iter_custom(|iters| {
             let fixes: Vec<CourierLocation> = (0..iters)
@@ -232,15 +248,52 @@ fn bench_redis(c: &mut Criterion) {
             })
         })
     });
-    let mut q = 0u64;
-    group.bench_function("nearby_20_within_3km_8_in_flight", |b| {
+    // The same random centres through the adapter and as raw GEOSEARCH on
+    // the same key, one at a time: the ratio is the adapter's overhead (exact
+    // re-ranking, a second round trip for the exact fixes).
+    let centres: Vec<GeoPoint> = (0..4_096).map(|i| point_in_box(9_000_000 + i)).collect();
+    let mut q = 0usize;
+    group.bench_function("nearby_20_within_3km", |b| {
         b.iter_custom(|iters| {
-            let centres: Vec<GeoPoint> = (0..iters).map(|i| point_in_box(9_000_000 + q + i)).collect();
-            q += iters;
             rt.block_on(async {
                 let start = Instant::now();
-                for chunk in centres.chunks(CLIENTS) {
-                    join_all(chunk.iter().map(|p| store.nearby(*p, 3_000.0, 20))).await;
+                for _ in 0..iters {
+                    let p = centres[q % centres.len()];
+                    q += 1;
+                    black_box(store.nearby(p, 3_000.0, 20).await.expect("nearby"));
+                }
+                start.elapsed()
+            })
+        })
+    });
+    let client = redis::Client::open(url.as_str()).expect("a Redis URL");
+    let mut raw = rt
+        .block_on(client.get_multiplexed_async_connection())
+        .expect("a raw connection");
+    let key = store.location_geo_key();
+    let mut q = 0usize;
+    group.bench_function("raw_geosearch_20_within_3km", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let p = centres[q % centres.len()];
+                    q += 1;
+                    let found: Vec<String> = redis::cmd("GEOSEARCH")
+                        .arg(&key)
+                        .arg("FROMLONLAT")
+                        .arg(p.lng())
+                        .arg(p.lat())
+                        .arg("BYRADIUS")
+                        .arg(3)
+                        .arg("km")
+                        .arg("COUNT")
+                        .arg(20)
+                        .arg("ASC")
+                        .query_async(&mut raw)
+                        .await
+                        .expect("GEOSEARCH");
+                    black_box(found);
                 }
                 start.elapsed()
             })

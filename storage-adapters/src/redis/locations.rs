@@ -7,15 +7,22 @@ use redis::Script;
 
 use super::RedisStore;
 
-/// Upsert unless a newer fix is stored: one script, so two racing fixes
-/// cannot interleave. KEYS: geo, fixes, by-time. ARGV: id, lng, lat, at, "lat,lng,at".
+/// Upserts fixes unless a newer one is stored: one script, so racing fixes
+/// cannot interleave. KEYS: geo, fixes, by-time. ARGV: groups of five (id,
+/// lng, lat, at, "lat,lng,at"). Returns how many were applied.
 const UPSERT: &str = r"
-local current = redis.call('ZSCORE', KEYS[3], ARGV[1])
-if current and tonumber(current) > tonumber(ARGV[4]) then return 0 end
-redis.call('GEOADD', KEYS[1], ARGV[2], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-return 1
+local applied = 0
+for i = 1, #ARGV, 5 do
+  local id, at = ARGV[i], ARGV[i + 3]
+  local current = redis.call('ZSCORE', KEYS[3], id)
+  if not current or tonumber(current) <= tonumber(at) then
+    redis.call('GEOADD', KEYS[1], ARGV[i + 1], ARGV[i + 2], id)
+    redis.call('HSET', KEYS[2], id, ARGV[i + 4])
+    redis.call('ZADD', KEYS[3], at, id)
+    applied = applied + 1
+  end
+end
+return applied
 ";
 
 /// Removes couriers last seen before a cutoff. KEYS: geo, fixes, by-time. ARGV: cutoff (exclusive).
@@ -50,26 +57,42 @@ fn fix_from(courier: CourierId, text: &str) -> Result<CourierLocation, StorageEr
 
 impl RedisStore {
     fn location_keys(&self) -> [String; 3] {
-        [self.key("loc:geo"), self.key("loc:fix"), self.key("loc:at")]
+        [self.location_geo_key(), self.key("loc:fix"), self.key("loc:at")]
+    }
+
+    /// Upserts many fixes in one round trip and one script run (a location
+    /// ingest batching a tick's fixes); each follows the rule of
+    /// [`LocationStore::upsert_location`]. Returns how many were applied.
+    pub async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
+        if fixes.is_empty() {
+            return Ok(0);
+        }
+        let [geo, by_fix, at] = self.location_keys();
+        let script = Script::new(UPSERT);
+        let mut call = script.key(geo);
+        call.key(by_fix).key(at);
+        for f in fixes {
+            call.arg(f.courier.get())
+                .arg(f.point.lng())
+                .arg(f.point.lat())
+                .arg(f.at.as_millis())
+                .arg(fix_text(f));
+        }
+        call.invoke_async::<u64>(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// The geo set holding courier positions (member = courier id), for
+    /// operators and for measuring raw GEOSEARCH against [`LocationStore::nearby`].
+    pub fn location_geo_key(&self) -> String {
+        self.key("loc:geo")
     }
 }
 
 impl LocationStore for RedisStore {
     async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
-        let [geo, fixes, at] = self.location_keys();
-        Script::new(UPSERT)
-            .key(geo)
-            .key(fixes)
-            .key(at)
-            .arg(location.courier.get())
-            .arg(location.point.lng())
-            .arg(location.point.lat())
-            .arg(location.at.as_millis())
-            .arg(fix_text(&location))
-            .invoke_async::<i64>(&mut self.conn())
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(())
+        self.upsert_locations(std::slice::from_ref(&location)).await.map(|_| ())
     }
 
     async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {

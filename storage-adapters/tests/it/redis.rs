@@ -116,3 +116,35 @@ async fn an_unreachable_server_is_a_clear_error() {
         .to_string();
     assert!(err.contains("127.0.0.1:1"), "{err}");
 }
+
+/// A batch applies each fix by the single-upsert rule: older fixes lose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_upserts_follow_the_newer_fix_rule() {
+    use courier_core::ports::{CourierLocation, LocationStore};
+    use courier_core::{CourierId, GeoPoint, Timestamp};
+    let store = fresh_store().await;
+    let p = |lat| GeoPoint::new(lat, 4.9).unwrap();
+    let fix = |id, lat, at| CourierLocation {
+        courier: CourierId::new(id),
+        point: p(lat),
+        at: Timestamp::from_millis(at),
+    };
+    assert_eq!(
+        store
+            .upsert_locations(&[fix(1, 52.0, 10), fix(2, 52.1, 10)])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .upsert_locations(&[fix(1, 52.5, 5), fix(2, 52.6, 20)])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.location(CourierId::new(1)).await.unwrap().unwrap().point, p(52.0));
+    assert_eq!(store.location(CourierId::new(2)).await.unwrap().unwrap().point, p(52.6));
+    assert_eq!(store.upsert_locations(&[]).await.unwrap(), 0);
+    store.clear().await.unwrap();
+}
