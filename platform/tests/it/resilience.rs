@@ -1,0 +1,119 @@
+//! The breaker through the seed 000 payment-outage timeline, and retry
+//! backoff properties.
+
+use courier_core::{Duration, Timestamp};
+use courier_platform::resilience::{BreakerConfig, BreakerState, CircuitBreaker, RetryPolicy};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn t(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+/// Seed 000: the gateway fails from T+0; the breaker opens at T+10 s after 5
+/// consecutive failures; the gateway is back at T+30 s; the breaker closes
+/// by T+35 s after 3 successful requests.
+#[test]
+fn the_payment_outage_timeline() {
+    let mut b = CircuitBreaker::new(BreakerConfig::payment());
+    // One placement every 2 s fails: T+2, 4, 6, 8, 10.
+    for s in 1..=5 {
+        assert!(b.allow(t(s * 2_000)).is_ok(), "closed at T+{}s", s * 2);
+        b.record_failure(t(s * 2_000));
+    }
+    assert_eq!(b.state(), BreakerState::Open { until: t(30_000) }, "open at T+10s");
+    // While open, calls are refused (queued by the caller) without touching the gateway.
+    for s in [12, 20, 29] {
+        let r = b.allow(t(s * 1_000)).unwrap_err();
+        assert_eq!(r.retry_at, t(30_000));
+    }
+    // T+30 s: the gateway is back; the first call is a probe.
+    assert!(b.allow(t(30_000)).is_ok());
+    assert_eq!(b.state(), BreakerState::HalfOpen { successes: 0 });
+    for s in [30, 32, 34] {
+        b.allow(t(s * 1_000)).unwrap();
+        b.record_success(t(s * 1_000));
+    }
+    assert_eq!(b.state(), BreakerState::Closed, "closed by T+35s");
+}
+
+#[test]
+fn a_failed_probe_reopens() {
+    let mut b = CircuitBreaker::new(BreakerConfig::payment());
+    for s in 0..5 {
+        b.record_failure(t(s));
+    }
+    b.allow(t(20_004)).unwrap();
+    b.record_success(t(20_004));
+    b.allow(t(20_005)).unwrap();
+    b.record_failure(t(20_005));
+    assert_eq!(b.state(), BreakerState::Open { until: t(40_005) });
+}
+
+#[test]
+fn the_failure_rate_opens_a_full_window() {
+    let config = BreakerConfig {
+        consecutive_failures: u32::MAX,
+        ..BreakerConfig::payment()
+    };
+    let mut b = CircuitBreaker::new(config);
+    // 20 calls, one failure in four: 5 of 20 (25%) stays closed.
+    for i in 0..20 {
+        if i % 4 == 0 {
+            b.record_failure(t(i))
+        } else {
+            b.record_success(t(i))
+        }
+    }
+    assert_eq!(b.state(), BreakerState::Closed);
+    // A failure pushes out the oldest call (a failure): still 5 of 20.
+    b.record_failure(t(21));
+    assert_eq!(b.state(), BreakerState::Closed);
+    // The next pushes out a success: 6 of 20 is 30%, the threshold.
+    b.record_failure(t(22));
+    assert_eq!(b.state(), BreakerState::Open { until: t(20_022) });
+}
+
+proptest! {
+    /// Backoff never exceeds base x 2^(n-1) (capped), and stops after the retries.
+    #[test]
+    fn backoff_stays_under_its_ceiling(seed in any::<u64>(), n in 0u32..8) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for p in [RetryPolicy::REDIS_GET, RetryPolicy::POSTGRES_QUERY, RetryPolicy::EVENT_PRODUCE, RetryPolicy::PAYMENT_AUTH, RetryPolicy::PUSH_NOTIFICATION] {
+            match p.backoff(n, &mut rng) {
+                Some(d) => {
+                    prop_assert!(n >= 1 && n <= p.retries);
+                    let ceiling = p.base_backoff.saturating_mul(1 << (n - 1)).min(p.max_backoff);
+                    prop_assert!(d <= ceiling);
+                }
+                None => prop_assert!(n == 0 || n > p.retries),
+            }
+        }
+    }
+
+    /// An open breaker refuses every call before its wait is over, whatever
+    /// happened before.
+    #[test]
+    fn an_open_breaker_refuses_until_its_wait_ends(outcomes in prop::collection::vec(any::<bool>(), 0..60), probe in 0i64..40_000) {
+        let mut b = CircuitBreaker::new(BreakerConfig::payment());
+        for (i, ok) in outcomes.iter().enumerate() {
+            let now = t(i as i64);
+            if b.allow(now).is_ok() {
+                if *ok { b.record_success(now) } else { b.record_failure(now) }
+            }
+        }
+        if let BreakerState::Open { until } = b.state() {
+            let at = t(outcomes.len() as i64 + probe);
+            prop_assert_eq!(b.allow(at).is_ok(), at >= until);
+        }
+    }
+}
+
+#[test]
+fn the_seed_table_is_encoded() {
+    assert_eq!(RetryPolicy::PAYMENT_AUTH.timeout, Duration::from_secs(10));
+    assert_eq!(RetryPolicy::PAYMENT_AUTH.ceiling(2), Some(Duration::from_secs(2)));
+    assert_eq!(RetryPolicy::REDIS_GET.ceiling(1), Some(Duration::ZERO));
+    assert_eq!(RetryPolicy::POSTGRES_QUERY.ceiling(3), None);
+}
