@@ -181,9 +181,10 @@ impl TravelModel {
     }
 }
 
-/// Seconds (finite, non-negative by construction of the model) to a Duration.
+/// Seconds (finite, non-negative by construction of the model) to a
+/// Duration, through core's checked conversion; a value it refuses (which
+/// the model cannot produce) counts as no time rather than a panic.
 #[inline]
 pub(crate) fn secs_to_duration(secs: f64) -> Duration {
-    // `as` maps NaN to 0 and saturates, so even a broken input cannot panic.
-    Duration::from_millis((secs * 1_000.0).round() as u64)
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
 }

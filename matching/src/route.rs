@@ -33,7 +33,8 @@ impl Default for StraightLine {
 impl TravelTimes for StraightLine {
     fn travel(&self, from: &Place, to: &Place, _at: Timestamp) -> Duration {
         let secs = from.distance_m(to) * self.circuity / self.speed_mps.max(0.1);
-        Duration::from_millis((secs * 1_000.0).round() as u64)
+        // Finite and non-negative here; core's conversion does the rounding.
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
     }
 }
 

@@ -74,6 +74,13 @@ fn fix(courier: u64, point: GeoPoint, at: i64) -> CourierLocation {
     }
 }
 
+/// `n` fixes of random couriers to new places, reported at `t`.
+fn moving_fixes(n: u64, t: i64) -> Vec<CourierLocation> {
+    (0..n)
+        .map(|i| fix(hash(i + t as u64) % COURIERS, point_in_box(i + 77 * t as u64), t))
+        .collect()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -218,9 +225,7 @@ fn bench_redis(c: &mut Criterion) {
     // A tick's fixes in one script run: what a location ingest sends.
     group.bench_function("location_upsert_batched_256", |b| {
         b.iter_custom(|iters| {
-            let fixes: Vec<CourierLocation> = (0..iters)
-                .map(|i| fix(hash(i + t as u64) % COURIERS, point_in_box(i + 77 * t as u64), t))
-                .collect();
+            let fixes = moving_fixes(iters, t);
             t += 1;
             rt.block_on(async {
                 let start = Instant::now();
@@ -235,9 +240,7 @@ fn bench_redis(c: &mut Criterion) {
     // client pipelines them on the wire.
     group.bench_function("location_upsert_pipelined", |b| {
         b.iter_custom(|iters| {
-            let fixes: Vec<CourierLocation> = (0..iters)
-                .map(|i| fix(hash(i + t as u64) % COURIERS, point_in_box(i + 77 * t as u64), t))
-                .collect();
+            let fixes = moving_fixes(iters, t);
             t += 1;
             rt.block_on(async {
                 let start = Instant::now();

@@ -18,6 +18,9 @@ pub use cache::CachedCatalog;
 use courier_core::ports::StorageError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+/// How long a command may wait for Redis's answer.
+const RESPONSE_TIMEOUT_MS: u64 = 5_000;
+
 /// A connection to Redis under a key prefix.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -50,7 +53,7 @@ impl RedisStore {
             .set_number_of_retries(2)
             .set_max_delay(500)
             .set_connection_timeout(std::time::Duration::from_secs(2))
-            .set_response_timeout(std::time::Duration::from_secs(5));
+            .set_response_timeout(std::time::Duration::from_millis(RESPONSE_TIMEOUT_MS));
         let mut conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
@@ -82,7 +85,9 @@ impl RedisStore {
                 message: e.to_string(),
             }
         } else if e.is_timeout() {
-            StorageError::Timeout { millis: 0 }
+            StorageError::Timeout {
+                millis: RESPONSE_TIMEOUT_MS,
+            }
         } else {
             StorageError::Backend(e.to_string())
         }
