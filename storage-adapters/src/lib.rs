@@ -10,11 +10,14 @@
 //! - [`redis`]: courier locations, idempotency records and rate limits in
 //!   Redis, and a read-through cache for restaurants and menus in front of
 //!   any catalog.
+//! - [`composite`]: one store from a durable part, a catalog and a fast
+//!   part (PostgreSQL, cached catalog, Redis: the production layout).
 //!
 //! The conformance suite in `tests/it/conformance/` is written once against
 //! the ports and run against each adapter for the ports it implements.
 
 mod codec;
+pub mod composite;
 pub mod faults;
 pub mod memory;
 mod nearest;

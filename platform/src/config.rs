@@ -1,0 +1,99 @@
+//! Everything the services are configured with, defaulting to the seeds' numbers.
+
+use courier_core::Duration;
+use courier_core::refund::RefundPolicy;
+use courier_eta::EtaConfig;
+use courier_matching::{BatchConfig, CascadeConfig};
+use courier_pricing::{CourierPay, DEFAULT_COMMISSION, PricingConfig, SplitPolicy, SurgeConfig};
+
+use crate::degradation::DegradationLevel;
+use crate::resilience::{BreakerConfig, RetryPolicy};
+
+/// How orders find couriers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DispatchPolicy {
+    /// Seed 001: offer to the best courier nearby, wait, next best, widen.
+    Cascade(CascadeConfig),
+    /// Seed 002: every round, all open orders against all free couriers at
+    /// the minimum total cost, with bundles and readiness-aware deferral.
+    Batch(BatchConfig),
+}
+
+impl DispatchPolicy {
+    /// A stable name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DispatchPolicy::Cascade(_) => "cascade",
+            DispatchPolicy::Batch(_) => "batch",
+        }
+    }
+}
+
+/// The platform's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformConfig {
+    /// Fees, tax and the price lock.
+    pub pricing: PricingConfig,
+    /// Surge pricing.
+    pub surge: SurgeConfig,
+    /// Who gets what of a delivered order's money.
+    pub split: SplitPolicy,
+    /// Refunds on cancellation (seed 000 table).
+    pub refund: RefundPolicy,
+    /// Cascade or batch.
+    pub dispatch: DispatchPolicy,
+    /// Most orders a courier carries at once (seed 000: 2).
+    pub batch_limit: usize,
+    /// H3 resolution of the courier index (8: cells about 0.7 km^2).
+    pub index_resolution: u8,
+    /// An order enters dispatch once its food is due within this.
+    pub dispatch_lead: Duration,
+    /// The payment gateway's circuit breaker.
+    pub payment_breaker: BreakerConfig,
+    /// Backoff between attempts at a queued payment.
+    pub payment_retry: RetryPolicy,
+    /// A payment still failing this long after the order was created is
+    /// given up and the order cancelled.
+    pub payment_give_up: Duration,
+    /// A courier within this many metres of a stop has arrived.
+    pub geofence_m: f64,
+    /// ETA model settings.
+    pub eta: EtaConfig,
+    /// Rate limits are enforced (the simulator's agents may switch them off).
+    pub rate_limits: bool,
+    /// The current rung of the degradation ladder.
+    pub degradation: DegradationLevel,
+    /// How long an order's payout split is kept for settlement.
+    pub split_retention: Duration,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        let pricing = PricingConfig::example_usd();
+        let usd = |c| courier_core::Money::new(c, pricing.currency);
+        PlatformConfig {
+            split: SplitPolicy {
+                commission: DEFAULT_COMMISSION,
+                courier: CourierPay {
+                    per_delivery: usd(350),
+                    per_km: usd(60),
+                },
+            },
+            pricing,
+            surge: SurgeConfig::default(),
+            refund: RefundPolicy::default(),
+            dispatch: DispatchPolicy::Cascade(CascadeConfig::default()),
+            batch_limit: 2,
+            index_resolution: 8,
+            dispatch_lead: Duration::from_mins(10),
+            payment_breaker: BreakerConfig::payment(),
+            payment_retry: RetryPolicy::new(Duration::from_secs(10), u32::MAX, Duration::from_secs(1)),
+            payment_give_up: Duration::from_mins(30),
+            geofence_m: 100.0,
+            eta: EtaConfig::default(),
+            rate_limits: true,
+            degradation: DegradationLevel::Normal,
+            split_retention: Duration::from_hours(24 * 30),
+        }
+    }
+}

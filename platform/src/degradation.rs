@@ -1,0 +1,114 @@
+//! The degradation ladder of seed 000: what to switch off, in order, as
+//! the platform comes under stress. Pure: callers feed it signals.
+
+use courier_core::Duration;
+
+/// A rung of the ladder; each includes the ones below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum DegradationLevel {
+    /// Everything on.
+    #[default]
+    Normal,
+    /// 1: no search recommendations (search latency over 2 s).
+    NoRecommendations,
+    /// 2: tracking updates every 30 s instead of 5 s (tracking overloaded).
+    SlowTracking,
+    /// 3: no promotions (main API slow).
+    NoPromotions,
+    /// 4: no new restaurant onboarding (database at capacity).
+    NoOnboarding,
+    /// 5: order-only mode: existing customers and saved addresses only
+    /// (several critical failures at once).
+    OrderOnly,
+}
+
+/// What the platform observes about its own health.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct HealthSignals {
+    /// Search backend latency (p99).
+    pub search_latency: Duration,
+    /// The tracking fan-out cannot keep up.
+    pub tracking_overloaded: bool,
+    /// Main API latency (p99).
+    pub api_latency: Duration,
+    /// The database is at capacity.
+    pub database_at_capacity: bool,
+    /// Critical dependencies failing now (circuit breakers open).
+    pub critical_failures: u32,
+}
+
+/// The ladder's thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DegradationLadder {
+    /// Search latency that drops recommendations (seed: 2 s).
+    pub search_latency_limit: Duration,
+    /// API latency that drops promotions.
+    pub api_latency_limit: Duration,
+    /// Simultaneous critical failures that switch to order-only mode.
+    pub critical_failures_limit: u32,
+}
+
+impl Default for DegradationLadder {
+    fn default() -> Self {
+        DegradationLadder {
+            search_latency_limit: Duration::from_secs(2),
+            api_latency_limit: Duration::from_secs(1),
+            critical_failures_limit: 2,
+        }
+    }
+}
+
+impl DegradationLadder {
+    /// The highest rung whose trigger holds.
+    ///
+    /// ```
+    /// use courier_core::Duration;
+    /// use courier_platform::degradation::{DegradationLadder, DegradationLevel, HealthSignals};
+    /// let ladder = DegradationLadder::default();
+    /// let slow_search = HealthSignals { search_latency: Duration::from_secs(3), ..HealthSignals::default() };
+    /// assert_eq!(ladder.level(&slow_search), DegradationLevel::NoRecommendations);
+    /// let outage = HealthSignals { critical_failures: 2, ..slow_search };
+    /// assert_eq!(ladder.level(&outage), DegradationLevel::OrderOnly);
+    /// ```
+    pub fn level(&self, s: &HealthSignals) -> DegradationLevel {
+        if s.critical_failures >= self.critical_failures_limit {
+            DegradationLevel::OrderOnly
+        } else if s.database_at_capacity {
+            DegradationLevel::NoOnboarding
+        } else if s.api_latency > self.api_latency_limit {
+            DegradationLevel::NoPromotions
+        } else if s.tracking_overloaded {
+            DegradationLevel::SlowTracking
+        } else if s.search_latency > self.search_latency_limit {
+            DegradationLevel::NoRecommendations
+        } else {
+            DegradationLevel::Normal
+        }
+    }
+}
+
+impl DegradationLevel {
+    /// Promotions are applied to quotes.
+    pub fn promotions_on(self) -> bool {
+        self < DegradationLevel::NoPromotions
+    }
+
+    /// How often couriers' positions are pushed to customers.
+    pub fn tracking_interval(self) -> Duration {
+        if self >= DegradationLevel::SlowTracking {
+            Duration::from_secs(30)
+        } else {
+            Duration::from_secs(5)
+        }
+    }
+
+    /// New restaurants may be added to the catalog.
+    pub fn onboarding_on(self) -> bool {
+        self < DegradationLevel::NoOnboarding
+    }
+
+    /// Only customers with a completed order may place orders.
+    pub fn order_only(self) -> bool {
+        self >= DegradationLevel::OrderOnly
+    }
+}

@@ -1,0 +1,519 @@
+//! Dispatch: courier presence and positions, the offer cascade or batch
+//! rounds, offer answers, geofenced arrivals and couriers going offline.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use courier_core::order::{Actor, OrderAction, UnassignReason};
+use courier_core::ports::{CourierLocation, Store};
+use courier_core::{CourierId, CustomerId, Duration, GeoPoint, OrderId, Place, RestaurantId, Timestamp};
+use courier_eta::TravelModel;
+use courier_matching::{DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::config::{DispatchPolicy, PlatformConfig};
+use crate::error::PlatformError;
+use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
+use crate::platform::Platform;
+use crate::rate_limits::{Endpoint, Tier};
+use crate::telemetry;
+
+/// Candidates ranked per cascade step.
+const CASCADE_CANDIDATES: usize = 8;
+
+/// An order between acceptance and delivery, as dispatch sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct OpenOrder {
+    pub job: Job,
+    pub customer: CustomerId,
+    pub restaurant: RestaurantId,
+}
+
+/// An order waiting for a courier.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PoolEntry {
+    /// When it entered the pool (for the match-duration metric).
+    pub since: Timestamp,
+    /// The cascade's progress (cascade policy only).
+    pub cascade: Option<OfferCascade>,
+    /// The offer out, mirroring the stored assignment.
+    pub offer: Option<(CourierId, Timestamp)>,
+}
+
+pub(crate) struct DispatchState {
+    pub index: GeoIndex,
+    pub resolution: u8,
+    pub book: DispatchBook,
+    pub open: FxHashMap<OrderId, OpenOrder>,
+    pub pool: BTreeMap<OrderId, PoolEntry>,
+    pub offers: FxHashMap<CourierId, OrderId>,
+    pub online: BTreeSet<CourierId>,
+    pub arrived: FxHashSet<(OrderId, Stop)>,
+}
+
+impl DispatchState {
+    pub(crate) fn new(config: &PlatformConfig) -> Result<DispatchState, PlatformError> {
+        let resolution = h3o::Resolution::try_from(config.index_resolution).map_err(|_| {
+            PlatformError::invalid("index_resolution", format!("{} is not 0..=15", config.index_resolution))
+        })?;
+        Ok(DispatchState {
+            index: GeoIndex::new(resolution),
+            resolution: config.index_resolution,
+            book: DispatchBook::new(config.batch_limit),
+            open: FxHashMap::default(),
+            pool: BTreeMap::new(),
+            offers: FxHashMap::default(),
+            online: BTreeSet::new(),
+            arrived: FxHashSet::default(),
+        })
+    }
+
+    pub(crate) fn place(&self, point: GeoPoint) -> Result<Place, PlatformError> {
+        Place::resolve(point, self.resolution).map_err(|e| PlatformError::invalid("location", e.to_string()))
+    }
+
+    /// Puts an order (back) into the pool.
+    pub(crate) fn enter_pool(&mut self, order: OrderId, now: Timestamp) {
+        self.pool.entry(order).or_insert(PoolEntry {
+            since: now,
+            cascade: None,
+            offer: None,
+        });
+    }
+
+    /// Forgets a finished order.
+    pub(crate) fn close(&mut self, order: OrderId) {
+        self.book.close(order);
+        self.open.remove(&order);
+        if let Some(entry) = self.pool.remove(&order)
+            && let Some((courier, _)) = entry.offer
+        {
+            self.offers.remove(&courier);
+        }
+        self.arrived.remove(&(order, Stop::Restaurant));
+        self.arrived.remove(&(order, Stop::Door));
+    }
+}
+
+/// The stop a courier reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stop {
+    /// The restaurant, to pick up.
+    Restaurant,
+    /// The customer's door.
+    Door,
+}
+
+/// A courier entering a stop's geofence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// The order.
+    pub order: OrderId,
+    /// Where.
+    pub stop: Stop,
+}
+
+/// An offer sent to a courier, who must answer before `expires_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentOffer {
+    /// The order.
+    pub order: OrderId,
+    /// The courier.
+    pub courier: CourierId,
+    /// When it lapses.
+    pub expires_at: Timestamp,
+}
+
+/// What one dispatch round did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DispatchRound {
+    /// Offers sent (cascade).
+    pub offers: Vec<SentOffer>,
+    /// Orders given to couriers directly (batch), as (order, courier).
+    pub assigned: Vec<(OrderId, CourierId)>,
+    /// Offers that lapsed unanswered.
+    pub expired: Vec<(OrderId, CourierId)>,
+    /// Orders still waiting for a courier after the round.
+    pub waiting: usize,
+}
+
+/// courier-eta's learned travel times, as matching's cost model wants them.
+struct LearnedTravel<'a>(&'a TravelModel);
+
+impl TravelTimes for LearnedTravel<'_> {
+    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
+        self.0.travel_time(from, to, at)
+    }
+}
+
+impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+    /// A courier starts a shift at `point`.
+    pub async fn courier_online(&self, courier: CourierId, point: GeoPoint) -> Result<(), PlatformError> {
+        let now = self.now();
+        let place = self.rt().dispatch.place(point)?;
+        self.store
+            .upsert_location(CourierLocation {
+                courier,
+                point,
+                at: now,
+            })
+            .await?;
+        let mut rt = self.rt();
+        let d = &mut rt.dispatch;
+        d.index.upsert(courier, place.point());
+        d.online.insert(courier);
+        telemetry::active_couriers(d.online.len());
+        Ok(())
+    }
+
+    /// A courier goes offline (end of shift, app lost): orders not yet picked
+    /// up go back to dispatch; returns them.
+    pub async fn courier_offline(&self, courier: CourierId) -> Result<Vec<OrderId>, PlatformError> {
+        let now = self.now();
+        let returned = {
+            let mut rt = self.rt();
+            let d = &mut rt.dispatch;
+            d.index.remove(courier);
+            d.online.remove(&courier);
+            telemetry::active_couriers(d.online.len());
+            d.book.courier_offline(courier, now)
+        };
+        for &order in &returned {
+            let unassign = OrderAction::Unassign {
+                reason: UnassignReason::CourierOffline,
+            };
+            // An order cancelled meanwhile has left dispatch: nothing to return.
+            if self.apply(order, Actor::System, unassign).await.is_ok() {
+                let mut rt = self.rt();
+                rt.dispatch.enter_pool(order, now);
+                rt.dispatch.arrived.remove(&(order, Stop::Restaurant));
+            }
+        }
+        Ok(returned)
+    }
+
+    /// A courier's position: validated (by the [`GeoPoint`] type), rate
+    /// limited per courier (seed 000: 60 a minute), stored, indexed, and
+    /// checked against the geofences of the courier's stops.
+    pub async fn update_location(&self, courier: CourierId, point: GeoPoint) -> Result<Vec<Arrival>, PlatformError> {
+        self.check_rate(
+            Endpoint::LocationUpdate,
+            Tier::Authenticated,
+            &courier.get().to_string(),
+        )
+        .await?;
+        let now = self.now();
+        self.store
+            .upsert_location(CourierLocation {
+                courier,
+                point,
+                at: now,
+            })
+            .await?;
+        telemetry::location_update();
+        let (arrivals, recipients) = {
+            let mut rt = self.rt();
+            let d = &mut rt.dispatch;
+            if d.online.contains(&courier) {
+                d.index.upsert(courier, point);
+            }
+            let mut arrivals = Vec::new();
+            let mut recipients = Vec::new();
+            for order in d.book.orders_of(courier) {
+                let Some(open) = d.open.get(&order) else { continue };
+                let (stop, target, to) = if open.job.picked_up {
+                    (Stop::Door, open.job.dropoff.point(), Recipient::Customer(open.customer))
+                } else {
+                    (
+                        Stop::Restaurant,
+                        open.job.pickup.point(),
+                        Recipient::Restaurant(open.restaurant),
+                    )
+                };
+                if point.distance_m(target) <= self.config.geofence_m && d.arrived.insert((order, stop)) {
+                    arrivals.push(Arrival { order, stop });
+                    recipients.push(to);
+                }
+            }
+            (arrivals, recipients)
+        };
+        for (arrival, to) in arrivals.iter().zip(recipients) {
+            let kind = match arrival.stop {
+                Stop::Restaurant => NotificationKind::CourierAtRestaurant,
+                Stop::Door => NotificationKind::CourierAtDoor,
+            };
+            self.notify(to, kind, arrival.order).await;
+        }
+        Ok(arrivals)
+    }
+
+    /// One dispatch round under the configured policy: lapsed offers are
+    /// expired, then orders due for a courier get an offer (cascade) or an
+    /// assignment (batch).
+    pub async fn dispatch(&self) -> Result<DispatchRound, PlatformError> {
+        let mut round = DispatchRound::default();
+        self.expire_offers(&mut round).await?;
+        match &self.config.dispatch {
+            DispatchPolicy::Cascade(_) => self.cascade_round(&mut round).await?,
+            DispatchPolicy::Batch(_) => self.batch_round(&mut round).await?,
+        }
+        round.waiting = self.rt().dispatch.pool.len();
+        Ok(round)
+    }
+
+    async fn expire_offers(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
+        let now = self.now();
+        let lapsed: Vec<(OrderId, CourierId)> = self
+            .rt()
+            .dispatch
+            .pool
+            .iter()
+            .filter_map(|(&o, e)| e.offer.filter(|&(_, exp)| now >= exp).map(|(c, _)| (o, c)))
+            .collect();
+        for (order, courier) in lapsed {
+            let result = self.apply(order, Actor::System, OrderAction::ExpireOffer).await;
+            let mut rt = self.rt();
+            let d = &mut rt.dispatch;
+            // Expired in the store, or the order moved on (answered, cancelled):
+            // either way this offer is no longer live.
+            if let Some(entry) = d.pool.get_mut(&order) {
+                entry.offer = None;
+            }
+            d.offers.remove(&courier);
+            if result.is_ok() {
+                round.expired.push((order, courier));
+            }
+        }
+        Ok(())
+    }
+
+    async fn cascade_round(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
+        let DispatchPolicy::Cascade(cascade_config) = &self.config.dispatch else {
+            return Ok(());
+        };
+        let now = self.now();
+        let horizon = now.plus(self.config.dispatch_lead);
+        let mut to_offer = Vec::new();
+        {
+            let mut rt = self.rt();
+            let DispatchState {
+                index,
+                book,
+                open,
+                pool,
+                offers,
+                ..
+            } = &mut rt.dispatch;
+            let limit = book.batch_limit();
+            for (&order, entry) in pool.iter_mut() {
+                let Some(job) = open.get(&order).map(|o| o.job) else {
+                    continue;
+                };
+                if entry.offer.is_some() || job.ready_at > horizon {
+                    continue;
+                }
+                let cascade = entry
+                    .cascade
+                    .get_or_insert_with(|| OfferCascade::new(cascade_config.clone()));
+                loop {
+                    let ranked: Vec<CourierId> = index
+                        .nearest_from(&job.pickup, cascade.radius_m(), CASCADE_CANDIDATES, |c| {
+                            book.load(c) < limit && !offers.contains_key(&c)
+                        })
+                        .into_iter()
+                        .map(|n| n.courier)
+                        .collect();
+                    match cascade.next(now, &ranked) {
+                        courier_matching::CascadeStep::Offer { courier, expires_at } => {
+                            entry.offer = Some((courier, expires_at));
+                            offers.insert(courier, order);
+                            to_offer.push(SentOffer {
+                                order,
+                                courier,
+                                expires_at,
+                            });
+                            break;
+                        }
+                        courier_matching::CascadeStep::Widen { .. } => continue,
+                        courier_matching::CascadeStep::Waiting { .. } => break,
+                        courier_matching::CascadeStep::Exhausted => {
+                            // Nobody within the widest radius now: start over
+                            // next round, when couriers will have moved.
+                            cascade.restart();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for offer in to_offer {
+            let action = OrderAction::Offer {
+                courier: offer.courier,
+                expires_at: offer.expires_at,
+            };
+            match self.apply(offer.order, Actor::System, action).await {
+                Ok(_) => {
+                    self.notify(Recipient::Courier(offer.courier), NotificationKind::Offer, offer.order)
+                        .await;
+                    round.offers.push(offer);
+                }
+                Err(e) => {
+                    let mut rt = self.rt();
+                    let d = &mut rt.dispatch;
+                    d.offers.remove(&offer.courier);
+                    if let Some(entry) = d.pool.get_mut(&offer.order) {
+                        entry.offer = None;
+                    }
+                    if !e.is_client_error() {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn batch_round(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
+        let DispatchPolicy::Batch(batch_config) = &self.config.dispatch else {
+            return Ok(());
+        };
+        let now = self.now();
+        let reserved: Vec<(OrderId, CourierId, Timestamp)> = {
+            let mut rt = self.rt();
+            let rt = &mut *rt;
+            let d = &mut rt.dispatch;
+            let jobs: Vec<Job> = d
+                .pool
+                .iter()
+                .filter(|(_, e)| e.offer.is_none())
+                .filter_map(|(o, _)| d.open.get(o).map(|open| open.job))
+                .collect();
+            if jobs.is_empty() {
+                return Ok(());
+            }
+            let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
+            for &courier in &d.online {
+                let held = d.book.orders_of(courier);
+                if !held.is_empty() {
+                    let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
+                    carrying.insert(courier, held_jobs);
+                }
+            }
+            let plan = plan_batch(
+                now,
+                &jobs,
+                &mut d.index,
+                &carrying,
+                &LearnedTravel(rt.eta.travel()),
+                batch_config,
+            );
+            let mut reserved = Vec::new();
+            for unit in plan.assignments {
+                for order in unit.orders {
+                    if d.book.assign(order, unit.courier, now).is_ok() {
+                        let since = d.pool.get(&order).map_or(now, |e| e.since);
+                        reserved.push((order, unit.courier, since));
+                    }
+                }
+            }
+            reserved
+        };
+        for (order, courier, since) in reserved {
+            match self.apply(order, Actor::System, OrderAction::Assign { courier }).await {
+                Ok((assigned, _)) => {
+                    self.rt().dispatch.pool.remove(&order);
+                    telemetry::match_duration(now.since(since));
+                    round.assigned.push((order, courier));
+                    self.notify(Recipient::Courier(courier), NotificationKind::CourierAssigned, order)
+                        .await;
+                    self.notify(
+                        Recipient::Customer(assigned.customer()),
+                        NotificationKind::CourierAssigned,
+                        order,
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    let _ = self.rt().dispatch.book.drop_order(order, courier, now);
+                    if !e.is_client_error() {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A courier answers an offer. Accepting takes one of the courier's
+    /// slots (refused when the courier already carries the batch limit).
+    pub async fn answer_offer(&self, courier: CourierId, order: OrderId, accept: bool) -> Result<(), PlatformError> {
+        let now = self.now();
+        if accept {
+            self.rt()
+                .dispatch
+                .book
+                .assign(order, courier, now)
+                .map_err(|e| PlatformError::invalid("offer", e.to_string()))?;
+            match self
+                .apply(order, Actor::Courier(courier), OrderAction::AcceptOffer)
+                .await
+            {
+                Ok((o, _)) => {
+                    let since = {
+                        let mut rt = self.rt();
+                        let d = &mut rt.dispatch;
+                        d.offers.remove(&courier);
+                        d.pool.remove(&order).map_or(now, |e| e.since)
+                    };
+                    telemetry::match_duration(now.since(since));
+                    self.notify(
+                        Recipient::Customer(o.customer()),
+                        NotificationKind::CourierAssigned,
+                        order,
+                    )
+                    .await;
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = self.rt().dispatch.book.drop_order(order, courier, now);
+                    Err(e)
+                }
+            }
+        } else {
+            let result = self
+                .apply(order, Actor::Courier(courier), OrderAction::DeclineOffer)
+                .await;
+            if result.is_ok() {
+                let mut rt = self.rt();
+                let d = &mut rt.dispatch;
+                d.offers.remove(&courier);
+                if let Some(entry) = d.pool.get_mut(&order) {
+                    entry.offer = None;
+                    if let Some(c) = entry.cascade.as_mut() {
+                        let _ = c.decline(courier, now);
+                    }
+                }
+            }
+            result.map(|_| ())
+        }
+    }
+
+    /// Couriers online now.
+    pub fn couriers_online(&self) -> usize {
+        self.rt().dispatch.online.len()
+    }
+
+    /// Orders a courier carries now (assigned or picked up).
+    pub fn carried_by(&self, courier: CourierId) -> Vec<OrderId> {
+        self.rt().dispatch.book.orders_of(courier)
+    }
+
+    /// Orders waiting for a courier now.
+    pub fn waiting_for_courier(&self) -> usize {
+        self.rt().dispatch.pool.len()
+    }
+
+    /// Checks the dispatch invariants (batch limit, one courier per order).
+    pub fn check_dispatch(&self) -> Result<(), String> {
+        self.rt().dispatch.book.check()
+    }
+}

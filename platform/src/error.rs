@@ -1,0 +1,125 @@
+//! What a platform call can refuse, with enough said to act on it.
+
+use courier_core::order::OrderError;
+use courier_core::ports::StorageError;
+use courier_core::{Duration, GeoError, MenuItemId, Money, OrderId, RestaurantId};
+
+/// Why a platform call did nothing (or, for [`PlatformError::Storage`],
+/// may not have finished: the store's compare-and-set makes a retry safe).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// A field of the request is invalid; names the field and why.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The request field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A coordinate was out of range.
+    #[error("invalid location: {0}")]
+    Location(#[from] GeoError),
+    /// No such order.
+    #[error("{0} not found")]
+    OrderNotFound(OrderId),
+    /// No such restaurant.
+    #[error("{0} not found")]
+    RestaurantNotFound(RestaurantId),
+    /// The restaurant cannot take the order now.
+    #[error("{restaurant} is not taking orders ({why})")]
+    RestaurantUnavailable {
+        /// The restaurant.
+        restaurant: RestaurantId,
+        /// Closed, paused, or offline.
+        why: &'static str,
+    },
+    /// A dish is unknown, unavailable or sold out.
+    #[error("{item} is unavailable: {why}")]
+    ItemUnavailable {
+        /// The dish.
+        item: MenuItemId,
+        /// Why.
+        why: &'static str,
+    },
+    /// The cart is below the restaurant's minimum.
+    #[error("subtotal {subtotal} is below the minimum order {minimum}")]
+    BelowMinimum {
+        /// The cart's subtotal.
+        subtotal: Money,
+        /// The restaurant's minimum.
+        minimum: Money,
+    },
+    /// The address is outside the restaurant's delivery radius.
+    #[error("the address is {distance_m} m away; {restaurant} delivers within {radius_m} m")]
+    OutsideDeliveryRadius {
+        /// The restaurant.
+        restaurant: RestaurantId,
+        /// Restaurant to address, metres.
+        distance_m: u32,
+        /// The restaurant's radius, metres.
+        radius_m: u32,
+    },
+    /// Too many requests: try again after `retry_after`.
+    #[error("rate limited on {endpoint}: retry after {retry_after}")]
+    RateLimited {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// How long to wait.
+        retry_after: Duration,
+    },
+    /// The platform is shedding this feature (degradation ladder).
+    #[error("{feature} is switched off while the platform is degraded")]
+    Degraded {
+        /// What is off.
+        feature: &'static str,
+    },
+    /// The order refused the command (permission, status, version, deadline).
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// Pricing refused the cart.
+    #[error("pricing: {0}")]
+    Pricing(String),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A service's circuit breaker is open: fail fast.
+    #[error("{service} is unavailable; retry after {retry_after}")]
+    Unavailable {
+        /// The dependency.
+        service: &'static str,
+        /// How long until it is tried again.
+        retry_after: Duration,
+    },
+    /// A stored value could not be read back.
+    #[error("corrupt record {key}: {reason}")]
+    Corrupt {
+        /// The record.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl PlatformError {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> PlatformError {
+        PlatformError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// True for refusals caused by the request (a client error, a 4xx).
+    pub fn is_client_error(&self) -> bool {
+        !matches!(
+            self,
+            PlatformError::Storage(_) | PlatformError::Unavailable { .. } | PlatformError::Corrupt { .. }
+        )
+    }
+}
+
+impl From<courier_pricing::PricingError> for PlatformError {
+    fn from(e: courier_pricing::PricingError) -> Self {
+        PlatformError::Pricing(e.to_string())
+    }
+}

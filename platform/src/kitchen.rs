@@ -1,0 +1,186 @@
+//! The restaurant's side: accept (within the 5-minute deadline) or reject,
+//! start preparing, mark ready; and orders entering dispatch once accepted.
+
+use courier_core::order::{Actor, Order, OrderAction, OrderStatus};
+use courier_core::ports::Store;
+use courier_core::{Duration, OrderId, RestaurantId, Timestamp};
+use courier_eta::{Courier, EtaRequest, Food, ReadyObservation};
+use courier_matching::Job;
+
+use crate::dispatch::OpenOrder;
+use crate::error::PlatformError;
+use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
+use crate::platform::Platform;
+use crate::runtime::Runtime;
+
+/// Orders the restaurant has accepted and not yet handed over.
+fn kitchen_load(rt: &Runtime, restaurant: RestaurantId) -> u32 {
+    let n = rt
+        .dispatch
+        .open
+        .values()
+        .filter(|o| o.restaurant == restaurant && !o.job.picked_up)
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Puts an accepted order into dispatch with its promise: food ready at
+/// the learned preparation estimate, delivery promised at the ETA's P90.
+pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(), PlatformError> {
+    let id = order.id();
+    let pickup = rt.dispatch.place(order.pickup())?;
+    let dropoff = rt.dispatch.place(order.dropoff())?;
+    let estimate = order.prep_estimate().unwrap_or(Duration::from_mins(15));
+    let in_progress = kitchen_load(rt, order.restaurant());
+    let food = match (order.status(), order.times().preparing_at) {
+        (OrderStatus::ReadyForPickup, _) => Food::Ready,
+        (_, Some(started)) => Food::Preparing {
+            started,
+            estimate,
+            orders_in_progress: in_progress,
+        },
+        _ => Food::NotStarted {
+            estimate,
+            orders_in_progress: in_progress,
+        },
+    };
+    let eta = rt.eta.estimate(&EtaRequest {
+        at: now,
+        restaurant: order.restaurant(),
+        pickup,
+        dropoff,
+        food,
+        courier: Courier::Unassigned,
+    });
+    let promised_by = rt.promises.get(&id).map_or(eta.arrival_p90(), |e| e.arrival_p90());
+    rt.promises.entry(id).or_insert(eta);
+    let job = Job {
+        order: id,
+        pickup,
+        dropoff,
+        ready_at: now.plus(eta.breakdown.prep_remaining),
+        promised_by,
+        picked_up: order.status() == OrderStatus::PickedUp,
+    };
+    rt.dispatch.open.insert(
+        id,
+        OpenOrder {
+            job,
+            customer: order.customer(),
+            restaurant: order.restaurant(),
+        },
+    );
+    rt.dispatch.book.open(id);
+    Ok(())
+}
+
+impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+    /// The restaurant accepts, with its preparation estimate; the order
+    /// enters dispatch.
+    pub async fn accept_order(
+        &self,
+        restaurant: RestaurantId,
+        order: OrderId,
+        prep_estimate: Duration,
+    ) -> Result<Order, PlatformError> {
+        let (accepted, _) = self
+            .apply(
+                order,
+                Actor::Restaurant(restaurant),
+                OrderAction::Accept { prep_estimate },
+            )
+            .await?;
+        let now = self.now();
+        {
+            let mut rt = self.rt();
+            rt.deadlines.retain(|&(_, o)| o != order);
+            admit(&mut rt, &accepted, now)?;
+            rt.dispatch.enter_pool(order, now);
+        }
+        self.notify(
+            Recipient::Customer(accepted.customer()),
+            NotificationKind::Accepted,
+            order,
+        )
+        .await;
+        Ok(accepted)
+    }
+
+    /// The restaurant rejects: the customer gets everything back.
+    pub async fn reject_order(&self, restaurant: RestaurantId, order: OrderId) -> Result<Order, PlatformError> {
+        let (rejected, _) = self
+            .apply(order, Actor::Restaurant(restaurant), OrderAction::Reject)
+            .await?;
+        self.finish(&rejected).await?;
+        self.notify(
+            Recipient::Customer(rejected.customer()),
+            NotificationKind::Rejected,
+            order,
+        )
+        .await;
+        Ok(rejected)
+    }
+
+    /// The kitchen starts on the order.
+    pub async fn start_preparing(&self, restaurant: RestaurantId, order: OrderId) -> Result<Order, PlatformError> {
+        let (o, _) = self
+            .apply(order, Actor::Restaurant(restaurant), OrderAction::StartPreparing)
+            .await?;
+        Ok(o)
+    }
+
+    /// The food is ready: dispatch now knows, and preparation learns.
+    pub async fn mark_ready(&self, restaurant: RestaurantId, order: OrderId) -> Result<Order, PlatformError> {
+        let (o, _) = self
+            .apply(order, Actor::Restaurant(restaurant), OrderAction::MarkReady)
+            .await?;
+        let now = self.now();
+        let mut rt = self.rt();
+        let in_progress = kitchen_load(&rt, restaurant).saturating_sub(1);
+        if let Some(open) = rt.dispatch.open.get_mut(&order) {
+            open.job.ready_at = now;
+        }
+        if let (Some(estimate), Some(started)) = (o.prep_estimate(), o.times().confirmed_at) {
+            rt.eta.observe_ready(&ReadyObservation {
+                restaurant,
+                estimate,
+                orders_in_progress: in_progress,
+                took: now.since(started),
+            });
+        }
+        Ok(o)
+    }
+
+    /// Rejects every placed order whose 5-minute acceptance deadline has
+    /// passed (the customer gets everything back). Returns them.
+    pub async fn expire_acceptances(&self) -> Result<Vec<OrderId>, PlatformError> {
+        let now = self.now();
+        let due: Vec<OrderId> = {
+            let mut rt = self.rt();
+            let mut due = Vec::new();
+            while let Some(&(deadline, order)) = rt.deadlines.first() {
+                if deadline > now {
+                    break;
+                }
+                rt.deadlines.pop_first();
+                due.push(order);
+            }
+            due
+        };
+        let mut expired = Vec::new();
+        for order in due {
+            // Accepted or cancelled meanwhile: the deadline no longer applies.
+            if let Ok((rejected, _)) = self.apply(order, Actor::System, OrderAction::ExpireAcceptance).await {
+                self.finish(&rejected).await?;
+                self.notify(
+                    Recipient::Customer(rejected.customer()),
+                    NotificationKind::Rejected,
+                    order,
+                )
+                .await;
+                expired.push(order);
+            }
+        }
+        Ok(expired)
+    }
+}

@@ -1,0 +1,68 @@
+//! Rate limits per endpoint and customer tier (seed 000's table).
+
+use courier_core::Duration;
+use courier_core::ports::RateLimit;
+
+/// A rate-limited endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// Restaurant search.
+    Search,
+    /// Order placement.
+    PlaceOrder,
+    /// Menu view.
+    MenuView,
+    /// Courier location update.
+    LocationUpdate,
+}
+
+impl Endpoint {
+    /// A stable name, used in keys and errors.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Endpoint::Search => "search",
+            Endpoint::PlaceOrder => "place_order",
+            Endpoint::MenuView => "menu_view",
+            Endpoint::LocationUpdate => "location_update",
+        }
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// Not signed in.
+    Anonymous,
+    /// Signed in.
+    Authenticated,
+    /// A paying subscriber.
+    Premium,
+}
+
+/// The limit for `endpoint` and `tier`, or `None` where the endpoint is not
+/// open to the tier at all (anonymous location updates).
+///
+/// ```
+/// use courier_platform::rate_limits::{limit, Endpoint, Tier};
+/// assert_eq!(limit(Endpoint::PlaceOrder, Tier::Authenticated).unwrap().limit, 10);
+/// assert!(limit(Endpoint::LocationUpdate, Tier::Anonymous).is_none());
+/// ```
+pub fn limit(endpoint: Endpoint, tier: Tier) -> Option<RateLimit> {
+    let per_minute = match (endpoint, tier) {
+        (Endpoint::Search, Tier::Anonymous) => 30,
+        (Endpoint::Search, Tier::Authenticated) => 60,
+        (Endpoint::Search, Tier::Premium) => 200,
+        (Endpoint::PlaceOrder, Tier::Anonymous) => 3,
+        (Endpoint::PlaceOrder, Tier::Authenticated) => 10,
+        (Endpoint::PlaceOrder, Tier::Premium) => 30,
+        (Endpoint::MenuView, Tier::Anonymous) => 60,
+        (Endpoint::MenuView, Tier::Authenticated) => 120,
+        (Endpoint::MenuView, Tier::Premium) => 500,
+        (Endpoint::LocationUpdate, Tier::Anonymous) => return None,
+        (Endpoint::LocationUpdate, Tier::Authenticated | Tier::Premium) => 60,
+    };
+    Some(RateLimit {
+        limit: per_minute,
+        window: Duration::from_mins(1),
+    })
+}

@@ -1,0 +1,168 @@
+//! Each order's money, from its final state: the ledger is a pure function
+//! of the stored order and the payout split priced when it was placed, so a
+//! crash at any point can never leave books half-written.
+
+use std::collections::BTreeMap;
+
+use courier_core::ledger::{Account, LedgerError, PaymentLedger, PayoutSplit};
+use courier_core::order::{Order, OrderStatus};
+use courier_core::refund::{RefundDecision, RefundPolicy};
+use courier_core::{Currency, Money, MoneyError};
+
+/// Encodes a split for storage: `restaurant,courier,platform,tax` in minor units.
+pub(crate) fn encode_split(split: &PayoutSplit) -> Vec<u8> {
+    format!(
+        "{},{},{},{}",
+        split.restaurant.minor(),
+        split.courier.minor(),
+        split.platform.minor(),
+        split.tax.minor()
+    )
+    .into_bytes()
+}
+
+/// Reads a split written by [`encode_split`].
+pub(crate) fn decode_split(bytes: &[u8], currency: Currency) -> Result<PayoutSplit, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    let parts: Vec<i64> = text
+        .split(',')
+        .map(|p| p.parse::<i64>().map_err(|e| format!("{p:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    let &[restaurant, courier, platform, tax] = parts.as_slice() else {
+        return Err(format!("expected 4 amounts, found {}", parts.len()));
+    };
+    let m = |minor| Money::new(minor, currency);
+    Ok(PayoutSplit {
+        restaurant: m(restaurant),
+        courier: m(courier),
+        platform: m(platform),
+        tax: m(tax),
+    })
+}
+
+/// The split when no courier carried the food: the courier's part stays
+/// with the platform.
+fn without_delivery(split: &PayoutSplit) -> Result<PayoutSplit, MoneyError> {
+    Ok(PayoutSplit {
+        courier: Money::zero(split.courier.currency()),
+        platform: split.platform.checked_add(split.courier)?,
+        ..*split
+    })
+}
+
+/// What an ended order did with the customer's money.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    /// The order's postings, balanced.
+    pub ledger: PaymentLedger,
+    /// The refund decision, for cancelled and rejected orders that were paid.
+    pub refund: Option<RefundDecision>,
+}
+
+/// The ledger of an order in a final money state (delivered, completed,
+/// rejected or cancelled); `None` while its money is still in flight.
+///
+/// ```
+/// use courier_core::ledger::PayoutSplit;
+/// # use courier_core::{*, order::*};
+/// # let usd = |c| Money::new(c, Currency::Usd);
+/// # let place = PlaceOrder { order_id: OrderId::new(1), customer: CustomerId::new(1), restaurant: RestaurantId::new(1),
+/// #     pickup: GeoPoint::new(40.0, -74.0)?, dropoff: GeoPoint::new(40.01, -74.0)?,
+/// #     lines: vec![OrderLine { item: MenuItemId::new(1), quantity: 1, unit_price: usd(2000) }],
+/// #     charge: usd(2500), idempotency_key: IdempotencyKey::parse("k")? };
+/// let (mut order, _) = Order::place(Actor::Customer(CustomerId::new(1)), Timestamp::EPOCH, place)?;
+/// order.execute(&Command { actor: Actor::System, at: Timestamp::EPOCH, expected_version: 1, action: OrderAction::AuthorizePayment })?;
+/// order.execute(&Command { actor: Actor::Customer(CustomerId::new(1)), at: Timestamp::EPOCH, expected_version: 2,
+///     action: OrderAction::Cancel { reason: CancelReason::CustomerRequest } })?;
+/// let split = PayoutSplit { restaurant: usd(1500), courier: usd(500), platform: usd(300), tax: usd(200) };
+/// let s = courier_platform::settlement::settle(&order, &split, &Default::default())?.unwrap();
+/// assert!(s.ledger.is_balanced());
+/// assert_eq!(s.ledger.customer_net_charge(), Money::zero(Currency::Usd)); // before acceptance: all back
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn settle(order: &Order, split: &PayoutSplit, policy: &RefundPolicy) -> Result<Option<Settlement>, LedgerError> {
+    let charge = order.charge();
+    let mut ledger = PaymentLedger::new(charge.currency());
+    let times = order.times();
+    let Some(authorized_at) = times.placed_at else {
+        // Never paid: nothing moved (a payment that failed or was never tried).
+        return Ok(order
+            .status()
+            .is_terminal()
+            .then_some(Settlement { ledger, refund: None }));
+    };
+    let closed_at = times.closed_at.or(times.delivered_at).unwrap_or(authorized_at);
+    match order.status() {
+        OrderStatus::Delivered | OrderStatus::Completed => {
+            ledger.authorize(charge, authorized_at)?;
+            ledger.capture(charge, closed_at)?;
+            ledger.settle(split, closed_at)?;
+            Ok(Some(Settlement { ledger, refund: None }))
+        }
+        OrderStatus::Rejected { .. } | OrderStatus::Cancelled { .. } => {
+            ledger.authorize(charge, authorized_at)?;
+            let decision = policy.for_ended_order(order);
+            let retained = decision.map_or(Money::zero(charge.currency()), |d| d.retained);
+            if retained.minor() > 0 {
+                ledger.capture(retained, closed_at)?;
+            }
+            ledger.release_remaining(closed_at)?;
+            if retained.minor() > 0 {
+                let carried = times.picked_up_at.is_some();
+                let base = if carried { *split } else { without_delivery(split)? };
+                ledger.settle(&base.pro_rata(retained)?, closed_at)?;
+            }
+            Ok(Some(Settlement {
+                ledger,
+                refund: decision,
+            }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Running totals over every settled order, by account.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Books {
+    balances: BTreeMap<&'static str, i64>,
+    /// Orders settled.
+    pub orders: u64,
+    /// Refunded to customers, minor units.
+    pub refunded_minor: i64,
+    /// Captured from customers, minor units.
+    pub captured_minor: i64,
+}
+
+impl Books {
+    /// Adds one order's ledger.
+    pub fn add(&mut self, ledger: &PaymentLedger, refund: Option<&RefundDecision>) {
+        for account in Account::ALL {
+            *self.balances.entry(account_name(account)).or_default() += ledger.balance(account).minor();
+        }
+        self.orders += 1;
+        self.captured_minor += ledger.captured().minor();
+        self.refunded_minor += refund.map_or(0, |d| d.refund.minor());
+    }
+
+    /// The total balance of an account, minor units.
+    pub fn balance(&self, account: Account) -> i64 {
+        self.balances.get(account_name(account)).copied().unwrap_or(0)
+    }
+
+    /// True when the accounts sum to zero (every posting balanced).
+    pub fn is_balanced(&self) -> bool {
+        self.balances.values().sum::<i64>() == 0
+    }
+}
+
+fn account_name(account: Account) -> &'static str {
+    match account {
+        Account::CustomerFunds => "customer_funds",
+        Account::Authorized => "authorized",
+        Account::Captured => "captured",
+        Account::RestaurantPayable => "restaurant_payable",
+        Account::CourierPayable => "courier_payable",
+        Account::PlatformRevenue => "platform_revenue",
+        Account::TaxPayable => "tax_payable",
+    }
+}

@@ -1,0 +1,49 @@
+//! The metrics the seeds name, through the `metrics` facade: whichever
+//! recorder the embedding application installs (Prometheus, statsd, none).
+
+use courier_core::order::{Order, OrderEvent, OrderEventKind};
+use courier_core::{Duration, Timestamp};
+use metrics::{counter, gauge, histogram};
+
+use crate::external::NotificationKind;
+
+/// Counts an order's new status; on delivery, records click-to-door.
+pub(crate) fn order_event(order: &Order, event: &OrderEvent) {
+    counter!("courier_orders_total", "status" => order.status().name()).increment(1);
+    if let OrderEventKind::Delivered { .. } = event.kind {
+        let took = event.at.since(order.times().created_at);
+        histogram!("courier_delivery_duration_seconds").record(took.as_secs_f64());
+    }
+}
+
+/// Records how far a promised arrival was from the actual one (signed:
+/// positive is late).
+pub(crate) fn eta_error(promised: Timestamp, actual: Timestamp) {
+    let err_ms = actual.as_millis() - promised.as_millis();
+    histogram!("courier_eta_error_seconds").record(err_ms as f64 / 1_000.0);
+}
+
+/// Records how long an order waited in dispatch before a courier took it.
+pub(crate) fn match_duration(waited: Duration) {
+    histogram!("courier_match_duration_seconds").record(waited.as_secs_f64());
+}
+
+/// Counts an accepted location update.
+pub(crate) fn location_update() {
+    counter!("courier_location_updates_total").increment(1);
+}
+
+/// Sets the number of couriers online.
+pub(crate) fn active_couriers(n: usize) {
+    gauge!("courier_active_couriers").set(n as f64);
+}
+
+/// Counts a notification the notifier failed to send.
+pub(crate) fn notification_failed(kind: NotificationKind) {
+    counter!("courier_notifications_failed_total", "kind" => kind.name()).increment(1);
+}
+
+/// Counts a payment attempt's outcome.
+pub(crate) fn payment_attempt(outcome: &'static str) {
+    counter!("courier_payment_attempts_total", "outcome" => outcome).increment(1);
+}

@@ -1,0 +1,200 @@
+//! One [`Store`](courier_core::ports::Store) from three parts, the seed's
+//! production layout: orders and idempotency records in the durable store
+//! (PostgreSQL), the catalog behind a cache, and courier locations and rate
+//! limits in the fast store (Redis).
+
+use courier_core::geo::GeoPoint;
+use courier_core::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, RestaurantId};
+use courier_core::order::{Order, OrderEvent, StatusKind};
+use courier_core::ports::{
+    AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
+    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, Restaurant, StorageError,
+};
+use courier_core::time::{Duration, Timestamp};
+
+/// Orders and idempotency from `durable`, the catalog from `catalog`,
+/// locations and rate limits from `fast`.
+///
+/// ```no_run
+/// use courier_storage::composite::Composite;
+/// use courier_storage::postgres::{PgConfig, PgStore};
+/// use courier_storage::redis::{CachedCatalog, RedisStore};
+/// # async fn run() -> Result<(), courier_core::ports::StorageError> {
+/// let pg = PgStore::connect(PgConfig::new("postgres://postgres@127.0.0.1:5432/test")).await?;
+/// let redis = RedisStore::connect("redis://127.0.0.1:6379", "courier").await?;
+/// let catalog = CachedCatalog::new(pg.clone(), redis.clone(), courier_core::Duration::from_mins(5));
+/// let store = Composite::new(pg, catalog, redis);
+/// # let _ = store; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Composite<D, C, F> {
+    durable: D,
+    catalog: C,
+    fast: F,
+}
+
+impl<D, C, F> Composite<D, C, F> {
+    /// Puts the parts together.
+    pub fn new(durable: D, catalog: C, fast: F) -> Self {
+        Composite { durable, catalog, fast }
+    }
+
+    /// The durable part.
+    pub fn durable(&self) -> &D {
+        &self.durable
+    }
+
+    /// The catalog part.
+    pub fn catalog(&self) -> &C {
+        &self.catalog
+    }
+
+    /// The fast part.
+    pub fn fast(&self) -> &F {
+        &self.fast
+    }
+
+    /// The parts back.
+    pub fn into_parts(self) -> (D, C, F) {
+        (self.durable, self.catalog, self.fast)
+    }
+}
+
+impl<D: OrderStore, C: Send + Sync, F: Send + Sync> OrderStore for Composite<D, C, F> {
+    fn create_order(
+        &self,
+        order: &Order,
+        created: &OrderEvent,
+    ) -> impl Future<Output = Result<CreateOutcome, StorageError>> + Send {
+        self.durable.create_order(order, created)
+    }
+
+    fn load_order(&self, id: OrderId) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send {
+        self.durable.load_order(id)
+    }
+
+    fn find_by_idempotency_key(
+        &self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send {
+        self.durable.find_by_idempotency_key(customer, key)
+    }
+
+    fn save_transition(
+        &self,
+        order: &Order,
+        expected_version: u64,
+        events: &[OrderEvent],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.durable.save_transition(order, expected_version, events)
+    }
+
+    fn list_by_status(
+        &self,
+        status: StatusKind,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send {
+        self.durable.list_by_status(status, limit)
+    }
+
+    fn read_outbox(&self, limit: usize) -> impl Future<Output = Result<Vec<OutboxEntry>, StorageError>> + Send {
+        self.durable.read_outbox(limit)
+    }
+
+    fn mark_published(&self, ids: &[EventId]) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.durable.mark_published(ids)
+    }
+
+    fn audit_trail(&self, id: OrderId) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send {
+        self.durable.audit_trail(id)
+    }
+}
+
+impl<D: IdempotencyStore, C: Send + Sync, F: Send + Sync> IdempotencyStore for Composite<D, C, F> {
+    fn put_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send {
+        self.durable.put_if_absent(key, value, now, ttl)
+    }
+
+    fn get(&self, key: &str, now: Timestamp) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send {
+        self.durable.get(key, now)
+    }
+}
+
+impl<D: Send + Sync, C: CatalogStore, F: Send + Sync> CatalogStore for Composite<D, C, F> {
+    fn put_restaurant(&self, restaurant: &Restaurant) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.put_restaurant(restaurant)
+    }
+
+    fn put_menu(&self, menu: &Menu) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.put_menu(menu)
+    }
+
+    fn restaurant(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Restaurant>, StorageError>> + Send {
+        self.catalog.restaurant(id)
+    }
+
+    fn menu(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Menu>, StorageError>> + Send {
+        self.catalog.menu(id)
+    }
+
+    fn invalidate(&self, id: RestaurantId) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.catalog.invalidate(id)
+    }
+
+    fn restaurants_near(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Restaurant>, StorageError>> + Send {
+        self.catalog.restaurants_near(center, radius_m, limit)
+    }
+}
+
+impl<D: Send + Sync, C: Send + Sync, F: LocationStore> LocationStore for Composite<D, C, F> {
+    fn upsert_location(&self, location: CourierLocation) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.fast.upsert_location(location)
+    }
+
+    fn location(
+        &self,
+        courier: CourierId,
+    ) -> impl Future<Output = Result<Option<CourierLocation>, StorageError>> + Send {
+        self.fast.location(courier)
+    }
+
+    fn nearby(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NearbyCourier>, StorageError>> + Send {
+        self.fast.nearby(center, radius_m, limit)
+    }
+
+    fn expire_silent(
+        &self,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Vec<CourierId>, StorageError>> + Send {
+        self.fast.expire_silent(now, ttl)
+    }
+}
+
+impl<D: Send + Sync, C: Send + Sync, F: RateLimitStore> RateLimitStore for Composite<D, C, F> {
+    fn hit(
+        &self,
+        key: &str,
+        limit: RateLimit,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send {
+        self.fast.hit(key, limit, now)
+    }
+}
