@@ -48,6 +48,10 @@ pub struct PlatformConfig {
     pub index_resolution: u8,
     /// An order enters dispatch once its food is due within this.
     pub dispatch_lead: Duration,
+    /// Batch dispatch searches wider for orders waiting longer than this.
+    pub widen_after: Duration,
+    /// An order no courier took within this is cancelled (full refund).
+    pub no_courier_timeout: Duration,
     /// The payment gateway's circuit breaker.
     pub payment_breaker: BreakerConfig,
     /// Backoff between attempts at a queued payment.
@@ -86,6 +90,8 @@ impl Default for PlatformConfig {
             batch_limit: 2,
             index_resolution: 8,
             dispatch_lead: Duration::from_mins(10),
+            widen_after: Duration::from_mins(5),
+            no_courier_timeout: Duration::from_mins(60),
             payment_breaker: BreakerConfig::payment(),
             payment_retry: RetryPolicy::new(Duration::from_secs(10), u32::MAX, Duration::from_secs(1)),
             payment_give_up: Duration::from_mins(30),

@@ -7,7 +7,7 @@ use courier_core::order::{Actor, OrderAction, UnassignReason};
 use courier_core::ports::{CourierLocation, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, OrderId, Place, RestaurantId, Timestamp};
 use courier_eta::TravelModel;
-use courier_matching::{DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
+use courier_matching::{BatchConfig, DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::{DispatchPolicy, PlatformConfig};
@@ -132,6 +132,8 @@ pub struct DispatchRound {
     pub assigned: Vec<(OrderId, CourierId)>,
     /// Offers that lapsed unanswered.
     pub expired: Vec<(OrderId, CourierId)>,
+    /// Orders cancelled because no courier took them in time.
+    pub cancelled: Vec<OrderId>,
     /// Orders still waiting for a courier after the round.
     pub waiting: usize,
 }
@@ -252,12 +254,44 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     pub async fn dispatch(&self) -> Result<DispatchRound, PlatformError> {
         let mut round = DispatchRound::default();
         self.expire_offers(&mut round).await?;
+        self.give_up_unmatched(&mut round).await?;
         match &self.config.dispatch {
             DispatchPolicy::Cascade(_) => self.cascade_round(&mut round).await?,
             DispatchPolicy::Batch(_) => self.batch_round(&mut round).await?,
         }
         round.waiting = self.rt().dispatch.pool.len();
         Ok(round)
+    }
+
+    /// Orders no courier took within the configured time are cancelled by
+    /// the platform (the customer gets everything back).
+    async fn give_up_unmatched(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
+        let now = self.now();
+        let limit = self.config.no_courier_timeout;
+        let stale: Vec<OrderId> = self
+            .rt()
+            .dispatch
+            .pool
+            .iter()
+            .filter(|(_, e)| e.offer.is_none() && now.since(e.since) >= limit)
+            .map(|(&o, _)| o)
+            .collect();
+        for order in stale {
+            let cancel = OrderAction::Cancel {
+                reason: courier_core::order::CancelReason::NoCourierFound,
+            };
+            if let Ok((cancelled, _)) = self.apply(order, Actor::System, cancel).await {
+                self.finish(&cancelled).await?;
+                self.notify(
+                    Recipient::Customer(cancelled.customer()),
+                    NotificationKind::Cancelled,
+                    order,
+                )
+                .await;
+                round.cancelled.push(order);
+            }
+        }
+        Ok(())
     }
 
     async fn expire_offers(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
@@ -377,41 +411,57 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             return Ok(());
         };
         let now = self.now();
+        let widen_after = self.config.widen_after;
         let reserved: Vec<(OrderId, CourierId, Timestamp)> = {
             let mut rt = self.rt();
             let rt = &mut *rt;
             let d = &mut rt.dispatch;
-            let jobs: Vec<Job> = d
+            let waiting: Vec<(Job, bool)> = d
                 .pool
                 .iter()
                 .filter(|(_, e)| e.offer.is_none())
-                .filter_map(|(o, _)| d.open.get(o).map(|open| open.job))
+                .filter_map(|(o, e)| d.open.get(o).map(|open| (open.job, now.since(e.since) >= widen_after)))
                 .collect();
-            if jobs.is_empty() {
+            if waiting.is_empty() {
                 return Ok(());
             }
-            let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
-            for &courier in &d.online {
-                let held = d.book.orders_of(courier);
-                if !held.is_empty() {
-                    let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
-                    carrying.insert(courier, held_jobs);
-                }
-            }
-            let plan = plan_batch(
-                now,
-                &jobs,
-                &mut d.index,
-                &carrying,
-                &LearnedTravel(rt.eta.travel()),
-                batch_config,
-            );
+            // Two passes: orders that have waited long search three times as
+            // far and accept a dearer courier, so a restaurant far from the
+            // fleet is still served.
+            let fresh: Vec<Job> = waiting.iter().filter(|(_, stale)| !stale).map(|(j, _)| *j).collect();
+            let stale: Vec<Job> = waiting.iter().filter(|(_, stale)| *stale).map(|(j, _)| *j).collect();
+            let widened = BatchConfig {
+                search_radius_m: batch_config.search_radius_m * 3.0,
+                unassigned_cost: batch_config.unassigned_cost * 4.0,
+                ..batch_config.clone()
+            };
             let mut reserved = Vec::new();
-            for unit in plan.assignments {
-                for order in unit.orders {
-                    if d.book.assign(order, unit.courier, now).is_ok() {
-                        let since = d.pool.get(&order).map_or(now, |e| e.since);
-                        reserved.push((order, unit.courier, since));
+            for (jobs, config) in [(fresh, batch_config), (stale, &widened)] {
+                if jobs.is_empty() {
+                    continue;
+                }
+                let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
+                for &courier in &d.online {
+                    let held = d.book.orders_of(courier);
+                    if !held.is_empty() {
+                        let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
+                        carrying.insert(courier, held_jobs);
+                    }
+                }
+                let plan = plan_batch(
+                    now,
+                    &jobs,
+                    &mut d.index,
+                    &carrying,
+                    &LearnedTravel(rt.eta.travel()),
+                    config,
+                );
+                for unit in plan.assignments {
+                    for order in unit.orders {
+                        if d.book.assign(order, unit.courier, now).is_ok() {
+                            let since = d.pool.get(&order).map_or(now, |e| e.since);
+                            reserved.push((order, unit.courier, since));
+                        }
                     }
                 }
             }

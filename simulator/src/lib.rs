@@ -1,3 +1,19 @@
-//! courier-sim: the deterministic discrete-event simulator (being built out).
+//! courier-sim: a deterministic discrete-event simulator driving the real
+//! courier-platform services.
+//!
+//! A [`Scenario`] (TOML) describes the city, restaurants, couriers,
+//! customers, demand over the day, policies and failures. [`Sim`] builds
+//! the city into a store, then replays the day event by event on simulated
+//! time: customers order, kitchens accept and cook, couriers answer offers,
+//! ride, pick up and deliver, all through [`courier_platform::Platform`].
+//! Every random choice comes from a seeded stream per agent kind, so the
+//! same scenario and seed give the same outputs on any machine.
 
-pub use courier_platform as platform;
+pub mod city;
+pub mod engine;
+pub mod report;
+pub mod scenario;
+
+pub use engine::{RunOutput, Sim, SimPlatform, Violation};
+pub use report::{MinuteRow, OrderTrack, Summary};
+pub use scenario::{Scenario, ScenarioError};

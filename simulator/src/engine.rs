@@ -1,0 +1,825 @@
+//! The discrete-event engine: simulated time, a priority queue of events,
+//! and the agents (customers, kitchens, couriers) driving the real platform
+//! services through their public calls.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+use courier_core::order::{Actor, CancelReason, OrderStatus};
+use courier_core::ports::Store;
+use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, Money, OrderId, Timestamp};
+use courier_matching::{BatchConfig, CascadeConfig};
+use courier_platform::external::{FakeGateway, ManualClock, RecordingNotifier};
+use courier_platform::rate_limits::Tier;
+use courier_platform::{DispatchPolicy, OrderRequest, PaymentStatus, Platform, PlatformConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, Normal};
+use rustc_hash::FxHashMap;
+
+use crate::city::{SimRestaurant, point_in_disc, restaurants};
+use crate::report::{MinuteRow, OrderTrack};
+use crate::scenario::Scenario;
+
+/// The services the simulation drives.
+pub type SimPlatform<S> = Platform<S, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
+
+/// Circuity of the simulated streets over straight lines (as courier-eta assumes).
+const CIRCUITY: f64 = 1.3;
+/// The simulated day starts at this instant (a Friday, 2026-11-20 00:00 UTC), in ms.
+pub const DAY_START_MS: i64 = 1_795_651_200_000;
+
+/// An invariant the run broke: the run stops with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invariant violated at simulated {at} (seed {seed}){}: {what}", order.map(|o| format!(", {o}")).unwrap_or_default())]
+pub struct Violation {
+    /// The run's seed.
+    pub seed: u64,
+    /// Simulated time.
+    pub at: Timestamp,
+    /// The order involved, if one.
+    pub order: Option<OrderId>,
+    /// What broke.
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Arrival,
+    KitchenAccept(OrderId),
+    KitchenReady(OrderId),
+    Answer(u32, OrderId, bool),
+    AtRestaurant(u32, u64, OrderId),
+    AtDoor(u32, u64, OrderId),
+    CustomerCancel(OrderId),
+    Dispatch,
+    Sample,
+    DropOut(u32),
+    BackOnline(u32),
+    TabletsOffline(usize),
+    TabletsBack(usize),
+}
+
+#[derive(Debug, Clone)]
+struct SimCourier {
+    id: CourierId,
+    pos: GeoPoint,
+    online: bool,
+    /// Orders to carry, in order.
+    work: VecDeque<OrderId>,
+    /// Bumped whenever the current leg is abandoned, so stale arrivals are ignored.
+    leg: u64,
+    /// Travelling or waiting on a leg now.
+    on_leg: bool,
+    /// Waiting at the restaurant for this order's food.
+    waiting_for: Option<OrderId>,
+    busy_ms: i64,
+    online_ms: i64,
+    state_since: i64,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// One row per order.
+    pub orders: Vec<OrderTrack>,
+    /// One row per simulated minute.
+    pub minutes: Vec<MinuteRow>,
+    /// Events handled.
+    pub events: u64,
+    /// Courier busy milliseconds (carrying or heading to work).
+    pub courier_busy_ms: i64,
+    /// Courier online milliseconds.
+    pub courier_online_ms: i64,
+    /// Courier pay, refunds and captures from the platform's books.
+    pub books: courier_platform::settlement::Books,
+    /// Invariant violations found (the run stops at the first).
+    pub violation: Option<Violation>,
+}
+
+/// One deterministic run of `scenario` with `seed` over `store`.
+pub struct Sim<S> {
+    scenario: Scenario,
+    seed: u64,
+    platform: SimPlatform<S>,
+    clock: Arc<ManualClock>,
+    exec: tokio::runtime::Runtime,
+    queue: BinaryHeap<Reverse<(i64, u64, Ev)>>,
+    seq: u64,
+    demand_rng: ChaCha8Rng,
+    kitchen_rng: ChaCha8Rng,
+    courier_rng: ChaCha8Rng,
+    customer_rng: ChaCha8Rng,
+    restaurants: Vec<SimRestaurant>,
+    tablets_off: Vec<bool>,
+    couriers: Vec<SimCourier>,
+    tracks: FxHashMap<OrderId, OrderTrack>,
+    order_ids: Vec<OrderId>,
+    pending_payment: Vec<OrderId>,
+    minutes: Vec<MinuteRow>,
+    minute: MinuteRow,
+    end_ms: i64,
+    max_rate: f64,
+    events: u64,
+    center: GeoPoint,
+    next_customer: u64,
+    violation: Option<Violation>,
+}
+
+fn stream(seed: u64, kind: u64) -> ChaCha8Rng {
+    // One stream per agent kind: changing how couriers behave does not
+    // reshuffle the demand, and the other way round.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(kind);
+    rng
+}
+
+impl<S: Store> Sim<S> {
+    /// Prepares a run: the city in the store, couriers online, failures scheduled.
+    pub fn new(scenario: Scenario, seed: u64, store: S) -> Result<Sim<S>, String> {
+        let exec = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        Sim::new_on(exec, scenario, seed, store)
+    }
+
+    /// As [`Sim::new`], on a runtime the caller made (the one a networked
+    /// store was connected on, whose connections live there).
+    pub fn new_on(exec: tokio::runtime::Runtime, scenario: Scenario, seed: u64, store: S) -> Result<Sim<S>, String> {
+        let [lat, lng] = scenario.city.center;
+        let center = GeoPoint::new(lat, lng).map_err(|e| e.to_string())?;
+        let mut city_rng = stream(seed, 1);
+        let restaurants = restaurants(&scenario, center, &mut city_rng);
+        let start_ms = DAY_START_MS + (scenario.start_hour * 3_600_000.0) as i64;
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(start_ms)));
+        let gateway = Arc::new(FakeGateway::unrecorded());
+        for f in scenario.failures.iter().filter(|f| f.kind == "payment_outage") {
+            let from = Timestamp::from_millis(start_ms + (f.start_minute * 60_000.0) as i64);
+            gateway.add_outage(from, from.plus(minutes(f.duration_minutes)));
+        }
+        let dispatch = match scenario.policy.dispatch.as_str() {
+            "cascade" => DispatchPolicy::Cascade(CascadeConfig::default()),
+            _ => DispatchPolicy::Batch(BatchConfig {
+                batch_limit: scenario.policy.batch_limit,
+                ..BatchConfig::default()
+            }),
+        };
+        let config = PlatformConfig {
+            dispatch,
+            batch_limit: scenario.policy.batch_limit,
+            index_resolution: scenario.city.h3_resolution,
+            rate_limits: false,
+            ..PlatformConfig::default()
+        };
+        let platform = Platform::new(
+            store,
+            gateway,
+            Arc::new(RecordingNotifier::counting()),
+            clock.clone(),
+            stream(seed, 6),
+            config,
+        )
+        .map_err(|e| e.to_string())?;
+        let end_ms = start_ms + (scenario.hours * 3_600_000.0) as i64;
+        let max_rate = (0..=(scenario.hours * 60.0) as u32)
+            .map(|m| scenario.rate_per_minute(f64::from(m)))
+            .fold(0.0, f64::max)
+            * scenario.scale;
+        let mut sim = Sim {
+            seed,
+            platform,
+            clock,
+            exec,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            demand_rng: stream(seed, 2),
+            kitchen_rng: stream(seed, 3),
+            courier_rng: stream(seed, 4),
+            customer_rng: stream(seed, 5),
+            tablets_off: vec![false; restaurants.len()],
+            restaurants,
+            couriers: Vec::new(),
+            tracks: FxHashMap::default(),
+            order_ids: Vec::new(),
+            pending_payment: Vec::new(),
+            minutes: Vec::new(),
+            minute: MinuteRow::default(),
+            end_ms,
+            max_rate,
+            events: 0,
+            center,
+            next_customer: 1,
+            violation: None,
+            scenario,
+        };
+        sim.setup(start_ms)?;
+        Ok(sim)
+    }
+
+    fn setup(&mut self, start_ms: i64) -> Result<(), String> {
+        for r in &self.restaurants {
+            self.exec
+                .block_on(async {
+                    self.platform.store().put_restaurant(&r.record).await?;
+                    self.platform.store().put_menu(&r.menu()).await
+                })
+                .map_err(|e| format!("cannot store the catalog: {e}"))?;
+        }
+        let fleet = ((f64::from(self.scenario.couriers.fleet) * self.scenario.scale).round() as u32).max(1);
+        let radius_m = self.scenario.city.radius_km * 1_000.0;
+        for i in 0..fleet {
+            let pos = point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8);
+            let id = CourierId::new(u64::from(i) + 1);
+            self.exec
+                .block_on(self.platform.courier_online(id, pos))
+                .map_err(|e| format!("cannot bring courier {id} online: {e}"))?;
+            self.couriers.push(SimCourier {
+                id,
+                pos,
+                online: true,
+                work: VecDeque::new(),
+                leg: 0,
+                on_leg: false,
+                waiting_for: None,
+                busy_ms: 0,
+                online_ms: 0,
+                state_since: start_ms,
+            });
+            self.schedule_dropout(i, start_ms);
+        }
+        for (i, f) in self.scenario.failures.clone().iter().enumerate() {
+            let at = start_ms + (f.start_minute * 60_000.0) as i64;
+            let until = at + (f.duration_minutes * 60_000.0) as i64;
+            match f.kind.as_str() {
+                "restaurant_tablet_offline" => {
+                    self.push(at, Ev::TabletsOffline(i));
+                    self.push(until, Ev::TabletsBack(i));
+                }
+                "courier_app_offline" => {
+                    let n = (f64::from(fleet) * f.share).round() as u32;
+                    for c in 0..n.min(fleet) {
+                        self.push(at, Ev::DropOut(c));
+                        self.push(until, Ev::BackOnline(c));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.schedule_arrival(start_ms);
+        self.push(start_ms, Ev::Dispatch);
+        self.push(start_ms + 60_000, Ev::Sample);
+        Ok(())
+    }
+
+    fn push(&mut self, at_ms: i64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Reverse((at_ms, self.seq, ev)));
+    }
+
+    fn now_ms(&self) -> i64 {
+        use courier_platform::external::Clock;
+        self.clock.now().as_millis()
+    }
+
+    fn schedule_arrival(&mut self, from_ms: i64) {
+        // Thinning: candidates at the peak rate, kept with probability rate(t)/peak.
+        let Ok(gap) = Exp::new(self.max_rate / 60_000.0) else {
+            return;
+        };
+        let mut t = from_ms as f64;
+        loop {
+            t += gap.sample(&mut self.demand_rng);
+            if t as i64 >= self.end_ms {
+                return;
+            }
+            let minute = (t - (self.end_ms as f64 - self.scenario.hours * 3_600_000.0)) / 60_000.0;
+            let rate = self.scenario.rate_per_minute(minute) * self.scenario.scale;
+            if self.demand_rng.random::<f64>() * self.max_rate <= rate {
+                self.push(t as i64, Ev::Arrival);
+                return;
+            }
+        }
+    }
+
+    fn schedule_dropout(&mut self, courier: u32, from_ms: i64) {
+        let rate = self.scenario.couriers.dropouts_per_hour;
+        if let Ok(gap) = Exp::new(rate / 3_600_000.0)
+            && rate > 0.0
+        {
+            let at = from_ms + gap.sample(&mut self.courier_rng) as i64;
+            if at < self.end_ms {
+                self.push(at, Ev::DropOut(courier));
+                let off = minutes(self.scenario.couriers.offline_minutes).as_millis() as i64;
+                self.push(at + off, Ev::BackOnline(courier));
+            }
+        }
+    }
+
+    /// Runs to the end: demand for the scenario's hours, then the drain.
+    pub fn run(mut self) -> RunOutput {
+        let drain_limit = self.end_ms + 4 * 3_600_000;
+        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+            if at > drain_limit {
+                break;
+            }
+            self.clock.set(Timestamp::from_millis(at));
+            self.events += 1;
+            self.handle(ev);
+            if self.violation.is_some() {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn open_orders(&self) -> usize {
+        self.minute_open()
+    }
+    fn minute_open(&self) -> usize {
+        self.tracks.values().filter(|t| !t.closed).count()
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        let now = self.now_ms();
+        match ev {
+            Ev::Arrival => {
+                self.place_order();
+                self.schedule_arrival(now);
+            }
+            Ev::KitchenAccept(order) => self.kitchen_accept(order),
+            Ev::KitchenReady(order) => self.kitchen_ready(order),
+            Ev::Answer(c, order, accept) => self.answer(c, order, accept),
+            Ev::AtRestaurant(c, leg, order) => {
+                if self.couriers[c as usize].leg == leg {
+                    self.at_restaurant(c, order);
+                }
+            }
+            Ev::AtDoor(c, leg, order) => {
+                if self.couriers[c as usize].leg == leg {
+                    self.at_door(c, order);
+                }
+            }
+            Ev::CustomerCancel(order) => self.customer_cancel(order),
+            Ev::Dispatch => {
+                self.dispatch_round();
+                if now < self.end_ms || self.open_orders() > 0 {
+                    let step = i64::from(self.scenario.policy.dispatch_interval_seconds) * 1_000;
+                    self.push(now + step, Ev::Dispatch);
+                }
+            }
+            Ev::Sample => {
+                let mut row = std::mem::take(&mut self.minute);
+                row.minute = self.minutes.len() as u32 + 1;
+                row.open = self.minute_open() as u64;
+                row.free_couriers = self.couriers.iter().filter(|c| c.online && c.work.is_empty()).count() as u64;
+                row.online_couriers = self.couriers.iter().filter(|c| c.online).count() as u64;
+                row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
+                self.minutes.push(row);
+                if now < self.end_ms || self.open_orders() > 0 {
+                    self.push(now + 60_000, Ev::Sample);
+                }
+            }
+            Ev::DropOut(c) => self.drop_out(c),
+            Ev::BackOnline(c) => self.back_online(c),
+            Ev::TabletsOffline(i) => {
+                let share = self.scenario.failures[i].share;
+                let n = (self.tablets_off.len() as f64 * share).round() as usize;
+                for t in self.tablets_off.iter_mut().take(n) {
+                    *t = true;
+                }
+            }
+            Ev::TabletsBack(_) => self.tablets_off.iter_mut().for_each(|t| *t = false),
+        }
+    }
+
+    fn violation(&mut self, order: Option<OrderId>, what: String) {
+        if self.violation.is_none() {
+            self.violation = Some(Violation {
+                seed: self.seed,
+                at: Timestamp::from_millis(self.now_ms()),
+                order,
+                what,
+            });
+        }
+    }
+
+    fn place_order(&mut self) {
+        let r = self.customer_rng.random_range(0..self.restaurants.len());
+        let restaurant = &self.restaurants[r];
+        let dropoff = point_in_disc(&mut self.customer_rng, restaurant.record.location, 3_500.0);
+        let mut items = Vec::new();
+        let mut subtotal = 0;
+        while subtotal < 1_000 || items.is_empty() {
+            let (dish, price) = restaurant.dishes[self.customer_rng.random_range(0..restaurant.dishes.len())];
+            let qty = self.customer_rng.random_range(1..=2u32);
+            subtotal += price * i64::from(qty);
+            items.push((dish, qty));
+        }
+        let customer = CustomerId::new(self.next_customer);
+        self.next_customer += 1;
+        let Ok(key) = IdempotencyKey::parse(&format!("sim-{}", customer.get())) else {
+            return;
+        };
+        let req = OrderRequest {
+            customer,
+            tier: Tier::Authenticated,
+            restaurant: restaurant.record.id,
+            items,
+            dropoff,
+            tip: Money::new(self.customer_rng.random_range(0..4) * 100, courier_core::Currency::Usd),
+            promo_codes: Vec::new(),
+            idempotency_key: key,
+        };
+        self.minute.placed += 1;
+        let placed = self.exec.block_on(self.platform.place_order(&req));
+        let now = self.now_ms();
+        match placed {
+            Ok(p) => {
+                let id = p.order.id();
+                let mut track = OrderTrack::new(id, r, &p);
+                track.closed = p.order.status().is_terminal();
+                self.tracks.insert(id, track);
+                self.order_ids.push(id);
+                match p.payment {
+                    PaymentStatus::Authorized => self.schedule_kitchen(id, r, now),
+                    PaymentStatus::Queued { .. } => self.pending_payment.push(id),
+                    PaymentStatus::Failed => {}
+                }
+                if self.customer_rng.random::<f64>() < self.scenario.customers.cancel_probability
+                    && let Ok(after) = Exp::new(1.0 / (self.scenario.customers.cancel_after_minutes * 60_000.0))
+                {
+                    let at = now + after.sample(&mut self.customer_rng) as i64;
+                    self.push(at, Ev::CustomerCancel(id));
+                }
+            }
+            Err(_) => self.minute.refused += 1,
+        }
+    }
+
+    fn schedule_kitchen(&mut self, order: OrderId, r: usize, now: i64) {
+        if self.tablets_off[r] {
+            // An offline tablet never sees the order: the platform's
+            // 5-minute deadline rejects it.
+            return;
+        }
+        let mean = self.scenario.restaurants.accept_minutes_mean * 60_000.0;
+        let delay = Exp::new(1.0 / mean).map_or(60_000.0, |e| e.sample(&mut self.kitchen_rng));
+        // A kitchen answers within its deadline (4.5 min at most).
+        self.push(now + (delay as i64).min(270_000), Ev::KitchenAccept(order));
+    }
+
+    fn kitchen_accept(&mut self, order: OrderId) {
+        let Some(track) = self.tracks.get(&order) else { return };
+        let r = track.restaurant_index;
+        let restaurant = self.restaurants[r].record.id;
+        if self.kitchen_rng.random::<f64>() < self.scenario.restaurants.reject_probability {
+            if self
+                .exec
+                .block_on(self.platform.reject_order(restaurant, order))
+                .is_ok()
+            {
+                self.close(order);
+            }
+            return;
+        }
+        let mean = self.restaurants[r].prep_mean_min;
+        let estimate = minutes(mean.round());
+        if self
+            .exec
+            .block_on(self.platform.accept_order(restaurant, order, estimate))
+            .is_err()
+        {
+            return;
+        }
+        if self
+            .exec
+            .block_on(self.platform.start_preparing(restaurant, order))
+            .is_err()
+        {
+            return;
+        }
+        if let Some(t) = self.tracks.get_mut(&order) {
+            t.eta = self.platform.promise(order);
+        }
+        let sd = self.scenario.restaurants.prep_minutes_sd;
+        let took = Normal::new(mean, sd.max(0.01))
+            .map_or(mean, |n| n.sample(&mut self.kitchen_rng))
+            .max(2.0);
+        let now = self.now_ms();
+        self.push(now + (took * 60_000.0) as i64, Ev::KitchenReady(order));
+    }
+
+    fn kitchen_ready(&mut self, order: OrderId) {
+        let Some(track) = self.tracks.get(&order) else { return };
+        let restaurant = self.restaurants[track.restaurant_index].record.id;
+        if self.exec.block_on(self.platform.mark_ready(restaurant, order)).is_err() {
+            return;
+        }
+        if let Some(t) = self.tracks.get_mut(&order) {
+            t.ready = true;
+        }
+        if let Some(c) = self.couriers.iter().position(|c| c.waiting_for == Some(order)) {
+            self.pick_up(c as u32, order);
+        }
+    }
+
+    fn dispatch_round(&mut self) {
+        let report = match self.exec.block_on(self.platform.tick()) {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        if let Err(e) = self.platform.check_dispatch() {
+            self.violation(None, e);
+            return;
+        }
+        for order in report.acceptances_expired {
+            self.close(order);
+        }
+        if !self.pending_payment.is_empty() {
+            let pending = std::mem::take(&mut self.pending_payment);
+            for id in pending {
+                let status = self
+                    .exec
+                    .block_on(async { self.platform.store().load_order(id).await })
+                    .ok()
+                    .flatten()
+                    .map(|o| o.status());
+                match status {
+                    Some(OrderStatus::PendingPayment) => self.pending_payment.push(id),
+                    Some(OrderStatus::Placed) => {
+                        let r = self.tracks.get(&id).map_or(0, |t| t.restaurant_index);
+                        self.schedule_kitchen(id, r, self.now_ms());
+                    }
+                    _ => self.close(id),
+                }
+            }
+        }
+        let now = self.now_ms();
+        for offer in report.dispatch.offers {
+            let Some(c) = self.courier_index(offer.courier) else {
+                continue;
+            };
+            let accept = self.courier_rng.random::<f64>() < self.scenario.couriers.accept_probability;
+            let mean = self.scenario.couriers.answer_seconds * 1_000.0;
+            let delay = Exp::new(1.0 / mean).map_or(mean, |e| e.sample(&mut self.courier_rng));
+            // Answers come before the 30 s timeout; a courier who would be
+            // slower lets it lapse instead.
+            if delay < 29_000.0 {
+                self.push(now + delay as i64, Ev::Answer(c, offer.order, accept));
+            }
+        }
+        for (order, courier) in report.dispatch.assigned {
+            if let Some(c) = self.courier_index(courier) {
+                self.give(c, order);
+            }
+        }
+    }
+
+    fn courier_index(&self, id: CourierId) -> Option<u32> {
+        u32::try_from(id.get().checked_sub(1)?)
+            .ok()
+            .filter(|&i| (i as usize) < self.couriers.len())
+    }
+
+    fn answer(&mut self, c: u32, order: OrderId, accept: bool) {
+        let courier = self.couriers[c as usize].id;
+        if self
+            .exec
+            .block_on(self.platform.answer_offer(courier, order, accept))
+            .is_ok()
+            && accept
+        {
+            self.give(c, order);
+        }
+    }
+
+    fn give(&mut self, c: u32, order: OrderId) {
+        if let Some(t) = self.tracks.get_mut(&order) {
+            t.courier = Some(self.couriers[c as usize].id);
+        }
+        let now = self.now_ms();
+        let courier = &mut self.couriers[c as usize];
+        courier.work.push_back(order);
+        if !courier.on_leg {
+            self.account(c, now);
+            self.next_leg(c);
+        }
+    }
+
+    fn travel_ms(&self, from: GeoPoint, to: GeoPoint) -> i64 {
+        let speed_mps = self.scenario.couriers.speed_kmh / 3.6;
+        (from.distance_m(to) * CIRCUITY / speed_mps * 1_000.0) as i64
+    }
+
+    fn next_leg(&mut self, c: u32) {
+        let now = self.now_ms();
+        let courier = &self.couriers[c as usize];
+        let Some(&order) = courier.work.front() else {
+            self.account(c, now);
+            self.couriers[c as usize].on_leg = false;
+            return;
+        };
+        let Some(track) = self.tracks.get(&order) else {
+            self.couriers[c as usize].work.pop_front();
+            return self.next_leg(c);
+        };
+        let pickup = self.restaurants[track.restaurant_index].record.location;
+        let (picked, dropoff) = (track.picked_up, track.dropoff);
+        let from = courier.pos;
+        let leg = courier.leg;
+        if picked {
+            let t = self.travel_ms(from, dropoff);
+            self.push(now + t, Ev::AtDoor(c, leg, order));
+        } else {
+            let t = self.travel_ms(from, pickup);
+            self.push(now + t, Ev::AtRestaurant(c, leg, order));
+        }
+        self.couriers[c as usize].on_leg = true;
+    }
+
+    fn at_restaurant(&mut self, c: u32, order: OrderId) {
+        let Some(track) = self.tracks.get(&order) else { return };
+        let point = self.restaurants[track.restaurant_index].record.location;
+        let id = self.couriers[c as usize].id;
+        self.couriers[c as usize].pos = point;
+        let _ = self.exec.block_on(self.platform.update_location(id, point));
+        if track.ready {
+            self.pick_up(c, order);
+        } else {
+            self.couriers[c as usize].waiting_for = Some(order);
+        }
+    }
+
+    fn pick_up(&mut self, c: u32, order: OrderId) {
+        let id = self.couriers[c as usize].id;
+        self.couriers[c as usize].waiting_for = None;
+        if self.exec.block_on(self.platform.pick_up(id, order)).is_ok() {
+            if let Some(t) = self.tracks.get_mut(&order) {
+                t.picked_up = true;
+            }
+        } else {
+            // Cancelled or taken away meanwhile: drop it and move on.
+            self.couriers[c as usize].work.retain(|&o| o != order);
+        }
+        self.next_leg(c);
+    }
+
+    fn at_door(&mut self, c: u32, order: OrderId) {
+        let Some(track) = self.tracks.get(&order) else { return };
+        let point = track.dropoff;
+        let id = self.couriers[c as usize].id;
+        self.couriers[c as usize].pos = point;
+        let _ = self.exec.block_on(self.platform.update_location(id, point));
+        match self.exec.block_on(self.platform.deliver(id, order)) {
+            Ok(_) => self.close(order),
+            Err(e) => self.violation(Some(order), format!("a picked-up order could not be delivered: {e}")),
+        }
+        self.couriers[c as usize].work.retain(|&o| o != order);
+        self.next_leg(c);
+    }
+
+    fn customer_cancel(&mut self, order: OrderId) {
+        let Some(track) = self.tracks.get(&order) else { return };
+        if track.closed {
+            return;
+        }
+        let customer = Actor::Customer(track.customer);
+        if self
+            .exec
+            .block_on(self.platform.cancel(customer, order, CancelReason::CustomerRequest))
+            .is_ok()
+        {
+            self.close(order);
+            self.pending_payment.retain(|&o| o != order);
+            for c in 0..self.couriers.len() {
+                let courier = &mut self.couriers[c];
+                if courier.work.front() == Some(&order) {
+                    courier.leg += 1;
+                    courier.waiting_for = None;
+                    courier.work.pop_front();
+                    courier.on_leg = false;
+                    self.next_leg(c as u32);
+                } else {
+                    courier.work.retain(|&o| o != order);
+                }
+            }
+        }
+    }
+
+    fn drop_out(&mut self, c: u32) {
+        let courier = &self.couriers[c as usize];
+        if !courier.online {
+            return;
+        }
+        let id = courier.id;
+        let Ok(returned) = self.exec.block_on(self.platform.courier_offline(id)) else {
+            return;
+        };
+        let now = self.now_ms();
+        self.set_online(c, now, false);
+        let courier = &mut self.couriers[c as usize];
+        let front_returned = courier.work.front().is_some_and(|o| returned.contains(o));
+        courier.work.retain(|o| !returned.contains(o));
+        for o in &returned {
+            if let Some(t) = self.tracks.get_mut(o) {
+                t.courier = None;
+            }
+        }
+        if front_returned {
+            let courier = &mut self.couriers[c as usize];
+            courier.leg += 1;
+            courier.waiting_for = None;
+            courier.on_leg = false;
+            // Food already on the bike is still delivered.
+            self.next_leg(c);
+        }
+    }
+
+    fn back_online(&mut self, c: u32) {
+        let courier = &self.couriers[c as usize];
+        if courier.online {
+            return;
+        }
+        let (id, pos) = (courier.id, courier.pos);
+        if self.exec.block_on(self.platform.courier_online(id, pos)).is_ok() {
+            let now = self.now_ms();
+            self.set_online(c, now, true);
+            self.schedule_dropout(c, now);
+        }
+    }
+
+    /// Adds the time since the courier's last change to its online and busy totals.
+    fn account(&mut self, c: u32, now: i64) {
+        let courier = &mut self.couriers[c as usize];
+        let elapsed = now - courier.state_since;
+        if courier.online {
+            courier.online_ms += elapsed;
+            if courier.on_leg {
+                courier.busy_ms += elapsed;
+            }
+        }
+        courier.state_since = now;
+    }
+
+    fn set_online(&mut self, c: u32, now: i64, online: bool) {
+        self.account(c, now);
+        self.couriers[c as usize].online = online;
+    }
+
+    fn close(&mut self, order: OrderId) {
+        if let Some(t) = self.tracks.get_mut(&order)
+            && !t.closed
+        {
+            t.closed = true;
+            self.minute.closed += 1;
+        }
+    }
+
+    fn finish(mut self) -> RunOutput {
+        let now = self.now_ms();
+        for c in 0..self.couriers.len() {
+            self.account(c as u32, now);
+        }
+        let ids = std::mem::take(&mut self.order_ids);
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            let stored = self.exec.block_on(async { self.platform.store().load_order(id).await });
+            let Some(mut track) = self.tracks.remove(&id) else {
+                continue;
+            };
+            match stored {
+                Ok(Some(order)) => {
+                    if !order.status().is_terminal() && self.violation.is_none() {
+                        self.violation(Some(id), format!("still {} after the drain", order.status()));
+                    }
+                    let settlement = self.exec.block_on(self.platform.settlement_of(&order)).ok().flatten();
+                    track.record(&order, settlement.as_ref());
+                }
+                _ => {
+                    track.lost = true;
+                    self.violation(Some(id), "the store no longer has this order".into());
+                }
+            }
+            orders.push(track);
+        }
+        let books = self.platform.books();
+        if !books.is_balanced() {
+            self.violation(None, "the books do not balance".into());
+        }
+        RunOutput {
+            orders,
+            minutes: self.minutes,
+            events: self.events,
+            courier_busy_ms: self.couriers.iter().map(|c| c.busy_ms).sum(),
+            courier_online_ms: self.couriers.iter().map(|c| c.online_ms).sum(),
+            books,
+            violation: self.violation,
+        }
+    }
+}
+
+fn minutes(m: f64) -> Duration {
+    Duration::try_from_secs_f64(m * 60.0).unwrap_or(Duration::ZERO)
+}

@@ -1,0 +1,391 @@
+//! What a run reports: one row per order, one row per simulated minute, and
+//! the summary a planner reads first.
+
+use std::io::Write;
+use std::path::Path;
+
+use courier_core::ledger::Account;
+use courier_core::order::{Order, OrderStatus};
+use courier_core::{CourierId, CustomerId, GeoPoint, OrderId, Timestamp};
+use courier_eta::Eta;
+use courier_platform::Placement;
+use courier_platform::settlement::Settlement;
+use serde::Serialize;
+
+use crate::engine::RunOutput;
+
+/// One order's life, as the run saw it and as the store recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTrack {
+    /// The order.
+    pub id: OrderId,
+    pub(crate) restaurant_index: usize,
+    pub(crate) customer: CustomerId,
+    pub(crate) dropoff: GeoPoint,
+    /// The courier who carried it last.
+    pub courier: Option<CourierId>,
+    pub(crate) ready: bool,
+    pub(crate) picked_up: bool,
+    pub(crate) closed: bool,
+    /// The store lost it.
+    pub lost: bool,
+    /// The promise made when the restaurant accepted.
+    pub eta: Option<Eta>,
+    /// Final status.
+    pub status: &'static str,
+    /// Milestones (simulated ms): created, placed, confirmed, ready, picked up, delivered, closed.
+    pub times: [Option<i64>; 7],
+    /// Price lines, minor units: subtotal, delivery fee, service fee, small-order fee, tax, tip.
+    pub price: [i64; 6],
+    /// What the customer was charged.
+    pub charge: i64,
+    /// What was refunded.
+    pub refund: i64,
+    /// What the courier earned from it.
+    pub courier_pay: i64,
+}
+
+impl OrderTrack {
+    pub(crate) fn new(id: OrderId, restaurant_index: usize, p: &Placement) -> OrderTrack {
+        let price = p.quote.as_ref().map_or([0; 6], |q| {
+            [
+                q.subtotal.minor(),
+                q.delivery_fee.minor(),
+                q.service_fee.minor(),
+                q.small_order_fee.minor(),
+                q.tax.minor(),
+                q.tip.minor(),
+            ]
+        });
+        OrderTrack {
+            id,
+            restaurant_index,
+            customer: p.order.customer(),
+            dropoff: p.order.dropoff(),
+            courier: None,
+            ready: false,
+            picked_up: false,
+            closed: false,
+            lost: false,
+            eta: None,
+            status: "",
+            times: [None; 7],
+            price,
+            charge: p.order.charge().minor(),
+            refund: 0,
+            courier_pay: 0,
+        }
+    }
+
+    /// Takes the final state from the store.
+    pub(crate) fn record(&mut self, order: &Order, settlement: Option<&Settlement>) {
+        let t = order.times();
+        let ms = |x: Option<Timestamp>| x.map(Timestamp::as_millis);
+        self.status = order.status().name();
+        self.times = [
+            Some(t.created_at.as_millis()),
+            ms(t.placed_at),
+            ms(t.confirmed_at),
+            ms(t.ready_at),
+            ms(t.picked_up_at),
+            ms(t.delivered_at),
+            ms(t.closed_at),
+        ];
+        self.courier = order.delivered_by().or(self.courier);
+        if let Some(s) = settlement {
+            self.refund = s.refund.map_or(0, |d| d.refund.minor());
+            self.courier_pay = s.ledger.balance(Account::CourierPayable).minor();
+        }
+        if !matches!(order.status(), OrderStatus::Completed | OrderStatus::Delivered) {
+            self.courier_pay = self.courier_pay.max(0);
+        }
+    }
+
+    fn minutes_between(&self, from: usize, to: usize) -> Option<f64> {
+        Some((self.times[to]? - self.times[from]?) as f64 / 60_000.0)
+    }
+}
+
+/// One simulated minute.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MinuteRow {
+    /// Minutes since the start.
+    pub minute: u32,
+    /// Orders attempted in the minute.
+    pub placed: u64,
+    /// Attempts the platform refused.
+    pub refused: u64,
+    /// Orders closed (delivered, cancelled, rejected) in the minute.
+    pub closed: u64,
+    /// Orders open at the end of the minute.
+    pub open: u64,
+    /// Orders waiting for a courier.
+    pub waiting_for_courier: u64,
+    /// Couriers online with nothing to carry.
+    pub free_couriers: u64,
+    /// Couriers online.
+    pub online_couriers: u64,
+}
+
+/// Mean and quantiles of a sample, in minutes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Spread {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+impl Spread {
+    fn of(mut xs: Vec<f64>) -> Spread {
+        if xs.is_empty() {
+            return Spread::default();
+        }
+        xs.sort_by(f64::total_cmp);
+        let q = |p: f64| xs[((xs.len() - 1) as f64 * p).round() as usize];
+        Spread {
+            mean: xs.iter().sum::<f64>() / xs.len() as f64,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+        }
+    }
+}
+
+/// How the delivery promises held up, minutes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct EtaError {
+    /// Mean absolute error of the P50 arrival.
+    pub mae: f64,
+    /// Mean signed error (positive: later than promised).
+    pub bias: f64,
+    /// 90th percentile of the absolute error.
+    pub p90_abs: f64,
+    /// Share delivered by the P90 arrival.
+    pub p90_coverage: f64,
+}
+
+/// The run's summary (`summary.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// Dispatch policy.
+    pub policy: String,
+    /// Orders stored.
+    pub orders_placed: u64,
+    /// Delivered (and completed).
+    pub orders_delivered: u64,
+    /// Cancelled (by customers, or for failed payment).
+    pub orders_cancelled: u64,
+    /// Rejected by restaurants or for a missed acceptance deadline.
+    pub orders_rejected: u64,
+    /// Placed but missing from the store at the end.
+    pub orders_lost: u64,
+    /// Attempts the platform refused before storing an order.
+    pub placements_refused: u64,
+    /// Click to door, minutes.
+    pub click_to_door_min: Spread,
+    /// Promise accuracy.
+    pub eta_error_min: EtaError,
+    /// Food ready to pickup, minutes.
+    pub ready_to_pickup_min: Spread,
+    /// Share of online courier time spent on a delivery leg.
+    pub courier_utilization: f64,
+    /// Deliveries per online courier-hour.
+    pub orders_per_courier_hour: f64,
+    /// Refunded to customers.
+    pub refunds_cents: i64,
+    /// Charged for delivered orders.
+    pub gmv_cents: i64,
+    /// Owed to couriers.
+    pub courier_pay_cents: i64,
+    /// Invariant violations (0, or the run stopped at 1).
+    pub invariant_violations: u64,
+    /// The violation, if any.
+    pub violation: Option<String>,
+    /// Events the engine handled.
+    pub events_processed: u64,
+    /// Wall-clock seconds (not deterministic).
+    pub wall_seconds: f64,
+    /// Events per wall-clock second (not deterministic).
+    pub events_per_second: f64,
+}
+
+impl Summary {
+    /// Summarises a run.
+    pub fn of(scenario: &str, seed: u64, policy: &str, out: &RunOutput, wall_seconds: f64) -> Summary {
+        let count = |s: &str| out.orders.iter().filter(|o| o.status == s).count() as u64;
+        let delivered: Vec<&OrderTrack> = out.orders.iter().filter(|o| o.times[5].is_some()).collect();
+        let mut abs = Vec::new();
+        let (mut signed, mut covered, mut promised) = (0.0, 0u64, 0u64);
+        for o in &delivered {
+            if let (Some(eta), Some(at)) = (o.eta, o.times[5]) {
+                let err = (at - eta.arrival_p50().as_millis()) as f64 / 60_000.0;
+                abs.push(err.abs());
+                signed += err;
+                promised += 1;
+                covered += u64::from(at <= eta.arrival_p90().as_millis());
+            }
+        }
+        let n = promised.max(1) as f64;
+        let abs_spread = Spread::of(abs.clone());
+        let online_h = out.courier_online_ms as f64 / 3_600_000.0;
+        Summary {
+            scenario: scenario.into(),
+            seed,
+            policy: policy.into(),
+            orders_placed: out.orders.len() as u64,
+            orders_delivered: delivered.len() as u64,
+            orders_cancelled: count("cancelled"),
+            orders_rejected: count("rejected"),
+            orders_lost: out.orders.iter().filter(|o| o.lost).count() as u64,
+            placements_refused: out.minutes.iter().map(|m| m.refused).sum(),
+            click_to_door_min: Spread::of(delivered.iter().filter_map(|o| o.minutes_between(0, 5)).collect()),
+            eta_error_min: EtaError {
+                mae: abs.iter().sum::<f64>() / n,
+                bias: signed / n,
+                p90_abs: abs_spread.p90,
+                p90_coverage: covered as f64 / n,
+            },
+            ready_to_pickup_min: Spread::of(delivered.iter().filter_map(|o| o.minutes_between(3, 4)).collect()),
+            courier_utilization: out.courier_busy_ms as f64 / out.courier_online_ms.max(1) as f64,
+            orders_per_courier_hour: delivered.len() as f64 / online_h.max(1e-9),
+            refunds_cents: out.books.refunded_minor,
+            gmv_cents: delivered.iter().map(|o| o.charge).sum(),
+            courier_pay_cents: out.books.balance(Account::CourierPayable),
+            invariant_violations: u64::from(out.violation.is_some()),
+            violation: out.violation.as_ref().map(ToString::to_string),
+            events_processed: out.events,
+            wall_seconds,
+            events_per_second: out.events as f64 / wall_seconds.max(1e-9),
+        }
+    }
+}
+
+/// Writes `summary.json`, `orders.csv` and `timeseries.csv` into `dir`.
+pub fn write(dir: &Path, summary: &Summary, out: &RunOutput) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let json = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("summary.json"), json + "\n")?;
+
+    let mut orders = csv::Writer::from_path(dir.join("orders.csv"))?;
+    orders.write_record([
+        "order_id",
+        "status",
+        "courier",
+        "created_ms",
+        "placed_ms",
+        "confirmed_ms",
+        "ready_ms",
+        "picked_up_ms",
+        "delivered_ms",
+        "closed_ms",
+        "eta_p50_ms",
+        "eta_p90_ms",
+        "subtotal_cents",
+        "delivery_fee_cents",
+        "service_fee_cents",
+        "small_order_fee_cents",
+        "tax_cents",
+        "tip_cents",
+        "charge_cents",
+        "refund_cents",
+        "courier_pay_cents",
+    ])?;
+    let opt = |x: Option<i64>| x.map_or(String::new(), |v| v.to_string());
+    for o in &out.orders {
+        let mut row = vec![
+            o.id.get().to_string(),
+            o.status.to_string(),
+            o.courier.map_or(String::new(), |c| c.get().to_string()),
+        ];
+        row.extend(o.times.iter().map(|t| opt(*t)));
+        row.push(opt(o.eta.map(|e| e.arrival_p50().as_millis())));
+        row.push(opt(o.eta.map(|e| e.arrival_p90().as_millis())));
+        row.extend(o.price.iter().map(i64::to_string));
+        row.extend([o.charge, o.refund, o.courier_pay].iter().map(i64::to_string));
+        orders.write_record(&row)?;
+    }
+    orders.flush()?;
+
+    let mut series = csv::Writer::from_path(dir.join("timeseries.csv"))?;
+    for m in &out.minutes {
+        series.serialize(m).map_err(std::io::Error::other)?;
+    }
+    series.flush()?;
+    Ok(())
+}
+
+/// Prints the summary as a table.
+pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
+    let rows: [(&str, String); 13] = [
+        ("scenario", format!("{} (seed {}, {})", s.scenario, s.seed, s.policy)),
+        ("orders placed", s.orders_placed.to_string()),
+        ("delivered", s.orders_delivered.to_string()),
+        (
+            "cancelled / rejected",
+            format!("{} / {}", s.orders_cancelled, s.orders_rejected),
+        ),
+        ("lost", s.orders_lost.to_string()),
+        (
+            "click-to-door min",
+            format!(
+                "mean {:.1}  p50 {:.1}  p90 {:.1}  p99 {:.1}",
+                s.click_to_door_min.mean, s.click_to_door_min.p50, s.click_to_door_min.p90, s.click_to_door_min.p99
+            ),
+        ),
+        (
+            "ETA error min",
+            format!(
+                "MAE {:.1}  bias {:+.1}  P90 coverage {:.0}%",
+                s.eta_error_min.mae,
+                s.eta_error_min.bias,
+                s.eta_error_min.p90_coverage * 100.0
+            ),
+        ),
+        (
+            "ready-to-pickup min",
+            format!(
+                "mean {:.1}  p90 {:.1}",
+                s.ready_to_pickup_min.mean, s.ready_to_pickup_min.p90
+            ),
+        ),
+        (
+            "couriers",
+            format!(
+                "utilization {:.0}%  {:.2} orders/courier-hour",
+                s.courier_utilization * 100.0,
+                s.orders_per_courier_hour
+            ),
+        ),
+        (
+            "money",
+            format!(
+                "GMV ${:.2}  refunds ${:.2}  courier pay ${:.2}",
+                s.gmv_cents as f64 / 100.0,
+                s.refunds_cents as f64 / 100.0,
+                s.courier_pay_cents as f64 / 100.0
+            ),
+        ),
+        ("invariant violations", s.invariant_violations.to_string()),
+        (
+            "events",
+            format!("{} ({:.0}/s)", s.events_processed, s.events_per_second),
+        ),
+        ("wall time", format!("{:.2} s", s.wall_seconds)),
+    ];
+    for (k, v) in rows {
+        writeln!(w, "  {k:<22} {v}")?;
+    }
+    if let Some(v) = &s.violation {
+        writeln!(w, "  VIOLATION: {v}")?;
+    }
+    Ok(())
+}

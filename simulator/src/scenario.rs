@@ -1,0 +1,409 @@
+//! Scenarios: a city, its restaurants, couriers and customers, the demand
+//! over the day, the platform's policies and the failures to inject, read
+//! from TOML. A malformed file is refused naming the file, line and field.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A scenario as written in TOML.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name for reports.
+    pub name: String,
+    /// The default seed (`--seed` overrides).
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated hour of day the run starts at (0..24).
+    pub start_hour: f64,
+    /// Simulated hours of orders; the run then drains open orders.
+    pub hours: f64,
+    /// Multiplies demand, restaurants and fleet (a smaller city with the
+    /// same shape); 1.0 is the scenario as written.
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// The city.
+    pub city: City,
+    /// The restaurants.
+    pub restaurants: Restaurants,
+    /// The couriers.
+    pub couriers: Couriers,
+    /// Orders over the day.
+    pub demand: Demand,
+    /// How customers behave.
+    #[serde(default)]
+    pub customers: Customers,
+    /// The platform's policies.
+    #[serde(default)]
+    pub policy: Policy,
+    /// Failures to inject.
+    #[serde(default)]
+    pub failures: Vec<Failure>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Where the city is.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    /// Centre `[lat, lng]`.
+    pub center: [f64; 2],
+    /// Radius, km.
+    pub radius_km: f64,
+    /// H3 resolution of the courier index.
+    #[serde(default = "default_resolution")]
+    pub h3_resolution: u8,
+}
+
+fn default_resolution() -> u8 {
+    8
+}
+
+/// The restaurants.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restaurants {
+    /// How many.
+    pub count: u32,
+    /// Clusters they gather in (restaurant rows).
+    pub hotspots: u32,
+    /// Spread around a hotspot, km (standard deviation).
+    #[serde(default = "default_spread")]
+    pub hotspot_spread_km: f64,
+    /// Mean preparation time, minutes.
+    pub prep_minutes_mean: f64,
+    /// Its standard deviation, minutes.
+    pub prep_minutes_sd: f64,
+    /// Share of orders a restaurant rejects.
+    #[serde(default)]
+    pub reject_probability: f64,
+    /// How long a kitchen takes to accept, minutes (mean).
+    #[serde(default = "default_accept_minutes")]
+    pub accept_minutes_mean: f64,
+}
+
+fn default_spread() -> f64 {
+    0.8
+}
+
+fn default_accept_minutes() -> f64 {
+    1.0
+}
+
+/// The couriers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Couriers {
+    /// Couriers on shift.
+    pub fleet: u32,
+    /// Riding speed, km/h.
+    pub speed_kmh: f64,
+    /// Chance an offer is accepted.
+    #[serde(default = "default_accept")]
+    pub accept_probability: f64,
+    /// Seconds to answer an offer (mean).
+    #[serde(default = "default_answer")]
+    pub answer_seconds: f64,
+    /// App drop-outs per courier-hour.
+    #[serde(default)]
+    pub dropouts_per_hour: f64,
+    /// Minutes a dropped-out courier stays offline.
+    #[serde(default = "default_offline")]
+    pub offline_minutes: f64,
+}
+
+fn default_accept() -> f64 {
+    0.9
+}
+
+fn default_answer() -> f64 {
+    10.0
+}
+
+fn default_offline() -> f64 {
+    10.0
+}
+
+/// Orders per minute over the run: a base rate with a rush.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Orders per minute outside the rush.
+    pub base_per_minute: f64,
+    /// Orders per minute at the height of the rush.
+    pub peak_per_minute: f64,
+    /// Hour of day the rush is at its height from.
+    pub peak_start_hour: f64,
+    /// Hours at the height.
+    pub peak_hours: f64,
+    /// Minutes to ramp up to (and down from) the height.
+    #[serde(default = "default_ramp")]
+    pub ramp_minutes: f64,
+}
+
+fn default_ramp() -> f64 {
+    30.0
+}
+
+/// How customers behave.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customers {
+    /// Chance a customer cancels while waiting.
+    pub cancel_probability: f64,
+    /// Minutes after placing at which a cancelling customer cancels (mean).
+    pub cancel_after_minutes: f64,
+}
+
+impl Default for Customers {
+    fn default() -> Self {
+        Customers {
+            cancel_probability: 0.02,
+            cancel_after_minutes: 6.0,
+        }
+    }
+}
+
+/// The platform's policies.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// `"cascade"` or `"batch"`.
+    pub dispatch: String,
+    /// Most orders a courier carries at once.
+    pub batch_limit: usize,
+    /// Seconds between dispatch rounds.
+    pub dispatch_interval_seconds: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            dispatch: "batch".into(),
+            batch_limit: 2,
+            dispatch_interval_seconds: 30,
+        }
+    }
+}
+
+/// A failure window.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    /// `"payment_outage"`, `"courier_app_offline"` (a share of the fleet),
+    /// `"restaurant_tablet_offline"` (a share of restaurants stop answering).
+    pub kind: String,
+    /// Minutes after the start.
+    pub start_minute: f64,
+    /// How long.
+    pub duration_minutes: f64,
+    /// Share affected (for the courier and restaurant kinds).
+    #[serde(default = "one")]
+    pub share: f64,
+}
+
+/// A scenario that could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {message}")]
+pub struct ScenarioError {
+    /// The file.
+    pub file: PathBuf,
+    /// The line (1-based; 0 when the file could not be read).
+    pub line: usize,
+    /// The field, dotted (`couriers.fleet`).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            field: "(file)".into(),
+            message: e.to_string(),
+        })?;
+        Scenario::parse(&text, path)
+    }
+
+    /// Parses and checks scenario text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let line = text[..offset.min(text.len())].lines().count().max(1);
+            let line = if text[..offset.min(text.len())].ends_with('\n') {
+                line + 1
+            } else {
+                line
+            };
+            ScenarioError {
+                file: path.to_path_buf(),
+                line,
+                field: field_at(text, line),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        scenario.validate().map_err(|(field, message)| ScenarioError {
+            file: path.to_path_buf(),
+            line: line_of(text, &field),
+            field,
+            message,
+        })?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |field: &str, message: String| Err((field.to_string(), message));
+        let positive = |field: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                bad(field, format!("{v} must be a positive number"))
+            }
+        };
+        let share = |field: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                bad(field, format!("{v} must be between 0 and 1"))
+            }
+        };
+        if !(0.0..24.0).contains(&self.start_hour) {
+            return bad(
+                "start_hour",
+                format!("{} is not an hour of the day (0..24)", self.start_hour),
+            );
+        }
+        positive("hours", self.hours)?;
+        positive("scale", self.scale)?;
+        let [lat, lng] = self.city.center;
+        if courier_core::GeoPoint::new(lat, lng).is_err() {
+            return bad("city.center", format!("[{lat}, {lng}] is not a valid [lat, lng]"));
+        }
+        positive("city.radius_km", self.city.radius_km)?;
+        if self.city.h3_resolution > 15 {
+            return bad(
+                "city.h3_resolution",
+                format!("{} is not 0..=15", self.city.h3_resolution),
+            );
+        }
+        if self.restaurants.count == 0 {
+            return bad("restaurants.count", "must be at least 1".into());
+        }
+        if self.restaurants.hotspots == 0 {
+            return bad("restaurants.hotspots", "must be at least 1".into());
+        }
+        positive("restaurants.prep_minutes_mean", self.restaurants.prep_minutes_mean)?;
+        if !(self.restaurants.prep_minutes_sd.is_finite() && self.restaurants.prep_minutes_sd >= 0.0) {
+            return bad("restaurants.prep_minutes_sd", "must be zero or more".into());
+        }
+        share("restaurants.reject_probability", self.restaurants.reject_probability)?;
+        positive("restaurants.accept_minutes_mean", self.restaurants.accept_minutes_mean)?;
+        if self.couriers.fleet == 0 {
+            return bad("couriers.fleet", "must be at least 1".into());
+        }
+        positive("couriers.speed_kmh", self.couriers.speed_kmh)?;
+        share("couriers.accept_probability", self.couriers.accept_probability)?;
+        positive("couriers.answer_seconds", self.couriers.answer_seconds)?;
+        if !(self.couriers.dropouts_per_hour.is_finite() && self.couriers.dropouts_per_hour >= 0.0) {
+            return bad("couriers.dropouts_per_hour", "must be zero or more".into());
+        }
+        positive("demand.base_per_minute", self.demand.base_per_minute)?;
+        positive("demand.peak_per_minute", self.demand.peak_per_minute)?;
+        share("customers.cancel_probability", self.customers.cancel_probability)?;
+        positive("customers.cancel_after_minutes", self.customers.cancel_after_minutes)?;
+        if !matches!(self.policy.dispatch.as_str(), "cascade" | "batch") {
+            return bad(
+                "policy.dispatch",
+                format!("{:?} is not one of \"cascade\", \"batch\"", self.policy.dispatch),
+            );
+        }
+        if !(1..=3).contains(&self.policy.batch_limit) {
+            return bad(
+                "policy.batch_limit",
+                format!("{} is not 1..=3", self.policy.batch_limit),
+            );
+        }
+        if self.policy.dispatch_interval_seconds == 0 {
+            return bad("policy.dispatch_interval_seconds", "must be at least 1".into());
+        }
+        for f in &self.failures {
+            if !matches!(
+                f.kind.as_str(),
+                "payment_outage" | "courier_app_offline" | "restaurant_tablet_offline"
+            ) {
+                return bad("failures.kind", format!("{:?} is not a known failure", f.kind));
+            }
+            positive("failures.duration_minutes", f.duration_minutes)?;
+            share("failures.share", f.share)?;
+        }
+        Ok(())
+    }
+
+    /// Orders per minute at `minute` after the start (before scaling).
+    pub fn rate_per_minute(&self, minute: f64) -> f64 {
+        let d = &self.demand;
+        let hour = self.start_hour + minute / 60.0;
+        let ramp_h = d.ramp_minutes.max(0.0) / 60.0;
+        let (up, top_end) = (d.peak_start_hour, d.peak_start_hour + d.peak_hours);
+        let weight = if hour >= up && hour <= top_end {
+            1.0
+        } else if hour < up && hour > up - ramp_h {
+            1.0 - (up - hour) / ramp_h
+        } else if hour > top_end && hour < top_end + ramp_h {
+            1.0 - (hour - top_end) / ramp_h
+        } else {
+            0.0
+        };
+        d.base_per_minute + (d.peak_per_minute - d.base_per_minute) * weight
+    }
+}
+
+/// The dotted field named on `line`: the nearest table header above it and
+/// the key before `=` on it.
+fn field_at(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.saturating_sub(1)).copied().unwrap_or("").trim();
+    let key = here.split('=').next().unwrap_or("").trim();
+    let table = lines[..line.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string());
+    match (table, key.starts_with('[')) {
+        (_, true) => key.trim_matches(|c| c == '[' || c == ']').to_string(),
+        (Some(t), false) if !key.is_empty() => format!("{t}.{key}"),
+        (None, false) if !key.is_empty() => key.to_string(),
+        _ => "(document)".into(),
+    }
+}
+
+/// The line a dotted field is written on (its table's header if the key is
+/// absent, 1 if neither is found).
+fn line_of(text: &str, field: &str) -> usize {
+    let (table, key) = field.rsplit_once('.').map_or(("", field), |(t, k)| (t, k));
+    let mut in_table = table.is_empty();
+    let mut table_line = 1;
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.starts_with('[') {
+            let name = l.trim_matches(|c| c == '[' || c == ']');
+            in_table = name == table;
+            if in_table {
+                table_line = i + 1;
+            }
+            continue;
+        }
+        if in_table && l.split('=').next().is_some_and(|k| k.trim() == key) {
+            return i + 1;
+        }
+    }
+    table_line
+}

@@ -1,0 +1,5 @@
+//! courier-sim integration tests.
+#![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
+
+mod runs;
+mod scenarios;

@@ -1,0 +1,81 @@
+//! Scenario files: a malformed one names file, line and field.
+
+use std::path::Path;
+
+use courier_sim::Scenario;
+
+fn steady() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady.toml")).unwrap()
+}
+
+fn error_for(text: &str) -> courier_sim::ScenarioError {
+    Scenario::parse(text, Path::new("bad.toml")).unwrap_err()
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.trim_start().starts_with(needle)).unwrap() + 1
+}
+
+#[test]
+fn every_shipped_scenario_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        n += 1;
+    }
+    assert!(n >= 4);
+}
+
+#[test]
+fn a_wrong_type_names_file_line_and_field() {
+    let text = steady().replace("fleet = 450", "fleet = \"many\"");
+    let e = error_for(&text);
+    assert_eq!(e.file, Path::new("bad.toml"));
+    assert_eq!(e.line, line_of(&text, "fleet"));
+    assert_eq!(e.field, "couriers.fleet");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("bad.toml:{}: couriers.fleet:", e.line)),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_invalid_value_names_its_line_and_field() {
+    let text = steady().replace("fleet = 450", "fleet = 0");
+    let e = error_for(&text);
+    assert_eq!((e.field.as_str(), e.line), ("couriers.fleet", line_of(&text, "fleet")));
+    let text = steady().replace("dispatch = \"batch\"", "dispatch = \"fastest\"");
+    let e = error_for(&text);
+    assert_eq!(e.field, "policy.dispatch");
+    assert!(e.message.contains("fastest"), "{e}");
+    let text = steady().replace("center = [40.7500, -73.9900]", "center = [140.0, -73.99]");
+    assert_eq!(error_for(&text).field, "city.center");
+}
+
+#[test]
+fn an_unknown_field_is_refused() {
+    let text = steady().replace("speed_kmh = 18.0", "speed_kmh = 18.0\nwings = true");
+    let e = error_for(&text);
+    assert_eq!(e.line, line_of(&text, "wings"));
+    assert_eq!(e.field, "couriers.wings");
+}
+
+#[test]
+fn the_binary_exits_with_2_on_a_bad_scenario() {
+    let dir = std::env::temp_dir().join(format!("courier-sim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, steady().replace("hours = 3.0", "hours = -1.0")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_courier-sim"))
+        .args(["run", path.to_str().unwrap(), "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.toml:5: hours:"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
