@@ -52,8 +52,8 @@ pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(
         food,
         courier: Courier::Unassigned,
     });
-    let promised_by = rt.promises.get(&id).map_or(eta.arrival_p90(), |e| e.arrival_p90());
-    rt.promises.entry(id).or_insert(eta);
+    // An order keeps the promise first made to it (a recovered order gets a new one).
+    let promised_by = rt.promises.entry(id).or_insert(eta).arrival_p90();
     let job = Job {
         order: id,
         pickup,

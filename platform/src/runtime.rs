@@ -37,7 +37,6 @@ pub(crate) struct Runtime {
     pub surge: SurgeBook,
     pub promos: PromoBook,
     pub books: Books,
-    pub id_counter: u64,
     pub last_id: u64,
 }
 
@@ -55,7 +54,6 @@ impl Runtime {
             surge: SurgeBook::new(config.surge),
             promos: PromoBook::new(),
             books: Books::default(),
-            id_counter: 0,
             last_id: 0,
         })
     }
@@ -68,7 +66,6 @@ impl Runtime {
         let base = u64::try_from(now.as_millis()).unwrap_or(0) << 16;
         let candidate = base.max(self.last_id + 1);
         self.last_id = candidate;
-        self.id_counter += 1;
         OrderId::new(candidate)
     }
 }

@@ -116,6 +116,8 @@ pub struct Sim<S> {
     couriers: Vec<SimCourier>,
     tracks: FxHashMap<OrderId, OrderTrack>,
     order_ids: Vec<OrderId>,
+    /// Orders placed and not yet closed (kept as a count: it is read every tick).
+    open: usize,
     pending_payment: Vec<OrderId>,
     minutes: Vec<MinuteRow>,
     minute: MinuteRow,
@@ -203,6 +205,7 @@ impl<S: Store> Sim<S> {
             couriers: Vec::new(),
             tracks: FxHashMap::default(),
             order_ids: Vec::new(),
+            open: 0,
             pending_payment: Vec::new(),
             minutes: Vec::new(),
             minute: MinuteRow::default(),
@@ -334,13 +337,6 @@ impl<S: Store> Sim<S> {
         self.finish()
     }
 
-    fn open_orders(&self) -> usize {
-        self.minute_open()
-    }
-    fn minute_open(&self) -> usize {
-        self.tracks.values().filter(|t| !t.closed).count()
-    }
-
     fn handle(&mut self, ev: Ev) {
         let now = self.now_ms();
         match ev {
@@ -364,7 +360,7 @@ impl<S: Store> Sim<S> {
             Ev::CustomerCancel(order) => self.customer_cancel(order),
             Ev::Dispatch => {
                 self.dispatch_round();
-                if now < self.end_ms || self.open_orders() > 0 {
+                if now < self.end_ms || self.open > 0 {
                     let step = i64::from(self.scenario.policy.dispatch_interval_seconds) * 1_000;
                     self.push(now + step, Ev::Dispatch);
                 }
@@ -372,12 +368,12 @@ impl<S: Store> Sim<S> {
             Ev::Sample => {
                 let mut row = std::mem::take(&mut self.minute);
                 row.minute = self.minutes.len() as u32 + 1;
-                row.open = self.minute_open() as u64;
+                row.open = self.open as u64;
                 row.free_couriers = self.couriers.iter().filter(|c| c.online && c.work.is_empty()).count() as u64;
                 row.online_couriers = self.couriers.iter().filter(|c| c.online).count() as u64;
                 row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
                 self.minutes.push(row);
-                if now < self.end_ms || self.open_orders() > 0 {
+                if now < self.end_ms || self.open > 0 {
                     self.push(now + 60_000, Ev::Sample);
                 }
             }
@@ -440,6 +436,7 @@ impl<S: Store> Sim<S> {
                 let id = p.order.id();
                 let mut track = OrderTrack::new(id, r, &p);
                 track.closed = p.order.status().is_terminal();
+                self.open += usize::from(!track.closed);
                 self.tracks.insert(id, track);
                 self.order_ids.push(id);
                 match p.payment {
@@ -520,8 +517,15 @@ impl<S: Store> Sim<S> {
         if let Some(t) = self.tracks.get_mut(&order) {
             t.ready = true;
         }
-        if let Some(c) = self.couriers.iter().position(|c| c.waiting_for == Some(order)) {
-            self.pick_up(c as u32, order);
+        // Only the order's courier can be waiting for it.
+        let waiting = self
+            .tracks
+            .get(&order)
+            .and_then(|t| t.courier)
+            .and_then(|id| self.courier_index(id))
+            .filter(|&c| self.couriers[c as usize].waiting_for == Some(order));
+        if let Some(c) = waiting {
+            self.pick_up(c, order);
         }
     }
 
@@ -686,6 +690,8 @@ impl<S: Store> Sim<S> {
             return;
         }
         let customer = Actor::Customer(track.customer);
+        // Only the order's courier (if any) holds it in its work.
+        let holder = track.courier.and_then(|id| self.courier_index(id));
         if self
             .exec
             .block_on(self.platform.cancel(customer, order, CancelReason::CustomerRequest))
@@ -693,14 +699,14 @@ impl<S: Store> Sim<S> {
         {
             self.close(order);
             self.pending_payment.retain(|&o| o != order);
-            for c in 0..self.couriers.len() {
-                let courier = &mut self.couriers[c];
+            if let Some(c) = holder {
+                let courier = &mut self.couriers[c as usize];
                 if courier.work.front() == Some(&order) {
                     courier.leg += 1;
                     courier.waiting_for = None;
                     courier.work.pop_front();
                     courier.on_leg = false;
-                    self.next_leg(c as u32);
+                    self.next_leg(c);
                 } else {
                     courier.work.retain(|&o| o != order);
                 }
@@ -773,6 +779,7 @@ impl<S: Store> Sim<S> {
             && !t.closed
         {
             t.closed = true;
+            self.open -= 1;
             self.minute.closed += 1;
         }
     }

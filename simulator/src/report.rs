@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use courier_core::ledger::Account;
-use courier_core::order::{Order, OrderStatus};
+use courier_core::order::Order;
 use courier_core::{CourierId, CustomerId, GeoPoint, OrderId, Timestamp};
 use courier_eta::Eta;
 use courier_platform::Placement;
@@ -95,9 +95,6 @@ impl OrderTrack {
         if let Some(s) = settlement {
             self.refund = s.refund.map_or(0, |d| d.refund.minor());
             self.courier_pay = s.ledger.balance(Account::CourierPayable).minor();
-        }
-        if !matches!(order.status(), OrderStatus::Completed | OrderStatus::Delivered) {
-            self.courier_pay = self.courier_pay.max(0);
         }
     }
 
