@@ -21,6 +21,7 @@ pub mod money;
 pub mod order;
 pub mod place;
 pub mod ports;
+pub mod rating;
 pub mod refund;
 pub mod time;
 

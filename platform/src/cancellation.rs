@@ -65,6 +65,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             rt.promises.remove(&id);
             rt.deadlines.retain(|&(_, o)| o != id);
         }
+        self.release_if_unprepared(order).await;
         let settlement = self.settlement_of(order).await?;
         if let Some(s) = &settlement {
             if let Some(decision) = &s.refund {

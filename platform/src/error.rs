@@ -2,6 +2,7 @@
 
 use courier_core::order::OrderError;
 use courier_core::ports::StorageError;
+use courier_core::rating::RatingError;
 use courier_core::{Duration, GeoError, MenuItemId, Money, OrderId, RestaurantId};
 
 /// Why a platform call did nothing (or, for [`PlatformError::Storage`],
@@ -77,6 +78,21 @@ pub enum PlatformError {
     /// The order refused the command (permission, status, version, deadline).
     #[error(transparent)]
     Order(#[from] OrderError),
+    /// The rating was refused (stars out of range, order not delivered,
+    /// or this party may not rate that one).
+    #[error(transparent)]
+    Rating(#[from] RatingError),
+    /// This party already rated this subject for this order; the first
+    /// rating stands.
+    #[error("{order}: the {subject} was already rated ({stars} stars)")]
+    AlreadyRated {
+        /// The order.
+        order: OrderId,
+        /// What was rated.
+        subject: &'static str,
+        /// The stars of the rating that stands.
+        stars: u8,
+    },
     /// Pricing refused the cart.
     #[error("pricing: {0}")]
     Pricing(String),

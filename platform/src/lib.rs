@@ -14,6 +14,7 @@
 //! - Courier: [`Platform::courier_online`], [`Platform::update_location`],
 //!   [`Platform::answer_offer`], [`Platform::pick_up`], [`Platform::deliver`],
 //!   [`Platform::courier_offline`].
+//! - After delivery: [`Platform::rate`] (restaurant, courier, customer).
 //! - Clock-driven: [`Platform::tick`] (payment retries, acceptance
 //!   deadlines, dispatch, capture retries); [`Platform::recover`] on start.
 //!
@@ -27,10 +28,12 @@ mod delivery;
 mod dispatch;
 pub mod error;
 pub mod external;
+mod inventory;
 mod kitchen;
 mod ordering;
 mod platform;
 pub mod rate_limits;
+mod ratings;
 mod recovery;
 pub mod resilience;
 mod runtime;

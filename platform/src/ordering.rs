@@ -258,8 +258,65 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let (restaurant, lines, priced) = self.quote(req).await?;
         let split = split_quote(&priced, &self.config.split)?;
         let now = self.now();
+        // Prepared dishes are taken before the order exists, so two customers
+        // never both get the last portion; any way out below gives them back.
+        let counted = match self.store.menu(restaurant.id).await? {
+            Some(menu) => Self::counts_stock(&menu, &lines),
+            None => false,
+        };
+        if counted {
+            self.reserve_stock(restaurant.id, &lines).await?;
+        }
+        let stored = self
+            .store_new_order(req, &restaurant, &lines, &priced, &split, now)
+            .await;
+        let order = match stored {
+            Ok(Some(order)) => order,
+            Ok(None) | Err(_) => {
+                if counted {
+                    self.release_stock(restaurant.id, &lines).await;
+                }
+                return match stored {
+                    Ok(_) => self.find_replayed(req).await,
+                    Err(e) => Err(e),
+                };
+            }
+        };
+        let payment = self.authorize(&order).await?;
+        let order = self.store.load_order(order.id()).await?.unwrap_or(order);
+        Ok(Placement {
+            order,
+            quote: Some(priced),
+            payment,
+        })
+    }
+
+    /// The order stored under the request's key by someone else.
+    async fn find_replayed(&self, req: &OrderRequest) -> Result<Placement, PlatformError> {
+        let existing = self
+            .store
+            .find_by_idempotency_key(req.customer, &req.idempotency_key)
+            .await?
+            .ok_or_else(|| PlatformError::Corrupt {
+                key: req.idempotency_key.to_string(),
+                reason: "the key is taken but names no order".into(),
+            })?;
+        Ok(self.replayed(existing))
+    }
+
+    /// Stores a new order with its split; `None` when a concurrent request
+    /// with the same key stored one first.
+    async fn store_new_order(
+        &self,
+        req: &OrderRequest,
+        restaurant: &Restaurant,
+        lines: &[OrderLine],
+        priced: &Quote,
+        split: &courier_core::ledger::PayoutSplit,
+        now: Timestamp,
+    ) -> Result<Option<Order>, PlatformError> {
         let mut attempts = 0;
-        let order = loop {
+        loop {
             attempts += 1;
             let id = self.rt().next_order_id(now);
             let (order, created) = Order::place(
@@ -271,7 +328,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     restaurant: restaurant.id,
                     pickup: restaurant.location,
                     dropoff: req.dropoff,
-                    lines: lines.clone(),
+                    lines: lines.to_vec(),
                     charge: priced.total,
                     idempotency_key: req.idempotency_key.clone(),
                 },
@@ -279,26 +336,19 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             // The split is written first: an order is never stored without
             // the numbers it settles with (an orphan split is harmless).
             self.store
-                .put_if_absent(&split_key(id), &encode_split(&split), now, self.config.split_retention)
+                .put_if_absent(&split_key(id), &encode_split(split), now, self.config.split_retention)
                 .await?;
             match self.store.create_order(&order, &created).await {
                 Ok(CreateOutcome::Created(order)) => {
                     telemetry::order_event(&order, &created);
-                    break order;
+                    return Ok(Some(order));
                 }
-                Ok(CreateOutcome::Existing(existing)) => return Ok(self.replayed(existing)),
+                Ok(CreateOutcome::Existing(_)) => return Ok(None),
                 // Another instance took this id in the same millisecond.
                 Err(StorageError::VersionConflict { .. }) if attempts < 8 => continue,
                 Err(e) => return Err(e.into()),
             }
-        };
-        let payment = self.authorize(&order).await?;
-        let order = self.store.load_order(order.id()).await?.unwrap_or(order);
-        Ok(Placement {
-            order,
-            quote: Some(priced),
-            payment,
-        })
+        }
     }
 
     fn replayed(&self, existing: Order) -> Placement {

@@ -47,3 +47,8 @@ pub(crate) fn notification_failed(kind: NotificationKind) {
 pub(crate) fn payment_attempt(outcome: &'static str) {
     counter!("courier_payment_attempts_total", "outcome" => outcome).increment(1);
 }
+
+/// Counts a stock give-back that failed (stock stays counted low).
+pub(crate) fn stock_release_failed() {
+    counter!("courier_stock_release_failures_total").increment(1);
+}

@@ -1,5 +1,5 @@
 //! One [`Store`](courier_core::ports::Store) from three parts, the seed's
-//! production layout: orders and idempotency records in the durable store
+//! production layout: orders, idempotency records and ratings in the durable store
 //! (PostgreSQL), the catalog behind a cache, and courier locations and rate
 //! limits in the fast store (Redis).
 
@@ -8,8 +8,10 @@ use courier_core::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, Restaura
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
     AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, Restaurant, StorageError,
+    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
+    Restaurant, StockChange, StockOutcome, StorageError,
 };
+use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::time::{Duration, Timestamp};
 
 /// Orders and idempotency from `durable`, the catalog from `catalog`,
@@ -144,6 +146,14 @@ impl<D: Send + Sync, C: CatalogStore, F: Send + Sync> CatalogStore for Composite
         self.catalog.menu(id)
     }
 
+    fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> impl Future<Output = Result<StockOutcome, StorageError>> + Send {
+        self.catalog.adjust_stock(restaurant, expected_version, changes)
+    }
     fn invalidate(&self, id: RestaurantId) -> impl Future<Output = Result<(), StorageError>> + Send {
         self.catalog.invalidate(id)
     }
@@ -196,5 +206,18 @@ impl<D: Send + Sync, C: Send + Sync, F: RateLimitStore> RateLimitStore for Compo
         now: Timestamp,
     ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send {
         self.fast.hit(key, limit, now)
+    }
+}
+
+impl<D: RatingStore, C: Send + Sync, F: Send + Sync> RatingStore for Composite<D, C, F> {
+    fn record_rating(&self, rating: &Rating) -> impl Future<Output = Result<RatingOutcome, StorageError>> + Send {
+        self.durable.record_rating(rating)
+    }
+
+    fn rating_summary(
+        &self,
+        subject: RatingSubject,
+    ) -> impl Future<Output = Result<RatingSummary, StorageError>> + Send {
+        self.durable.rating_summary(subject)
     }
 }

@@ -8,8 +8,10 @@ use std::sync::{Mutex, MutexGuard};
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
     AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, Restaurant, StorageError,
+    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
+    Restaurant, StockChange, StockOutcome, StorageError,
 };
+use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -273,6 +275,15 @@ impl<S: CatalogStore, C: FaultClock> CatalogStore for FaultyStore<S, C> {
     async fn menu(&self, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
         self.guarded(self.inner.menu(id)).await
     }
+    async fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> Result<StockOutcome, StorageError> {
+        self.guarded(self.inner.adjust_stock(restaurant, expected_version, changes))
+            .await
+    }
     async fn invalidate(&self, id: RestaurantId) -> Result<(), StorageError> {
         self.guarded(self.inner.invalidate(id)).await
     }
@@ -283,5 +294,14 @@ impl<S: CatalogStore, C: FaultClock> CatalogStore for FaultyStore<S, C> {
         limit: usize,
     ) -> Result<Vec<Restaurant>, StorageError> {
         self.guarded(self.inner.restaurants_near(center, radius_m, limit)).await
+    }
+}
+
+impl<S: RatingStore, C: FaultClock> RatingStore for FaultyStore<S, C> {
+    async fn record_rating(&self, rating: &Rating) -> Result<RatingOutcome, StorageError> {
+        self.guarded(self.inner.record_rating(rating)).await
+    }
+    async fn rating_summary(&self, subject: RatingSubject) -> Result<RatingSummary, StorageError> {
+        self.guarded(self.inner.rating_summary(subject)).await
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::ids::{AdminId, CourierId, CustomerId, RestaurantId};
 
 /// The party behind a command, carried by every command and event (the audit trail).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
     /// A customer, who may place and cancel only their own orders.
     Customer(CustomerId),

@@ -58,6 +58,58 @@ pub struct Menu {
     pub items: Vec<MenuItem>,
 }
 
+/// A change to one prepared item's stock: negative takes, positive gives back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockChange {
+    /// Which dish.
+    pub item: MenuItemId,
+    /// How many to add (give back) or, when negative, take.
+    pub delta: i64,
+}
+
+/// What [`CatalogStore::adjust_stock`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockOutcome {
+    /// Every change was applied and the menu's version bumped by one: the
+    /// menu as now stored.
+    Applied(Menu),
+    /// A dish has fewer left than the change takes. Nothing was written.
+    Short {
+        /// The dish.
+        item: MenuItemId,
+        /// How many are left.
+        left: u32,
+    },
+    /// A dish is not on the menu. Nothing was written.
+    UnknownItem(MenuItemId),
+    /// The restaurant has no menu. Nothing was written.
+    NoMenu,
+}
+
+/// Applies stock changes to a menu in memory, the rule every adapter
+/// follows: made-to-order dishes (`stock: None`) are left alone, a dish may
+/// not go below zero, and the version goes up by one. `menu` is changed
+/// only when the outcome is [`StockOutcome::Applied`].
+pub fn apply_stock_changes(menu: &Menu, changes: &[StockChange]) -> StockOutcome {
+    let mut next = menu.clone();
+    for change in changes {
+        let Some(dish) = next.items.iter_mut().find(|d| d.id == change.item) else {
+            return StockOutcome::UnknownItem(change.item);
+        };
+        let Some(left) = dish.stock else { continue };
+        let after = i64::from(left).saturating_add(change.delta);
+        if after < 0 {
+            return StockOutcome::Short {
+                item: change.item,
+                left,
+            };
+        }
+        dish.stock = Some(u32::try_from(after).unwrap_or(u32::MAX));
+    }
+    next.version = menu.version.saturating_add(1);
+    StockOutcome::Applied(next)
+}
+
 /// Restaurants and menus, with a read-through cache in adapters that have one.
 pub trait CatalogStore: Send + Sync {
     /// Creates or replaces a restaurant, invalidating any cached copy.
@@ -71,6 +123,18 @@ pub trait CatalogStore: Send + Sync {
 
     /// A restaurant's menu (through the cache where there is one).
     fn menu(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Menu>, StorageError>> + Send;
+
+    /// Takes (or gives back) prepared dishes, with optimistic concurrency
+    /// (seed 002): the changes apply only while the stored menu is still at
+    /// `expected_version`, all of them or none, and bump the version by one.
+    /// A menu at another version is [`StorageError::MenuConflict`]: re-read
+    /// it and decide again. Cached copies are invalidated.
+    fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> impl Future<Output = Result<StockOutcome, StorageError>> + Send;
 
     /// Drops cached copies of a restaurant and its menu.
     fn invalidate(&self, id: RestaurantId) -> impl Future<Output = Result<(), StorageError>> + Send;

@@ -9,12 +9,14 @@ mod idempotency;
 mod locations;
 mod orders;
 mod rate_limit;
+mod ratings;
 
-pub use catalog::{CatalogStore, Menu, MenuItem, Restaurant};
+pub use catalog::{CatalogStore, Menu, MenuItem, Restaurant, StockChange, StockOutcome, apply_stock_changes};
 pub use idempotency::{DEFAULT_IDEMPOTENCY_TTL, IdempotencyStore};
 pub use locations::{CourierLocation, DEFAULT_LOCATION_TTL, LocationStore, NearbyCourier};
 pub use orders::{AuditEntry, CreateOutcome, EventId, OrderStore, OutboxEntry};
 pub use rate_limit::{RateDecision, RateLimit, RateLimitStore};
+pub use ratings::{RatingOutcome, RatingStore};
 
 use crate::ids::OrderId;
 
@@ -31,6 +33,17 @@ pub enum StorageError {
         /// The version the writer expected.
         expected: u64,
         /// The stored version (0 if the order does not exist).
+        actual: u64,
+    },
+    /// Compare-and-set on a menu lost: it is not at the expected version.
+    /// Nothing was written; re-read the menu and decide again.
+    #[error("the menu of {restaurant} is at version {actual}, expected {expected}")]
+    MenuConflict {
+        /// Whose menu.
+        restaurant: crate::ids::RestaurantId,
+        /// The version the writer expected.
+        expected: u64,
+        /// The stored version.
         actual: u64,
     },
     /// The backend could not be reached or is refusing work (an outage).
@@ -57,6 +70,6 @@ pub enum StorageError {
 }
 
 /// Everything the platform needs from storage, in one bound.
-pub trait Store: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore {}
+pub trait Store: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore {}
 
-impl<T> Store for T where T: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore {}
+impl<T> Store for T where T: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore {}

@@ -9,3 +9,4 @@ mod fixture;
 mod lifecycle;
 mod permissions;
 mod props;
+mod stock;

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use crate::fixture::*;
 
-fn config() -> ProptestConfig {
+pub(crate) fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -4,6 +4,7 @@
 use courier_core::ledger::Account;
 use courier_core::order::{Actor, CancelReason, OrderStatus, RejectReason};
 use courier_core::ports::Store;
+use courier_core::rating::RatingSubject;
 use courier_core::refund::RefundRule;
 use courier_core::*;
 use courier_platform::external::{NotificationKind, Recipient};
@@ -109,7 +110,53 @@ pub(crate) async fn customer_orders_food<S: Store>(store: S) -> S {
         ]
     );
     w.platform.check_dispatch().unwrap();
+    rate_after_delivery(&w, id, courier).await;
     into_store(w)
+}
+
+/// Step 5 of the journey: the customer rates the restaurant and the courier,
+/// the courier rates the customer; once each, and only the parties of the order.
+async fn rate_after_delivery<S: Store>(w: &World<S>, id: OrderId, courier: CourierId) {
+    let p = &w.platform;
+    let me = Actor::Customer(CUSTOMER);
+    let kitchen = RatingSubject::Restaurant(RESTAURANT);
+    let summary = p.rate(me, id, kitchen, 5).await.unwrap();
+    assert_eq!((summary.count, summary.average_centi()), (1, Some(500)));
+    let published = w.store().restaurant(RESTAURANT).await.unwrap().unwrap();
+    assert_eq!(published.rating_centi, 500, "search sees the new average");
+    p.rate(me, id, RatingSubject::Courier(courier), 4).await.unwrap();
+    p.rate(Actor::Courier(courier), id, RatingSubject::Customer(CUSTOMER), 5)
+        .await
+        .unwrap();
+    let again = p.rate(me, id, kitchen, 1).await.unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        format!("{id}: the restaurant was already rated (5 stars)")
+    );
+    let stranger = p
+        .rate(Actor::Customer(CustomerId::new(8)), id, kitchen, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        stranger.to_string().contains("may not rate the restaurant"),
+        "{stranger}"
+    );
+    let wrong_way = p.rate(Actor::Courier(courier), id, kitchen, 1).await.unwrap_err();
+    assert!(wrong_way.to_string().contains("may not rate"), "{wrong_way}");
+    let zero = p.rate(me, id, RatingSubject::Courier(courier), 0).await.unwrap_err();
+    assert_eq!(zero.to_string(), "stars must be 1 to 5, got 0");
+    assert_eq!(
+        p.rating_summary(kitchen).await.unwrap().count,
+        1,
+        "refusals changed nothing"
+    );
+    assert_eq!(
+        p.rating_summary(RatingSubject::Courier(courier))
+            .await
+            .unwrap()
+            .total_stars,
+        4
+    );
 }
 
 /// Journey 2: the restaurant's tablet: one order accepted and handed over,
@@ -146,6 +193,14 @@ pub(crate) async fn restaurant_manages_orders<S: Store>(store: S) -> S {
         assert_eq!(s.refund.unwrap().refund, usd(2500), "{id}: full refund");
         assert_eq!(s.ledger.customer_net_charge(), usd(0));
     }
+    let undelivered = p
+        .rate(Actor::Customer(CUSTOMER), b, RatingSubject::Restaurant(RESTAURANT), 1)
+        .await
+        .unwrap_err();
+    assert!(
+        undelivered.to_string().contains("only delivered orders can be rated"),
+        "{undelivered}"
+    );
     // The accepted one goes on: preparing, ready, handed over to a courier.
     p.start_preparing(RESTAURANT, a).await.unwrap();
     let courier = CourierId::new(5);
@@ -252,29 +307,6 @@ pub(crate) async fn payment_outage_timeline<S: Store>(store: S) -> S {
 fn into_store<S: Store>(w: World<S>) -> S {
     let World { platform, .. } = w;
     platform.into_store()
-}
-
-macro_rules! on_both {
-    ($($name:ident: $journey:path;)*) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    $journey(courier_storage::memory::MemoryStore::default()).await;
-                }
-            )*
-        }
-        mod pg_redis {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let store = crate::world::fresh_pg_redis().await;
-                    let store = $journey(store).await;
-                    crate::world::cleanup(store).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both! {

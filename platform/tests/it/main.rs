@@ -1,8 +1,33 @@
 //! Integration tests of courier-platform.
 #![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
 
+/// Runs each `journey(store) -> store` on memory and on PostgreSQL+Redis.
+macro_rules! on_both {
+    ($($name:ident: $journey:path;)*) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    $journey(courier_storage::memory::MemoryStore::default()).await;
+                }
+            )*
+        }
+        mod pg_redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store = crate::world::fresh_pg_redis().await;
+                    let store = $journey(store).await;
+                    crate::world::cleanup(store).await;
+                }
+            )*
+        }
+    };
+}
+
 mod concurrency;
 mod driver;
+mod inventory;
 mod journeys;
 mod props;
 mod recovery;

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use courier_core::ports::{CatalogStore, Menu, Restaurant, StorageError};
+use courier_core::ports::{
+    CatalogStore, Menu, Restaurant, StockChange, StockOutcome, StorageError, apply_stock_changes,
+};
 use courier_core::{GeoPoint, RestaurantId};
 
 #[derive(Debug, Default)]
@@ -42,6 +44,30 @@ impl CatalogStore for MemoryCatalogStore {
 
     async fn menu(&self, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
         Ok(self.lock().menus.get(&id).cloned())
+    }
+
+    async fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> Result<StockOutcome, StorageError> {
+        let mut catalog = self.lock();
+        let Some(menu) = catalog.menus.get_mut(&restaurant) else {
+            return Ok(StockOutcome::NoMenu);
+        };
+        if menu.version != expected_version {
+            return Err(StorageError::MenuConflict {
+                restaurant,
+                expected: expected_version,
+                actual: menu.version,
+            });
+        }
+        let outcome = apply_stock_changes(menu, changes);
+        if let StockOutcome::Applied(next) = &outcome {
+            menu.clone_from(next);
+        }
+        Ok(outcome)
     }
 
     async fn invalidate(&self, _id: RestaurantId) -> Result<(), StorageError> {

@@ -5,6 +5,7 @@ mod idempotency;
 mod locations;
 mod orders;
 mod rate_limit;
+mod ratings;
 mod store;
 
 pub use catalog::MemoryCatalogStore;
@@ -12,4 +13,5 @@ pub use idempotency::MemoryIdempotencyStore;
 pub use locations::MemoryLocationStore;
 pub use orders::MemoryOrderStore;
 pub use rate_limit::MemoryRateLimitStore;
+pub use ratings::MemoryRatingStore;
 pub use store::MemoryStore;

@@ -3,11 +3,16 @@
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
     AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, Restaurant, StorageError,
+    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
+    Restaurant, StockChange, StockOutcome, StorageError,
 };
+use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
 
-use super::{MemoryCatalogStore, MemoryIdempotencyStore, MemoryLocationStore, MemoryOrderStore, MemoryRateLimitStore};
+use super::{
+    MemoryCatalogStore, MemoryIdempotencyStore, MemoryLocationStore, MemoryOrderStore, MemoryRateLimitStore,
+    MemoryRatingStore,
+};
 
 /// Every port, in process memory: implements [`courier_core::ports::Store`].
 ///
@@ -28,6 +33,8 @@ pub struct MemoryStore {
     pub rate_limits: MemoryRateLimitStore,
     /// Restaurants and menus.
     pub catalog: MemoryCatalogStore,
+    /// Ratings.
+    pub ratings: MemoryRatingStore,
 }
 
 impl OrderStore for MemoryStore {
@@ -140,6 +147,14 @@ impl CatalogStore for MemoryStore {
     fn menu(&self, id: RestaurantId) -> impl Future<Output = Result<Option<Menu>, StorageError>> + Send {
         self.catalog.menu(id)
     }
+    fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> impl Future<Output = Result<StockOutcome, StorageError>> + Send {
+        self.catalog.adjust_stock(restaurant, expected_version, changes)
+    }
     fn invalidate(&self, id: RestaurantId) -> impl Future<Output = Result<(), StorageError>> + Send {
         self.catalog.invalidate(id)
     }
@@ -150,5 +165,17 @@ impl CatalogStore for MemoryStore {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Restaurant>, StorageError>> + Send {
         self.catalog.restaurants_near(center, radius_m, limit)
+    }
+}
+
+impl RatingStore for MemoryStore {
+    fn record_rating(&self, rating: &Rating) -> impl Future<Output = Result<RatingOutcome, StorageError>> + Send {
+        self.ratings.record_rating(rating)
+    }
+    fn rating_summary(
+        &self,
+        subject: RatingSubject,
+    ) -> impl Future<Output = Result<RatingSummary, StorageError>> + Send {
+        self.ratings.rating_summary(subject)
     }
 }

@@ -1,8 +1,11 @@
 //! `CatalogStore` on PostgreSQL: restaurants and menus in tables. There is
 //! no cache here; a Redis cache goes in front of it.
 
-use courier_core::ports::{CatalogStore, Menu, MenuItem, Restaurant, StorageError};
+use courier_core::ports::{
+    CatalogStore, Menu, MenuItem, Restaurant, StockChange, StockOutcome, StorageError, apply_stock_changes,
+};
 use courier_core::{Currency, Duration, GeoPoint, MenuItemId, Money, RestaurantId};
+use sqlx::PgConnection;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -107,6 +110,114 @@ impl CatalogStore for PgStore {
 
     async fn menu(&self, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        self.load_menu(&mut conn, id).await
+    }
+
+    async fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> Result<StockOutcome, StorageError> {
+        let rid = to_i64(restaurant.get());
+        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
+        // The version row is the lock: every stock writer bumps it first, so
+        // writers of one menu queue here and a stale one matches no row.
+        let bumped: Option<i64> = sqlx::query_scalar(
+            "UPDATE menus SET version = version + 1 WHERE restaurant_id = $1 AND version = $2 RETURNING version",
+        )
+        .bind(rid)
+        .bind(to_i64(expected_version))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| self.error(e))?;
+        if bumped.is_none() {
+            let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM menus WHERE restaurant_id = $1")
+                .bind(rid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.error(e))?;
+            return match actual {
+                None => Ok(StockOutcome::NoMenu),
+                Some(actual) => Err(StorageError::MenuConflict {
+                    restaurant,
+                    expected: expected_version,
+                    actual: to_u64(actual, "menu version")?,
+                }),
+            };
+        }
+        let Some(mut menu) = self.load_menu(&mut tx, restaurant).await? else {
+            return Ok(StockOutcome::NoMenu);
+        };
+        // Decide on the version the caller read, as every adapter does.
+        menu.version = expected_version;
+        let outcome = apply_stock_changes(&menu, changes);
+        let StockOutcome::Applied(next) = &outcome else {
+            // Dropping the transaction rolls the version bump back.
+            return Ok(outcome);
+        };
+        let (ids, stocks): (Vec<i64>, Vec<Option<i32>>) = next
+            .items
+            .iter()
+            .filter(|item| changes.iter().any(|c| c.item == item.id))
+            .map(|item| {
+                (
+                    to_i64(item.id.get()),
+                    item.stock.map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
+                )
+            })
+            .unzip();
+        sqlx::query(
+            "UPDATE menu_items m SET stock = x.stock FROM UNNEST($2::bigint[], $3::int[]) AS x(item_id, stock) \
+             WHERE m.restaurant_id = $1 AND m.item_id = x.item_id",
+        )
+        .bind(rid)
+        .bind(&ids)
+        .bind(&stocks)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.error(e))?;
+        tx.commit().await.map_err(|e| self.error(e))?;
+        Ok(outcome)
+    }
+
+    async fn invalidate(&self, _id: RestaurantId) -> Result<(), StorageError> {
+        // The tables are the source of truth: nothing here is cached.
+        Ok(())
+    }
+
+    async fn restaurants_near(
+        &self,
+        center: GeoPoint,
+        radius_m: f64,
+        limit: usize,
+    ) -> Result<Vec<Restaurant>, StorageError> {
+        if radius_m.is_nan() || radius_m < 0.0 {
+            return Ok(Vec::new());
+        }
+        // A latitude band from the index, then the exact distance here.
+        let band = (radius_m / 111_195.0).min(180.0);
+        let rows = sqlx::query(&format!(
+            "SELECT {RESTAURANT_COLUMNS} FROM restaurants WHERE lat BETWEEN $1 AND $2"
+        ))
+        .bind(center.lat() - band)
+        .bind(center.lat() + band)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error(e))?;
+        let candidates = rows.iter().map(restaurant_of).collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::nearest::nearest_restaurants(
+            center,
+            &candidates,
+            radius_m,
+            limit,
+        ))
+    }
+}
+
+impl PgStore {
+    /// A menu read on one connection (inside a transaction when given one).
+    async fn load_menu(&self, conn: &mut PgConnection, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
         let version: Option<i64> = sqlx::query_scalar("SELECT version FROM menus WHERE restaurant_id = $1")
             .bind(to_i64(id.get()))
             .fetch_optional(&mut *conn)
@@ -145,38 +256,5 @@ impl CatalogStore for PgStore {
             version: to_u64(version, "menu version")?,
             items,
         }))
-    }
-
-    async fn invalidate(&self, _id: RestaurantId) -> Result<(), StorageError> {
-        // The tables are the source of truth: nothing here is cached.
-        Ok(())
-    }
-
-    async fn restaurants_near(
-        &self,
-        center: GeoPoint,
-        radius_m: f64,
-        limit: usize,
-    ) -> Result<Vec<Restaurant>, StorageError> {
-        if radius_m.is_nan() || radius_m < 0.0 {
-            return Ok(Vec::new());
-        }
-        // A latitude band from the index, then the exact distance here.
-        let band = (radius_m / 111_195.0).min(180.0);
-        let rows = sqlx::query(&format!(
-            "SELECT {RESTAURANT_COLUMNS} FROM restaurants WHERE lat BETWEEN $1 AND $2"
-        ))
-        .bind(center.lat() - band)
-        .bind(center.lat() + band)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| self.error(e))?;
-        let candidates = rows.iter().map(restaurant_of).collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::nearest::nearest_restaurants(
-            center,
-            &candidates,
-            radius_m,
-            limit,
-        ))
     }
 }

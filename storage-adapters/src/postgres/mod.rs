@@ -6,6 +6,7 @@
 mod catalog;
 mod idempotency;
 mod orders;
+mod ratings;
 
 use std::time::Duration as StdDuration;
 

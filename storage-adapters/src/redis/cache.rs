@@ -3,7 +3,7 @@
 //! fill it for a TTL (seed 004: 5 minutes), and every write through the cache
 //! invalidates the cached copies.
 
-use courier_core::ports::{CatalogStore, Menu, Restaurant, StorageError};
+use courier_core::ports::{CatalogStore, Menu, Restaurant, StockChange, StockOutcome, StorageError};
 use courier_core::{Duration, GeoPoint, RestaurantId};
 
 use super::RedisStore;
@@ -99,6 +99,19 @@ impl<S: CatalogStore> CatalogStore for CachedCatalog<S> {
             self.fill(&key, codec::menu_json(m)).await?;
         }
         Ok(found)
+    }
+
+    async fn adjust_stock(
+        &self,
+        restaurant: RestaurantId,
+        expected_version: u64,
+        changes: &[StockChange],
+    ) -> Result<StockOutcome, StorageError> {
+        let outcome = self.inner.adjust_stock(restaurant, expected_version, changes).await;
+        // A conflict means the cached copy may be the stale one the caller
+        // read: drop it either way so the next read sees the source.
+        self.forget(restaurant).await?;
+        outcome
     }
 
     async fn invalidate(&self, id: RestaurantId) -> Result<(), StorageError> {

@@ -59,6 +59,9 @@ on_postgres! {
     idempotency_expiry: idempotency::records_expire;
     catalog_invalidation: catalog::writes_invalidate_the_cache;
     catalog_nearby: catalog::restaurants_near_are_sorted;
+    catalog_stock_atomic: catalog::stock_changes_are_checked_and_atomic;
+    catalog_stock_race: catalog::racing_buyers_never_oversell;
+    ratings_once_each: ratings::one_rating_per_order_rater_and_subject;
 }
 
 #[tokio::test]

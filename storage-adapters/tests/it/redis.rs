@@ -59,6 +59,8 @@ async fn the_cache_in_front_of_memory_conforms() {
     let cached = CachedCatalog::new(MemoryCatalogStore::default(), redis.clone(), Duration::from_mins(5));
     catalog::writes_invalidate_the_cache(&cached, 1_000).await;
     catalog::restaurants_near_are_sorted(&cached, 2_000).await;
+    catalog::stock_changes_are_checked_and_atomic(&cached, 3_000).await;
+    catalog::racing_buyers_never_oversell(&cached, 4_000).await;
     redis.clear().await.unwrap();
 }
 
@@ -69,6 +71,8 @@ async fn the_cache_in_front_of_postgres_conforms() {
     let cached = CachedCatalog::new(pg.clone(), redis.clone(), Duration::from_mins(5));
     catalog::writes_invalidate_the_cache(&cached, 1_000).await;
     catalog::restaurants_near_are_sorted(&cached, 2_000).await;
+    catalog::stock_changes_are_checked_and_atomic(&cached, 3_000).await;
+    catalog::racing_buyers_never_oversell(&cached, 4_000).await;
     redis.clear().await.unwrap();
     pg.drop_schema().await.unwrap();
 }

@@ -1,7 +1,8 @@
 //! Restaurants and menus: reads after writes, invalidation, nearby search.
 
-use courier_core::ports::{CatalogStore, Menu, MenuItem, Restaurant};
+use courier_core::ports::{CatalogStore, Menu, MenuItem, Restaurant, StockChange, StockOutcome, StorageError};
 use courier_core::{Currency, Duration, GeoPoint, MenuItemId, Money, RestaurantId};
+use futures::future::join_all;
 
 fn restaurant(id: u64, point: GeoPoint) -> Restaurant {
     Restaurant {
@@ -77,4 +78,118 @@ pub(crate) async fn restaurants_near_are_sorted(store: &impl CatalogStore, base:
     assert_eq!(ids, vec![base + 1, base + 3, base]);
     let one = store.restaurants_near(centre, 1_000.0, 1).await.unwrap();
     assert_eq!(one.len(), 1);
+}
+
+fn take(item: u64, n: i64) -> StockChange {
+    StockChange {
+        item: MenuItemId::new(item),
+        delta: -n,
+    }
+}
+
+/// Stock changes are all-or-nothing compare-and-sets on the menu version:
+/// a short dish, an unknown dish or a stale version writes nothing, and
+/// made-to-order dishes are never counted.
+pub(crate) async fn stock_changes_are_checked_and_atomic(store: &impl CatalogStore, base: u64) {
+    let id = RestaurantId::new(base);
+    store
+        .put_restaurant(&restaurant(base, GeoPoint::new(41.39, 2.17).unwrap()))
+        .await
+        .unwrap();
+    let mut with_fresh = menu(base, 7, 1_000);
+    with_fresh.items.push(MenuItem {
+        id: MenuItemId::new(2),
+        name: "Curry".into(),
+        price: Money::new(1_400, Currency::Usd),
+        available: true,
+        stock: None,
+    });
+    store.put_menu(&with_fresh).await.unwrap();
+    let _ = store.menu(id).await.unwrap(); // a cache, if any, now holds version 7
+
+    let StockOutcome::Applied(after) = store.adjust_stock(id, 7, &[take(1, 5), take(2, 3)]).await.unwrap() else {
+        panic!("taking 5 of 20 must apply");
+    };
+    assert_eq!(
+        (after.version, after.items[0].stock, after.items[1].stock),
+        (8, Some(15), None)
+    );
+    assert_eq!(
+        store.menu(id).await.unwrap().unwrap(),
+        after,
+        "the next read sees the change"
+    );
+
+    // The stale version loses and writes nothing.
+    let stale = store.adjust_stock(id, 7, &[take(1, 1)]).await.unwrap_err();
+    assert_eq!(
+        stale,
+        StorageError::MenuConflict {
+            restaurant: id,
+            expected: 7,
+            actual: 8
+        }
+    );
+    // Short and unknown: nothing written, version unchanged.
+    assert_eq!(
+        store.adjust_stock(id, 8, &[take(1, 2), take(1, 14)]).await.unwrap(),
+        StockOutcome::Short {
+            item: MenuItemId::new(1),
+            left: 13
+        }
+    );
+    assert_eq!(
+        store.adjust_stock(id, 8, &[take(1, 1), take(99, 1)]).await.unwrap(),
+        StockOutcome::UnknownItem(MenuItemId::new(99))
+    );
+    assert_eq!(store.menu(id).await.unwrap().unwrap(), after);
+    // Giving back works the same way.
+    let back = StockChange {
+        item: MenuItemId::new(1),
+        delta: 5,
+    };
+    let StockOutcome::Applied(restored) = store.adjust_stock(id, 8, &[back]).await.unwrap() else {
+        panic!("giving back must apply");
+    };
+    assert_eq!((restored.version, restored.items[0].stock), (9, Some(20)));
+    assert_eq!(
+        store
+            .adjust_stock(RestaurantId::new(base + 424_242), 1, &[take(1, 1)])
+            .await
+            .unwrap(),
+        StockOutcome::NoMenu
+    );
+}
+
+/// Many buyers race for the last few portions, each re-reading the menu on
+/// a lost compare-and-set: exactly as many win as there were portions, and
+/// the stock ends at zero, never below.
+pub(crate) async fn racing_buyers_never_oversell(store: &impl CatalogStore, base: u64) {
+    const PORTIONS: u32 = 5;
+    const BUYERS: usize = 12;
+    let id = RestaurantId::new(base);
+    store
+        .put_restaurant(&restaurant(base, GeoPoint::new(41.39, 2.17).unwrap()))
+        .await
+        .unwrap();
+    let mut scarce = menu(base, 1, 900);
+    scarce.items[0].stock = Some(PORTIONS);
+    store.put_menu(&scarce).await.unwrap();
+    let buyer = || async {
+        for _ in 0..200 {
+            let seen = store.menu(id).await.unwrap().unwrap();
+            match store.adjust_stock(id, seen.version, &[take(1, 1)]).await {
+                Ok(StockOutcome::Applied(_)) => return true,
+                Ok(StockOutcome::Short { left: 0, .. }) => return false,
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(StorageError::MenuConflict { .. }) => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("a buyer kept losing the race");
+    };
+    let won = join_all((0..BUYERS).map(|_| buyer())).await;
+    assert_eq!(won.iter().filter(|&&w| w).count(), PORTIONS as usize);
+    let last = store.menu(id).await.unwrap().unwrap();
+    assert_eq!((last.items[0].stock, last.version), (Some(0), 1 + u64::from(PORTIONS)));
 }

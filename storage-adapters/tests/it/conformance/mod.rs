@@ -6,3 +6,4 @@ pub(crate) mod idempotency;
 pub(crate) mod locations;
 pub(crate) mod orders;
 pub(crate) mod rate_limits;
+pub(crate) mod ratings;
