@@ -107,6 +107,22 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         &self.config
     }
 
+    /// An order as `actor` may see it (seed 000: a customer their own, a
+    /// restaurant its own, a courier those offered or assigned to them or
+    /// delivered by them, admin and system all).
+    pub async fn order(&self, actor: Actor, id: OrderId) -> Result<Order, PlatformError> {
+        let order = self
+            .store
+            .load_order(id)
+            .await?
+            .ok_or(PlatformError::OrderNotFound(id))?;
+        if courier_core::order::permission::may_view(actor, &order) {
+            Ok(order)
+        } else {
+            Err(courier_core::order::OrderError::Forbidden { actor, action: "view" }.into())
+        }
+    }
+
     /// The in-memory state. Never held across an `await`.
     pub(crate) fn rt(&self) -> MutexGuard<'_, Runtime> {
         // Runtime updates are small and made after the awaited storage call

@@ -1,0 +1,175 @@
+//! The application: shared state, the router with its layers, and serving
+//! with a graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration as StdDuration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use courier_core::ports::Store;
+use courier_platform::Platform;
+use courier_platform::external::FakeGateway;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{HasKeys, Keys};
+use crate::clock::SystemClock;
+use crate::error::ApiError;
+use crate::tracking::TrackingHub;
+use crate::{routes, telemetry};
+
+/// The platform as the server runs it: a payment gateway fake until a real
+/// provider is wired, the tracking hub as notifier, the system clock.
+pub type ServerPlatform<S> = Platform<S, FakeGateway, Arc<TrackingHub>, SystemClock>;
+
+/// What every handler shares.
+pub struct AppState<S> {
+    /// The services.
+    pub platform: ServerPlatform<S>,
+    /// Token keys.
+    pub keys: Keys,
+    /// Live tracking.
+    pub hub: Arc<TrackingHub>,
+    /// Whether `/v1/dev/token` signs tokens.
+    pub dev_tokens: bool,
+}
+
+impl<S> HasKeys for AppState<S> {
+    fn keys(&self) -> &Keys {
+        &self.keys
+    }
+}
+
+/// Limits applied by the router's layers.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body, bytes.
+    pub max_body_bytes: usize,
+    /// Longest request.
+    pub request_timeout: StdDuration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 64 * 1024,
+            request_timeout: StdDuration::from_secs(10),
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids: a process-unique counter (a client's own `x-request-id` is kept).
+#[derive(Clone, Default)]
+struct CountingIds(Arc<AtomicU64>);
+
+impl MakeRequestId for CountingIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("req-{n:016x}")).ok().map(RequestId::new)
+    }
+}
+
+/// The whole API over `state`.
+pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, limits: Limits) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let id = req
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+    });
+    routes::api::<S>()
+        .merge(routes::ops::<S>())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(middleware::from_fn(count_requests))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, CountingIds::default()))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed here",
+    )
+}
+
+/// Counts requests by route and status, and their latency.
+async fn count_requests(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().clone();
+    let started = tokio::time::Instant::now();
+    let response = next.run(req).await;
+    telemetry::http_request(&method, route, response.status(), started.elapsed());
+    response
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops taking
+/// connections, ends tracking streams, lets requests in flight finish, and
+/// stops the tick loop.
+pub async fn serve<S: Store + 'static>(
+    state: Arc<AppState<S>>,
+    listener: tokio::net::TcpListener,
+    limits: Limits,
+    tick: Option<StdDuration>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone(), limits);
+    let ticking = tick.map(|every| tokio::spawn(tick_loop(state.clone(), every)));
+    let hub = state.hub.clone();
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            hub.close();
+        })
+        .await;
+    if let Some(task) = ticking {
+        task.abort();
+    }
+    result
+}
+
+/// Runs the platform's clock-driven work every `every`.
+async fn tick_loop<S: Store + 'static>(state: Arc<AppState<S>>, every: StdDuration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = state.platform.tick().await {
+            tracing::warn!(error = %e, "tick failed");
+        }
+    }
+}
+
+/// `State` for handlers.
+pub(crate) type AppStateRef<S> = State<Arc<AppState<S>>>;

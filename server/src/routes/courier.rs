@@ -1,0 +1,123 @@
+//! The courier's app: online, offline, location, offers, pickup, delivery.
+
+use axum::Json;
+use axum::http::StatusCode;
+use courier_core::ports::Store;
+use courier_platform::Stop;
+use courier_platform::external::Clock;
+
+use super::order_id;
+use crate::app::AppStateRef;
+use crate::auth::Principal;
+use crate::dto::{ArrivalView, LocationView, OfflineView, OrderView, Point};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::tracking::TrackEvent;
+
+#[utoipa::path(post, path = "/v1/couriers/me/online", tag = "courier", request_body = Point,
+    responses((status = 204), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn online<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiJson(at): ApiJson<Point>,
+) -> Result<StatusCode, ApiError> {
+    let point = at.geo().map_err(courier_platform::PlatformError::from)?;
+    state.platform.courier_online(who.courier()?, point).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/couriers/me/offline", tag = "courier",
+    responses((status = 200, body = OfflineView)), security(("bearer" = [])))]
+pub(crate) async fn offline<S: Store>(state: AppStateRef<S>, who: Principal) -> Result<Json<OfflineView>, ApiError> {
+    let released = state.platform.courier_offline(who.courier()?).await?;
+    Ok(Json(OfflineView {
+        released: released.iter().map(|o| o.get().to_string()).collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/couriers/me/location", tag = "courier", request_body = Point,
+    responses((status = 200, body = LocationView), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn location<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiJson(at): ApiJson<Point>,
+) -> Result<Json<LocationView>, ApiError> {
+    let courier = who.courier()?;
+    let point = at.geo().map_err(courier_platform::PlatformError::from)?;
+    let arrivals = state.platform.update_location(courier, point).await?;
+    let time = state.platform.clock().now();
+    for order in state.platform.carried_by(courier) {
+        state.hub.publish(TrackEvent::Position {
+            order,
+            courier,
+            at: point,
+            time,
+        });
+    }
+    Ok(Json(LocationView {
+        arrivals: arrivals
+            .iter()
+            .map(|a| ArrivalView {
+                order_id: a.order.get().to_string(),
+                stop: match a.stop {
+                    Stop::Restaurant => "restaurant",
+                    Stop::Door => "door",
+                }
+                .to_owned(),
+            })
+            .collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/offer/accept", tag = "courier", params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn accept_offer<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let order = order_id(&id)?;
+    state.platform.answer_offer(who.courier()?, order, true).await?;
+    Ok(Json(OrderView::from(&state.platform.order(who.actor, order).await?)))
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/offer/decline", tag = "courier", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn decline_offer<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .platform
+        .answer_offer(who.courier()?, order_id(&id)?, false)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/pickup", tag = "courier", params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn pick_up<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let order = state.platform.pick_up(who.courier()?, order_id(&id)?).await?;
+    Ok(Json(OrderView::from(&order)))
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/deliver", tag = "courier", params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn deliver<S: Store>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let delivered = state.platform.deliver(who.courier()?, order_id(&id)?).await?;
+    Ok(Json(OrderView::from(&delivered.order)))
+}

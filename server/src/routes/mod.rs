@@ -1,0 +1,57 @@
+//! The routes: `/v1` for the API, the rest for operations.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use courier_core::ports::Store;
+
+use crate::app::AppState;
+
+mod courier;
+mod customer;
+pub(crate) mod openapi;
+mod ops;
+mod restaurant;
+mod track;
+
+/// `/v1`: customers, restaurants, couriers and the tracking stream.
+pub(crate) fn api<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
+    Router::new()
+        .route("/v1/restaurants", get(customer::search::<S>))
+        .route("/v1/restaurants/{id}/menu", get(customer::menu::<S>))
+        .route("/v1/quotes", post(customer::quote::<S>))
+        .route("/v1/orders", post(customer::place::<S>))
+        .route("/v1/orders/{id}", get(customer::order::<S>))
+        .route("/v1/orders/{id}/cancel", post(customer::cancel::<S>))
+        .route("/v1/orders/{id}/ratings", post(customer::rate::<S>))
+        .route("/v1/orders/{id}/track", get(track::track::<S>))
+        .route("/v1/orders/{id}/accept", post(restaurant::accept::<S>))
+        .route("/v1/orders/{id}/reject", post(restaurant::reject::<S>))
+        .route("/v1/orders/{id}/preparing", post(restaurant::preparing::<S>))
+        .route("/v1/orders/{id}/ready", post(restaurant::ready::<S>))
+        .route("/v1/orders/{id}/offer/accept", post(courier::accept_offer::<S>))
+        .route("/v1/orders/{id}/offer/decline", post(courier::decline_offer::<S>))
+        .route("/v1/orders/{id}/pickup", post(courier::pick_up::<S>))
+        .route("/v1/orders/{id}/deliver", post(courier::deliver::<S>))
+        .route("/v1/couriers/me/online", post(courier::online::<S>))
+        .route("/v1/couriers/me/offline", post(courier::offline::<S>))
+        .route("/v1/couriers/me/location", post(courier::location::<S>))
+        .route("/v1/dev/token", post(ops::dev_token::<S>))
+}
+
+/// Health, metrics and the API description.
+pub(crate) fn ops<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
+    Router::new()
+        .route("/health/live", get(ops::live))
+        .route("/health/ready", get(ops::ready::<S>))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+}
+
+/// An order id from the path: digits only.
+pub(crate) fn order_id(raw: &str) -> Result<courier_core::OrderId, crate::error::ApiError> {
+    raw.parse::<u64>()
+        .map(courier_core::OrderId::new)
+        .map_err(|_| crate::error::ApiError::bad_request("invalid_path", format!("order id {raw:?} is not a number")))
+}

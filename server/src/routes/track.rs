@@ -1,0 +1,80 @@
+//! `GET /v1/orders/{id}/track`: server-sent events with the order's status
+//! changes and its courier's position, until the order ends.
+
+use std::convert::Infallible;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use courier_core::order::Order;
+use courier_core::ports::Store;
+use futures::Stream;
+use futures::stream::{self, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_stream::wrappers::WatchStream;
+
+use super::order_id;
+use crate::app::AppStateRef;
+use crate::auth::Principal;
+use crate::dto::{OrderView, Point};
+use crate::error::ApiError;
+use crate::extract::ApiPath;
+use crate::tracking::TrackEvent;
+
+fn status_event(order: &Order) -> Event {
+    Event::default()
+        .event("status")
+        .json_data(OrderView::from(order))
+        .unwrap_or_else(|_| Event::default().event("status"))
+}
+
+#[utoipa::path(get, path = "/v1/orders/{id}/track", tag = "orders", params(("id" = String, Path)),
+    responses((status = 200, description = "text/event-stream: `status` events (the order) and `position` events ({lat, lng})"),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn track<S: Store + 'static>(
+    state: AppStateRef<S>,
+    who: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let id = order_id(&id)?;
+    // Subscribe before reading, so nothing between the read and the stream is missed.
+    let events = state.hub.subscribe();
+    let first = state.platform.order(who.actor, id).await?;
+    let done = first.status().is_terminal();
+    let closing = WatchStream::new(state.hub.closing()).filter(|closed| futures::future::ready(*closed));
+    let state = state.0.clone();
+    let updates = stream::unfold((events, done), move |(mut events, done)| {
+        let state = state.clone();
+        async move {
+            if done {
+                return None;
+            }
+            loop {
+                match events.recv().await {
+                    Ok(TrackEvent::Notified(n)) if n.order == id => {
+                        let order = state.platform.order(who.actor, id).await.ok()?;
+                        let ended = order.status().is_terminal();
+                        return Some((status_event(&order), (events, ended)));
+                    }
+                    Ok(TrackEvent::Position { order, at, .. }) if order == id => {
+                        let event = Event::default()
+                            .event("position")
+                            .json_data(Point::from(at))
+                            .unwrap_or_else(|_| Event::default().event("position"));
+                        return Some((event, (events, false)));
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(missed)) => {
+                        let event = Event::default().event("lagged").data(missed.to_string());
+                        return Some((event, (events, false)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    let stream = stream::once(futures::future::ready(status_event(&first)))
+        .chain(updates)
+        .take_until(closing.into_future())
+        .map(Ok);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,148 @@
+//! Wiring: the store chosen by configuration, the platform over it, and the
+//! server running until Ctrl-C or SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use courier_core::Duration;
+use courier_core::ports::Store;
+use courier_platform::external::FakeGateway;
+use courier_platform::{Platform, PlatformConfig};
+use courier_storage::composite::Composite;
+use courier_storage::memory::MemoryStore;
+use courier_storage::postgres::{PgConfig, PgStore};
+use courier_storage::redis::{CachedCatalog, RedisStore};
+use rand::SeedableRng;
+
+use crate::app::{AppState, Limits, serve};
+use crate::auth::Keys;
+use crate::clock::SystemClock;
+use crate::config::ServerConfig;
+use crate::tracking::TrackingHub;
+
+/// How long a cached restaurant or menu lives in Redis.
+const CATALOG_CACHE_TTL: Duration = Duration::from_mins(5);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Storage could not be reached or migrated.
+    #[error("storage: {0}")]
+    Storage(#[from] courier_core::ports::StorageError),
+    /// The platform refused its configuration or could not recover.
+    #[error("platform: {0}")]
+    Platform(#[from] courier_platform::PlatformError),
+    /// The listener could not be bound or failed.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Platform settings for the server: the defaults, rate limits as configured.
+pub fn platform_config(config: &ServerConfig) -> PlatformConfig {
+    PlatformConfig {
+        rate_limits: !config.no_rate_limits,
+        ..PlatformConfig::default()
+    }
+}
+
+/// The shared state over `store`, with pending work recovered from it.
+pub async fn state<S: Store + 'static>(
+    store: S,
+    keys: Keys,
+    dev_tokens: bool,
+    config: PlatformConfig,
+) -> Result<Arc<AppState<S>>, StartError> {
+    let hub = Arc::new(TrackingHub::default());
+    // Randomness only jitters retry backoff; seeded from the clock so
+    // instances do not retry in lockstep.
+    let seed = u64::try_from(courier_platform::external::Clock::now(&SystemClock).as_millis()).unwrap_or(0);
+    let platform = Platform::new(
+        store,
+        FakeGateway::new(),
+        hub.clone(),
+        SystemClock,
+        rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+        config,
+    )?;
+    let recovered = platform.recover().await?;
+    tracing::info!(recovered = recovered.total(), "platform recovered pending work");
+    Ok(Arc::new(AppState {
+        platform,
+        keys,
+        hub,
+        dev_tokens,
+    }))
+}
+
+/// Runs the server as configured until Ctrl-C or SIGTERM.
+pub async fn run(config: ServerConfig) -> Result<(), StartError> {
+    let keys = Keys::new(config.jwt_secret.as_bytes()).map_err(StartError::Config)?;
+    match (&config.database_url, &config.redis_url) {
+        (None, None) => {
+            tracing::info!("storage: in memory");
+            run_on(MemoryStore::default(), keys, &config).await
+        }
+        (Some(db), Some(redis)) => {
+            let pg = PgStore::connect(PgConfig::new(db.clone())).await?;
+            let fast = RedisStore::connect(redis, "courier").await?;
+            let catalog = CachedCatalog::new(pg.clone(), fast.clone(), CATALOG_CACHE_TTL);
+            tracing::info!("storage: PostgreSQL with Redis");
+            run_on(Composite::new(pg, catalog, fast), keys, &config).await
+        }
+        (Some(db), None) => {
+            let pg = PgStore::connect(PgConfig::new(db.clone())).await?;
+            tracing::warn!("storage: PostgreSQL; locations and rate limits in process (one instance only)");
+            run_on(Composite::new(pg.clone(), pg, MemoryStore::default()), keys, &config).await
+        }
+        (None, Some(_)) => Err(StartError::Config(
+            "--redis-url needs --database-url: orders are kept in PostgreSQL".into(),
+        )),
+    }
+}
+
+async fn run_on<S: Store + 'static>(store: S, keys: Keys, config: &ServerConfig) -> Result<(), StartError> {
+    let state = state(store, keys, config.dev_tokens, platform_config(config)).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    let limits = Limits {
+        max_body_bytes: config.max_body_bytes,
+        request_timeout: StdDuration::from_millis(config.request_timeout_ms),
+    };
+    serve(
+        state,
+        listener,
+        limits,
+        Some(StdDuration::from_millis(config.tick_ms.max(10))),
+        shutdown_signal(),
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
