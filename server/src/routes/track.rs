@@ -1,10 +1,10 @@
 //! `GET /v1/orders/{id}/track`: server-sent events with the order's status
-//! changes and its courier's position, until the order ends.
+//! changes and its courier's position, until the order is delivered or ends.
 
 use std::convert::Infallible;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
-use courier_core::order::Order;
+use courier_core::order::{Order, OrderStatus};
 use courier_core::ports::Store;
 use futures::Stream;
 use futures::stream::{self, StreamExt};
@@ -18,6 +18,12 @@ use crate::dto::{OrderView, Point};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::tracking::TrackEvent;
+
+/// Tracking ends at delivery (completion is the payment's business) or
+/// when the order ends otherwise.
+fn tracking_ends(order: &Order) -> bool {
+    order.status() == OrderStatus::Delivered || order.status().is_terminal()
+}
 
 fn status_event(order: &Order) -> Event {
     Event::default()
@@ -39,10 +45,11 @@ pub(crate) async fn track<S: Store + 'static>(
     // Subscribe before reading, so nothing between the read and the stream is missed.
     let events = state.hub.subscribe();
     let first = state.platform.order(who.actor, id).await?;
-    let done = first.status().is_terminal();
+    let done = tracking_ends(&first);
     let closing = WatchStream::new(state.hub.closing()).filter(|closed| futures::future::ready(*closed));
     let state = state.0.clone();
-    let updates = stream::unfold((events, done), move |(mut events, done)| {
+    let seen = first.version();
+    let updates = stream::unfold((events, done, seen), move |(mut events, done, mut seen)| {
         let state = state.clone();
         async move {
             if done {
@@ -51,21 +58,27 @@ pub(crate) async fn track<S: Store + 'static>(
             loop {
                 match events.recv().await {
                     Ok(TrackEvent::Notified(n)) if n.order == id => {
+                        // Several notifications may follow one change, and a
+                        // read may already see later ones: send each version once.
                         let order = state.platform.order(who.actor, id).await.ok()?;
-                        let ended = order.status().is_terminal();
-                        return Some((status_event(&order), (events, ended)));
+                        if order.version() == seen {
+                            continue;
+                        }
+                        seen = order.version();
+                        let ended = tracking_ends(&order);
+                        return Some((status_event(&order), (events, ended, seen)));
                     }
                     Ok(TrackEvent::Position { order, at, .. }) if order == id => {
                         let event = Event::default()
                             .event("position")
                             .json_data(Point::from(at))
                             .unwrap_or_else(|_| Event::default().event("position"));
-                        return Some((event, (events, false)));
+                        return Some((event, (events, false, seen)));
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(missed)) => {
                         let event = Event::default().event("lagged").data(missed.to_string());
-                        return Some((event, (events, false)));
+                        return Some((event, (events, false, seen)));
                     }
                     Err(RecvError::Closed) => return None,
                 }

@@ -1,0 +1,5 @@
+//! courier-server over real HTTP on loopback.
+#![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
+
+mod harness;
+mod journeys;
