@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration as StdDuration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,6 @@ use courier_core::ports::Store;
 use courier_platform::Platform;
 use courier_platform::external::FakeGateway;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -99,7 +98,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, limits: Limits) -> Ro
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        // Enforced by the body extractors, so an oversized body is a JSON 413.
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
         }))

@@ -247,3 +247,12 @@ pub(crate) async fn cleanup(server: TestServer<PgRedis>) {
     store.fast().clear().await.unwrap();
     store.durable().clone().drop_schema().await.unwrap();
 }
+
+/// Every stored order, whatever its status.
+pub(crate) async fn count_orders<S: Store>(store: &S) -> usize {
+    let mut n = 0;
+    for kind in courier_core::order::StatusKind::ALL {
+        n += store.list_by_status(kind, 1_000_000).await.unwrap().len();
+    }
+    n
+}

@@ -1,0 +1,174 @@
+//! Operations: graceful shutdown with requests in flight, health, metrics,
+//! the OpenAPI document matching the routes, and dev tokens.
+
+use std::time::Duration as StdDuration;
+
+use courier_core::{Duration, Timestamp};
+use courier_platform::PlatformConfig;
+use courier_platform::external::Clock;
+use courier_server::app::Limits;
+use courier_server::auth::Role;
+use courier_server::clock::SystemClock;
+use courier_storage::faults::{FaultClock, FaultPlan, FaultyStore};
+use courier_storage::memory::MemoryStore;
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::*;
+
+/// Injected storage latency really sleeps, so requests stay in flight.
+struct Sleeping;
+
+impl FaultClock for Sleeping {
+    fn now(&self) -> Timestamp {
+        SystemClock.now()
+    }
+    async fn wait(&self, d: Duration) {
+        tokio::time::sleep(StdDuration::from_millis(d.as_millis())).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_requests_in_flight_finish() {
+    let slow = FaultyStore::new(
+        MemoryStore::default(),
+        Sleeping,
+        FaultPlan {
+            latency: Duration::from_millis(20),
+            ..FaultPlan::default()
+        },
+        1,
+    );
+    let mut s = TestServer::start_with(slow, PlatformConfig::default(), Limits::default()).await;
+    let tokens: Vec<String> = (0..16).map(|c| token(Role::Customer, 100 + c)).collect();
+    let requests = tokens.iter().enumerate().map(|(n, t)| {
+        s.request(Method::POST, "/v1/orders", Some(t))
+            .header("Idempotency-Key", format!("flight-{n}"))
+            .json(&two_pizzas())
+            .send()
+    });
+    let in_flight = tokio::spawn(join_all(requests.collect::<Vec<_>>()));
+    tokio::time::sleep(StdDuration::from_millis(60)).await;
+    assert!(
+        !in_flight.is_finished(),
+        "the requests must still be running at shutdown"
+    );
+    s.stop().await;
+    let answers = in_flight.await.unwrap();
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        count_orders(s.state.platform.store()).await,
+        16,
+        "every accepted order is stored"
+    );
+    let refused = s.client.get(format!("{}/health/live", s.base)).send().await;
+    assert!(refused.is_err(), "a stopped server takes no new requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_metrics_and_dev_tokens() {
+    let s = TestServer::start(MemoryStore::default()).await;
+    assert_eq!(s.call(Method::GET, "/health/live", None, None).await.0, StatusCode::OK);
+    let (status, ready) = s.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!((status, ready["status"].as_str()), (StatusCode::OK, Some("ready")));
+    courier_server::telemetry::prometheus().expect("the first recorder in this process");
+    place(&s, &token(Role::Customer, 7), "metrics-1").await;
+    let text = s
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for metric in [
+        "courier_http_requests_total",
+        "courier_orders_total",
+        "route=\"/v1/orders\"",
+    ] {
+        assert!(text.contains(metric), "{metric} missing from /metrics");
+    }
+    let (status, issued) = s
+        .call(
+            Method::POST,
+            "/v1/dev/token",
+            None,
+            Some(json!({"sub": 7, "role": "customer"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .call(Method::GET, "/v1/restaurants/123/menu", issued["token"].as_str(), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "a dev token works");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_tokens_are_off_unless_enabled() {
+    let store = MemoryStore::default();
+    let keys = courier_server::auth::Keys::new(SECRET).unwrap();
+    let state = courier_server::startup::state(store, keys, false, PlatformConfig::default())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(courier_server::app::serve(
+        state,
+        listener,
+        Limits::default(),
+        None,
+        async {
+            tokio::time::sleep(StdDuration::from_secs(5)).await;
+        },
+    ));
+    let answer = reqwest::Client::new()
+        .post(format!("http://{addr}/v1/dev/token"))
+        .json(&json!({"sub": 1, "role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    server.abort();
+}
+
+/// Every operation in `/openapi.json` is routed: asked with placeholder
+/// ids, none answers the router's own 404 or 405.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_matches_the_routes() {
+    let s = TestServer::start(MemoryStore::default()).await;
+    let (status, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc, serde_json::to_value(courier_server::openapi()).unwrap());
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "123");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = s
+                .request(method.clone(), &concrete, Some(&token(Role::Admin, 1)))
+                .timeout(StdDuration::from_secs(2))
+                .send()
+                .await;
+            if let Ok(response) = response {
+                let (status, body) = read_lossy(response).await;
+                let code = body.get("error").and_then(|e| e["message"].as_str()).unwrap_or("");
+                assert!(
+                    !(status == StatusCode::METHOD_NOT_ALLOWED || code == "no such endpoint"),
+                    "{method} {path} is documented but not routed"
+                );
+            }
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 24, "every route is documented");
+}
+
+async fn read_lossy(response: reqwest::Response) -> (StatusCode, serde_json::Value) {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}

@@ -1,0 +1,289 @@
+//! The permission table over HTTP (allowed and refused), idempotent replay,
+//! rate limits, and bad input answered with a 4xx naming the problem.
+
+use courier_server::auth::{Role, TierName};
+use courier_storage::memory::MemoryStore;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+async fn server() -> TestServer<MemoryStore> {
+    TestServer::start(MemoryStore::default()).await
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_permission_table_holds() {
+    let s = server().await;
+    let owner = token(Role::Customer, 7);
+    let other = token(Role::Customer, 8);
+    let kitchen = token(Role::Restaurant, RESTAURANT);
+    let other_kitchen = token(Role::Restaurant, 999);
+    let rider = token(Role::Courier, 42);
+    let admin = token(Role::Admin, 1);
+    let id = place(&s, &owner, "perm-1").await;
+    let view = format!("/v1/orders/{id}");
+
+    // view: own, own restaurant, offered/assigned courier, admin.
+    for (who, want) in [
+        (&owner, StatusCode::OK),
+        (&kitchen, StatusCode::OK),
+        (&admin, StatusCode::OK),
+        (&other, StatusCode::FORBIDDEN),
+        (&other_kitchen, StatusCode::FORBIDDEN),
+        (&rider, StatusCode::FORBIDDEN),
+    ] {
+        let (status, body) = s.call(Method::GET, &view, Some(who), None).await;
+        assert_eq!(status, want, "{body}");
+    }
+    // place: customers only.
+    let (status, body) = s
+        .request(Method::POST, "/v1/orders", Some(&kitchen))
+        .header("Idempotency-Key", "perm-2")
+        .json(&two_pizzas())
+        .send()
+        .await
+        .map(|r| async { read(r).await })
+        .unwrap()
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    // accept, reject, preparing, ready: own restaurant only.
+    for action in ["accept", "reject", "preparing", "ready"] {
+        let path = format!("/v1/orders/{id}/{action}");
+        let body = (action == "accept").then(|| json!({"prep_minutes": 10}));
+        for who in [&other_kitchen, &owner, &rider] {
+            let (status, answer) = s.call(Method::POST, &path, Some(who), body.clone()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{action}: {answer}");
+        }
+    }
+    let (status, _) = s
+        .call(
+            Method::POST,
+            &format!("{view}/accept"),
+            Some(&kitchen),
+            Some(json!({"prep_minutes": 10})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // pick up, deliver, offer answers: only the courier offered or assigned.
+    for action in ["pickup", "deliver", "offer/accept", "offer/decline"] {
+        let (status, answer) = s
+            .call(Method::POST, &format!("{view}/{action}"), Some(&rider), None)
+            .await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::CONFLICT,
+            "{action} by a courier with no offer: {status} {answer}"
+        );
+        let (status, _) = s
+            .call(Method::POST, &format!("{view}/{action}"), Some(&owner), None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{action} by a customer");
+    }
+    // cancel: not by another customer, not by a courier; the owner may.
+    for who in [&other, &rider] {
+        let (status, body) = s.call(Method::POST, &format!("{view}/cancel"), Some(who), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+    let (status, body) = s
+        .call(
+            Method::POST,
+            &format!("{view}/cancel?reason=platform_failure"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "only admins name reasons"
+    );
+    let (status, body) = s
+        .call(Method::POST, &format!("{view}/cancel"), Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Admin cancels any order with any reason.
+    let second = place(&s, &owner, "perm-3").await;
+    let (status, body) = s
+        .call(
+            Method::POST,
+            &format!("/v1/orders/{second}/cancel?reason=no_courier_found"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["refund_minor"].as_i64()),
+        (StatusCode::OK, body["order"]["charge_minor"].as_i64())
+    );
+    s.state.platform.check_dispatch().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_key_answers_the_first_response() {
+    let s = server().await;
+    let customer = token(Role::Customer, 7);
+    let send = |key: Option<&'static str>, body: Value| {
+        let mut req = s.request(Method::POST, "/v1/orders", Some(&customer)).json(&body);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        async move { read(req.send().await.unwrap()).await }
+    };
+    let first = send(Some("replay-1"), two_pizzas()).await;
+    let again = send(Some("replay-1"), two_pizzas()).await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(again, first, "the same answer, byte for byte");
+    let mut other_cart = two_pizzas();
+    other_cart["items"][0]["quantity"] = json!(3);
+    let reused = send(Some("replay-1"), other_cart).await;
+    assert_eq!(
+        (reused.0, code(&reused.1)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+    );
+    let missing = send(None, two_pizzas()).await;
+    assert_eq!(
+        (missing.0, code(&missing.1)),
+        (StatusCode::BAD_REQUEST, "missing_idempotency_key")
+    );
+    let orders = count_orders(s.state.platform.store()).await;
+    assert_eq!(orders, 1, "one order for all of that");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_with_retry_after() {
+    let s = server().await;
+    let (lat, lng) = (home().lat(), home().lng());
+    // Seed 000: anonymous search 30 a minute.
+    for n in 0..30 {
+        let (status, _) = s
+            .call(Method::GET, &format!("/v1/restaurants?lat={lat}&lng={lng}"), None, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "search {n}");
+    }
+    let response = s
+        .request(Method::GET, &format!("/v1/restaurants?lat={lat}&lng={lng}"), None)
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let (status, body) = read(response).await;
+    assert_eq!((status, code(&body)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    // A signed-in caller has their own, larger window.
+    let signed_in = token(Role::Customer, 7);
+    let (status, _) = s
+        .call(
+            Method::GET,
+            &format!("/v1/restaurants?lat={lat}&lng={lng}"),
+            Some(&signed_in),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Placement: 10 a minute for the authenticated tier, 30 for premium.
+    for n in 0..10 {
+        place(&s, &signed_in, &format!("rl-{n}")).await;
+    }
+    let (status, body) = read(
+        s.request(Method::POST, "/v1/orders", Some(&signed_in))
+            .header("Idempotency-Key", "rl-10")
+            .json(&two_pizzas())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "{body}"
+    );
+    let premium = token_with(Role::Customer, 9, TierName::Premium, 600);
+    for n in 0..11 {
+        place(&s, &premium, &format!("premium-{n}")).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_4xx_naming_the_problem() {
+    let s = server().await;
+    let customer = token(Role::Customer, 7);
+    let raw = |path: &str, body: &str| {
+        s.request(Method::POST, path, Some(&customer))
+            .header("content-type", "application/json")
+            .header("Idempotency-Key", "bad-1")
+            .body(body.to_owned())
+    };
+    let cases: Vec<(reqwest::RequestBuilder, StatusCode, &str, &str)> = vec![
+        (raw("/v1/orders", "{not json"), StatusCode::BAD_REQUEST, "malformed_json", ""),
+        (raw("/v1/orders", r#"{"restaurant_id": "abc"}"#), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "restaurant_id"),
+        (
+            raw("/v1/quotes", &two_pizzas().to_string().replace('{', r#"{"surprise": 1, "#)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "unknown field `surprise`",
+        ),
+        (
+            raw("/v1/quotes", &two_pizzas().to_string().replace(r#""quantity":2"#, r#""quantity":-2"#)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "quantity",
+        ),
+        (
+            raw("/v1/quotes", &json!({"restaurant_id": RESTAURANT, "items": [{"item_id": 1, "quantity": 1}], "dropoff": {"lat": 91.0, "lng": 0.0}}).to_string()),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "lat",
+        ),
+        (
+            raw("/v1/quotes", &two_pizzas().to_string().replace('}', r#", "tip_minor": -5}"#).replacen(r#", "tip_minor": -5}"#, "}", 2)),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "tip_minor",
+        ),
+        (raw("/v1/orders", &"x".repeat(70_000)), StatusCode::PAYLOAD_TOO_LARGE, "unreadable_body", ""),
+        (
+            s.request(Method::GET, "/v1/orders/123", Some("not.a.token")),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "invalid",
+        ),
+        (
+            s.request(Method::GET, "/v1/orders/123", Some(&token_with(Role::Customer, 7, TierName::Authenticated, -600))),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "expired",
+        ),
+        (s.request(Method::GET, "/v1/orders/123", None), StatusCode::UNAUTHORIZED, "unauthorized", "required"),
+        (
+            s.request(Method::POST, "/v1/couriers/me/location", Some(&customer)).json(&json!({"lat": 1.0, "lng": 1.0})),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "courier",
+        ),
+        (s.request(Method::GET, "/v1/orders/abc", Some(&customer)), StatusCode::BAD_REQUEST, "invalid_path", "abc"),
+        (s.request(Method::GET, "/v1/orders/424242", Some(&customer)), StatusCode::NOT_FOUND, "not_found", ""),
+        (s.request(Method::GET, "/v1/nowhere", None), StatusCode::NOT_FOUND, "not_found", ""),
+        (s.request(Method::DELETE, "/v1/orders", None), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", ""),
+        (
+            s.request(Method::GET, "/v1/restaurants?lat=1&lng=2&colour=red", None),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "colour",
+        ),
+    ];
+    for (n, (req, status, want_code, mentions)) in cases.into_iter().enumerate() {
+        let (got, body) = read(req.send().await.unwrap()).await;
+        assert_eq!((got, code(&body)), (status, want_code), "case {n}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(mentions),
+            "case {n}: {message:?} should mention {mentions:?}"
+        );
+    }
+    assert_eq!(count_orders(s.state.platform.store()).await, 0, "nothing was stored");
+}
