@@ -15,6 +15,7 @@
 //!   [`Platform::answer_offer`], [`Platform::pick_up`], [`Platform::deliver`],
 //!   [`Platform::courier_offline`].
 //! - After delivery: [`Platform::rate`] (restaurant, courier, customer).
+//! - Catalog: [`Platform::put_restaurant`], [`Platform::put_menu`] (owners and admins).
 //! - Clock-driven: [`Platform::tick`] (payment retries, acceptance
 //!   deadlines, dispatch, capture retries); [`Platform::recover`] on start.
 //!
@@ -22,6 +23,7 @@
 //! events; money is settled from the stored order ([`settlement`]).
 
 mod cancellation;
+mod catalog;
 pub mod config;
 pub mod degradation;
 mod delivery;

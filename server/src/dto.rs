@@ -437,3 +437,54 @@ pub struct TokenView {
     /// Expiry, seconds since the epoch.
     pub expires_at: u64,
 }
+
+/// `PUT /v1/restaurants/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestaurantInput {
+    /// Name.
+    pub name: String,
+    /// Cuisine.
+    pub cuisine: String,
+    /// Where to pick up.
+    pub location: Point,
+    /// Average rating, hundredths of a star (0 to 500).
+    #[serde(default)]
+    pub rating_centi: u16,
+    /// Open now.
+    pub is_open: bool,
+    /// Taking orders now.
+    pub accepting_orders: bool,
+    /// Delivers within this many metres.
+    pub delivery_radius_m: u32,
+    /// Smallest subtotal, minor units.
+    pub minimum_order_minor: i64,
+    /// Usual preparation time, minutes.
+    pub prep_minutes: u32,
+}
+
+/// One dish of `PUT /v1/restaurants/{id}/menu`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItemInput {
+    /// Id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Unit price, minor units.
+    pub price_minor: i64,
+    /// Orderable now.
+    pub available: bool,
+    /// Portions of a prepared dish (absent: made to order).
+    pub stock: Option<u32>,
+}
+
+/// `PUT /v1/restaurants/{id}/menu`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MenuInput {
+    /// The new version: above the stored one.
+    pub version: u64,
+    /// The dishes.
+    pub items: Vec<MenuItemInput>,
+}

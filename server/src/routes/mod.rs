@@ -8,6 +8,7 @@ use courier_core::ports::Store;
 
 use crate::app::AppState;
 
+mod catalog;
 mod courier;
 mod customer;
 pub(crate) mod openapi;
@@ -19,7 +20,11 @@ mod track;
 pub(crate) fn api<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
     Router::new()
         .route("/v1/restaurants", get(customer::search::<S>))
-        .route("/v1/restaurants/{id}/menu", get(customer::menu::<S>))
+        .route("/v1/restaurants/{id}", axum::routing::put(catalog::put_restaurant::<S>))
+        .route(
+            "/v1/restaurants/{id}/menu",
+            get(customer::menu::<S>).put(catalog::put_menu::<S>),
+        )
         .route("/v1/quotes", post(customer::quote::<S>))
         .route("/v1/orders", post(customer::place::<S>))
         .route("/v1/orders/{id}", get(customer::order::<S>))

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{courier, customer, ops, restaurant, track};
+use super::{catalog, courier, customer, ops, restaurant, track};
 
 struct BearerAuth;
 
@@ -27,6 +27,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Courier API", description = "Food delivery: search, order, cook, dispatch, deliver, track."),
     paths(
+        catalog::put_restaurant, catalog::put_menu,
         customer::search, customer::menu, customer::quote, customer::place, customer::order,
         customer::cancel, customer::rate, track::track,
         restaurant::accept, restaurant::reject, restaurant::preparing, restaurant::ready,

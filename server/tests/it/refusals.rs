@@ -287,3 +287,57 @@ async fn bad_input_is_a_4xx_naming_the_problem() {
     }
     assert_eq!(count_orders(s.state.platform.store()).await, 0, "nothing was stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_and_admins_keep_the_catalog() {
+    let s = server().await;
+    let kitchen = token(Role::Restaurant, 77);
+    let restaurant = json!({
+        "name": "Dumpling House", "cuisine": "chinese", "location": {"lat": 37.78, "lng": -122.41},
+        "is_open": true, "accepting_orders": true, "delivery_radius_m": 4000,
+        "minimum_order_minor": 800, "prep_minutes": 12
+    });
+    let (status, _) = s
+        .call(
+            Method::PUT,
+            "/v1/restaurants/77",
+            Some(&kitchen),
+            Some(restaurant.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .call(
+            Method::PUT,
+            "/v1/restaurants/78",
+            Some(&kitchen),
+            Some(restaurant.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "not its own"
+    );
+    let menu = json!({"version": 1, "items": [{"id": 1, "name": "Har gow", "price_minor": 650, "available": true, "stock": 40}]});
+    let (status, _) = s
+        .call(
+            Method::PUT,
+            "/v1/restaurants/77/menu",
+            Some(&kitchen),
+            Some(menu.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .call(Method::PUT, "/v1/restaurants/77/menu", Some(&kitchen), Some(menu))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the version must move forward: {body}");
+    let (status, body) = s.call(Method::GET, "/v1/restaurants/77/menu", None, None).await;
+    assert_eq!((status, body["items"][0]["stock"].as_u64()), (StatusCode::OK, Some(40)));
+    let admin = token(Role::Admin, 1);
+    let mut far = restaurant;
+    far["location"]["lat"] = json!(123.0);
+    let (status, body) = s.call(Method::PUT, "/v1/restaurants/79", Some(&admin), Some(far)).await;
+    assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"));
+}
