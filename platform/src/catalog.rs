@@ -35,13 +35,13 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         if self.store.restaurant(menu.restaurant).await?.is_none() {
             return Err(PlatformError::RestaurantNotFound(menu.restaurant));
         }
-        if let Some(current) = self.store.menu(menu.restaurant).await? {
-            if menu.version <= current.version {
-                return Err(PlatformError::invalid(
-                    "version",
-                    format!("{} is not above the stored version {}", menu.version, current.version),
-                ));
-            }
+        if let Some(current) = self.store.menu(menu.restaurant).await?
+            && menu.version <= current.version
+        {
+            return Err(PlatformError::invalid(
+                "version",
+                format!("{} is not above the stored version {}", menu.version, current.version),
+            ));
         }
         let currency = self.config.pricing.currency;
         if let Some(item) = menu

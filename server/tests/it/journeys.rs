@@ -235,30 +235,6 @@ pub(crate) async fn restaurant_side_and_refunds<S: Store + 'static>(store: S) ->
     server
 }
 
-macro_rules! on_both {
-    ($($name:ident: $journey:path;)*) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let mut server = $journey(courier_storage::memory::MemoryStore::default()).await;
-                    server.stop().await;
-                }
-            )*
-        }
-        mod pg_redis {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let mut server = $journey(crate::harness::fresh_pg_redis().await).await;
-                    server.stop().await;
-                    crate::harness::cleanup(server).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both! {
     journey_customer_orders_food: super::customer_orders_food;
     journey_restaurant_side_and_refunds: super::restaurant_side_and_refunds;

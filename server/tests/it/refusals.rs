@@ -1,24 +1,19 @@
 //! The permission table over HTTP (allowed and refused), idempotent replay,
 //! rate limits, and bad input answered with a 4xx naming the problem.
 
+use courier_core::ports::Store;
 use courier_server::auth::{Role, TierName};
-use courier_storage::memory::MemoryStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::*;
 
-async fn server() -> TestServer<MemoryStore> {
-    TestServer::start(MemoryStore::default()).await
-}
-
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_permission_table_holds() {
-    let s = server().await;
+pub(crate) async fn the_permission_table_holds<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
     let owner = token(Role::Customer, 7);
     let other = token(Role::Customer, 8);
     let kitchen = token(Role::Restaurant, RESTAURANT);
@@ -120,11 +115,11 @@ async fn the_permission_table_holds() {
         (StatusCode::OK, body["order"]["charge_minor"].as_i64())
     );
     s.state.platform.check_dispatch().unwrap();
+    s
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_key_answers_the_first_response() {
-    let s = server().await;
+pub(crate) async fn a_replayed_key_answers_the_first_response<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
     let customer = token(Role::Customer, 7);
     let send = |key: Option<&'static str>, body: Value| {
         let mut req = s.request(Method::POST, "/v1/orders", Some(&customer)).json(&body);
@@ -151,11 +146,11 @@ async fn a_replayed_key_answers_the_first_response() {
     );
     let orders = count_orders(s.state.platform.store()).await;
     assert_eq!(orders, 1, "one order for all of that");
+    s
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rate_limits_answer_429_with_retry_after() {
-    let s = server().await;
+pub(crate) async fn rate_limits_answer_429_with_retry_after<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
     let (lat, lng) = (home().lat(), home().lng());
     // Seed 000: anonymous search 30 a minute.
     for n in 0..30 {
@@ -206,11 +201,11 @@ async fn rate_limits_answer_429_with_retry_after() {
     for n in 0..11 {
         place(&s, &premium, &format!("premium-{n}")).await;
     }
+    s
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_is_a_4xx_naming_the_problem() {
-    let s = server().await;
+pub(crate) async fn bad_input_is_a_4xx_naming_the_problem<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
     let customer = token(Role::Customer, 7);
     let raw = |path: &str, body: &str| {
         s.request(Method::POST, path, Some(&customer))
@@ -286,11 +281,11 @@ async fn bad_input_is_a_4xx_naming_the_problem() {
         );
     }
     assert_eq!(count_orders(s.state.platform.store()).await, 0, "nothing was stored");
+    s
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn owners_and_admins_keep_the_catalog() {
-    let s = server().await;
+pub(crate) async fn owners_and_admins_keep_the_catalog<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
     let kitchen = token(Role::Restaurant, 77);
     let restaurant = json!({
         "name": "Dumpling House", "cuisine": "chinese", "location": {"lat": 37.78, "lng": -122.41},
@@ -340,4 +335,13 @@ async fn owners_and_admins_keep_the_catalog() {
     far["location"]["lat"] = json!(123.0);
     let (status, body) = s.call(Method::PUT, "/v1/restaurants/79", Some(&admin), Some(far)).await;
     assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"));
+    s
+}
+
+on_both! {
+    permission_table: super::the_permission_table_holds;
+    replayed_key: super::a_replayed_key_answers_the_first_response;
+    rate_limits: super::rate_limits_answer_429_with_retry_after;
+    bad_input: super::bad_input_is_a_4xx_naming_the_problem;
+    catalog_upkeep: super::owners_and_admins_keep_the_catalog;
 }
