@@ -3,6 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
+use courier_core::ports::Store;
 use courier_core::{Duration, Timestamp};
 use courier_platform::PlatformConfig;
 use courier_platform::external::Clock;
@@ -18,7 +19,7 @@ use serde_json::json;
 use crate::harness::*;
 
 /// Injected storage latency really sleeps, so requests stay in flight.
-struct Sleeping;
+pub(crate) struct Sleeping;
 
 impl FaultClock for Sleeping {
     fn now(&self) -> Timestamp {
@@ -29,10 +30,11 @@ impl FaultClock for Sleeping {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_lets_requests_in_flight_finish() {
+/// 16 placements behind 20 ms of injected storage latency are in flight
+/// when shutdown is asked: all answer 201 and are stored.
+async fn shutdown_lets_requests_in_flight_finish<S: Store + 'static>(store: S) -> TestServer<FaultyStore<S, Sleeping>> {
     let slow = FaultyStore::new(
-        MemoryStore::default(),
+        store,
         Sleeping,
         FaultPlan {
             latency: Duration::from_millis(20),
@@ -66,6 +68,20 @@ async fn shutdown_lets_requests_in_flight_finish() {
     );
     let refused = s.client.get(format!("{}/health/live", s.base)).send().await;
     assert!(refused.is_err(), "a stopped server takes no new requests");
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_on_memory() {
+    shutdown_lets_requests_in_flight_finish(MemoryStore::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_on_pg_redis() {
+    let s = shutdown_lets_requests_in_flight_finish(fresh_pg_redis().await).await;
+    let store = s.state.platform.store().inner();
+    store.fast().clear().await.unwrap();
+    store.durable().clone().drop_schema().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
