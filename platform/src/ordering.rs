@@ -423,6 +423,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 }
                 let (failed, _) = self.apply(id, Actor::System, OrderAction::FailPayment).await?;
                 self.finish(&failed).await?;
+                self.notify(Recipient::Customer(failed.customer()), NotificationKind::Cancelled, id)
+                    .await;
                 Ok(PaymentStatus::Failed)
             }
         }
@@ -479,6 +481,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 self.rt().payments.remove(&id);
                 let (failed, _) = self.apply(id, Actor::System, OrderAction::FailPayment).await?;
                 self.finish(&failed).await?;
+                self.notify(Recipient::Customer(failed.customer()), NotificationKind::Cancelled, id)
+                    .await;
                 continue;
             }
             if self.authorize(&order).await? == PaymentStatus::Authorized {

@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use courier_core::order::{Order, OrderStatus};
 use courier_core::ports::Store;
+use courier_platform::external::NotificationKind;
 use futures::Stream;
 use futures::stream::{self, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -60,12 +61,18 @@ pub(crate) async fn track<S: Store + 'static>(
                     Ok(TrackEvent::Notified(n)) if n.order == id => {
                         // Several notifications may follow one change, and a
                         // read may already see later ones: send each version once.
+                        // The stream ends on the notification that ends the
+                        // order's journey, so every event before it is sent
+                        // even when this stream reads late.
+                        let ended = matches!(
+                            n.kind,
+                            NotificationKind::Delivered | NotificationKind::Rejected | NotificationKind::Cancelled
+                        );
                         let order = state.platform.order(who.actor, id).await.ok()?;
-                        if order.version() == seen {
+                        if order.version() == seen && !ended {
                             continue;
                         }
                         seen = order.version();
-                        let ended = tracking_ends(&order);
                         return Some((status_event(&order), (events, ended, seen)));
                     }
                     Ok(TrackEvent::Position { order, at, .. }) if order == id => {
