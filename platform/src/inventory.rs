@@ -76,13 +76,6 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         }
     }
 
-    /// Whether any of these lines is a counted (prepared) dish.
-    pub(crate) fn counts_stock(menu: &courier_core::ports::Menu, lines: &[OrderLine]) -> bool {
-        lines
-            .iter()
-            .any(|line| menu.items.iter().any(|d| d.id == line.item && d.stock.is_some()))
-    }
-
     async fn change_stock(
         &self,
         restaurant: RestaurantId,

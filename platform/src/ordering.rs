@@ -85,6 +85,15 @@ pub struct Placement {
     pub payment: PaymentStatus,
 }
 
+/// A request priced and checked.
+struct Priced {
+    restaurant: Restaurant,
+    lines: Vec<OrderLine>,
+    quote: Quote,
+    /// Some line is a prepared dish whose stock is counted.
+    counts_stock: bool,
+}
+
 fn split_key(order: OrderId) -> String {
     format!("split:{}", order.get())
 }
@@ -143,6 +152,13 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// is open and taking orders, every dish is available (and in stock),
     /// the minimum order is met and the address is within the delivery radius.
     pub async fn quote(&self, req: &OrderRequest) -> Result<(Restaurant, Vec<OrderLine>, Quote), PlatformError> {
+        let priced = self.price(req).await?;
+        Ok((priced.restaurant, priced.lines, priced.quote))
+    }
+
+    /// [`Platform::quote`], also telling whether a line is a counted
+    /// (prepared) dish, from the same menu read.
+    async fn price(&self, req: &OrderRequest) -> Result<Priced, PlatformError> {
         let restaurant = self
             .store
             .restaurant(req.restaurant)
@@ -167,6 +183,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             .await?
             .ok_or(PlatformError::RestaurantNotFound(req.restaurant))?;
         let mut lines = Vec::with_capacity(req.items.len());
+        let mut counts_stock = false;
         let mut cart_items = Vec::with_capacity(req.items.len());
         for &(item, quantity) in &req.items {
             let dish = menu
@@ -183,6 +200,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     why: "not available now",
                 });
             }
+            counts_stock |= dish.stock.is_some();
             if dish.stock.is_some_and(|left| left < quantity) {
                 return Err(PlatformError::ItemUnavailable { item, why: "sold out" });
             }
@@ -239,7 +257,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             },
         )?;
         drop(rt);
-        Ok((restaurant, lines, priced))
+        Ok(Priced {
+            restaurant,
+            lines,
+            quote: priced,
+            counts_stock,
+        })
     }
 
     /// Places an order: validated and priced ([`Platform::quote`]), stored
@@ -255,32 +278,28 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         {
             return Ok(self.replayed(existing));
         }
-        let (restaurant, lines, priced) = self.quote(req).await?;
+        let Priced {
+            restaurant,
+            lines,
+            quote: priced,
+            counts_stock,
+        } = self.price(req).await?;
         let split = split_quote(&priced, &self.config.split)?;
         let now = self.now();
         // Prepared dishes are taken before the order exists, so two customers
         // never both get the last portion; any way out below gives them back.
-        let counted = match self.store.menu(restaurant.id).await? {
-            Some(menu) => Self::counts_stock(&menu, &lines),
-            None => false,
-        };
-        if counted {
+        if counts_stock {
             self.reserve_stock(restaurant.id, &lines).await?;
         }
         let stored = self
             .store_new_order(req, &restaurant, &lines, &priced, &split, now)
             .await;
-        let order = match stored {
-            Ok(Some(order)) => order,
-            Ok(None) | Err(_) => {
-                if counted {
-                    self.release_stock(restaurant.id, &lines).await;
-                }
-                return match stored {
-                    Ok(_) => self.find_replayed(req).await,
-                    Err(e) => Err(e),
-                };
-            }
+        if counts_stock && !matches!(stored, Ok(CreateOutcome::Created(_))) {
+            self.release_stock(restaurant.id, &lines).await;
+        }
+        let order = match stored? {
+            CreateOutcome::Created(order) => order,
+            CreateOutcome::Existing(existing) => return Ok(self.replayed(existing)),
         };
         let payment = self.authorize(&order).await?;
         let order = self.store.load_order(order.id()).await?.unwrap_or(order);
@@ -291,21 +310,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         })
     }
 
-    /// The order stored under the request's key by someone else.
-    async fn find_replayed(&self, req: &OrderRequest) -> Result<Placement, PlatformError> {
-        let existing = self
-            .store
-            .find_by_idempotency_key(req.customer, &req.idempotency_key)
-            .await?
-            .ok_or_else(|| PlatformError::Corrupt {
-                key: req.idempotency_key.to_string(),
-                reason: "the key is taken but names no order".into(),
-            })?;
-        Ok(self.replayed(existing))
-    }
-
-    /// Stores a new order with its split; `None` when a concurrent request
-    /// with the same key stored one first.
+    /// Stores a new order with its split; the order stored first when a
+    /// concurrent request with the same key won.
     async fn store_new_order(
         &self,
         req: &OrderRequest,
@@ -314,7 +320,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         priced: &Quote,
         split: &courier_core::ledger::PayoutSplit,
         now: Timestamp,
-    ) -> Result<Option<Order>, PlatformError> {
+    ) -> Result<CreateOutcome, PlatformError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -341,9 +347,9 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             match self.store.create_order(&order, &created).await {
                 Ok(CreateOutcome::Created(order)) => {
                     telemetry::order_event(&order, &created);
-                    return Ok(Some(order));
+                    return Ok(CreateOutcome::Created(order));
                 }
-                Ok(CreateOutcome::Existing(_)) => return Ok(None),
+                Ok(existing @ CreateOutcome::Existing(_)) => return Ok(existing),
                 // Another instance took this id in the same millisecond.
                 Err(StorageError::VersionConflict { .. }) if attempts < 8 => continue,
                 Err(e) => return Err(e.into()),

@@ -40,7 +40,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         match self.store.record_rating(&rating).await? {
             RatingOutcome::Recorded(summary) => {
                 if let RatingSubject::Restaurant(id) = subject {
-                    self.publish_restaurant_rating(id).await?;
+                    self.publish_restaurant_rating(id, summary).await?;
                 }
                 Ok(summary)
             }
@@ -57,12 +57,15 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         Ok(self.store.rating_summary(subject).await?)
     }
 
-    /// Writes the restaurant's average from the store's summary into its
-    /// catalog record, which search filters on. Two ratings racing may
-    /// publish the older average last; the summary itself is exact and the
-    /// next rating republishes it.
-    async fn publish_restaurant_rating(&self, id: courier_core::RestaurantId) -> Result<(), PlatformError> {
-        let summary = self.store.rating_summary(RatingSubject::Restaurant(id)).await?;
+    /// Writes the restaurant's average, from the summary the store returned
+    /// with the rating, into its catalog record, which search filters on.
+    /// Two ratings racing may publish the older average last; the summary
+    /// itself is exact and the next rating republishes it.
+    async fn publish_restaurant_rating(
+        &self,
+        id: courier_core::RestaurantId,
+        summary: RatingSummary,
+    ) -> Result<(), PlatformError> {
         let (Some(average), Some(mut restaurant)) = (summary.average_centi(), self.store.restaurant(id).await?) else {
             return Ok(());
         };
