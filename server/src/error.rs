@@ -127,6 +127,18 @@ fn storage_error(e: &StorageError) -> ApiError {
     }
 }
 
+impl From<courier_core::GeoError> for ApiError {
+    fn from(e: courier_core::GeoError) -> ApiError {
+        PlatformError::from(e).into()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> ApiError {
+        storage_error(&e)
+    }
+}
+
 impl From<PlatformError> for ApiError {
     fn from(e: PlatformError) -> ApiError {
         let message = e.to_string();

@@ -24,7 +24,7 @@ pub(crate) async fn put_restaurant<S: Store>(
         id: RestaurantId::new(id),
         name: body.name,
         cuisine: body.cuisine,
-        location: body.location.geo().map_err(courier_platform::PlatformError::from)?,
+        location: body.location.geo()?,
         rating_centi: body.rating_centi,
         is_open: body.is_open,
         accepting_orders: body.accepting_orders,

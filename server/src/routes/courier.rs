@@ -21,7 +21,7 @@ pub(crate) async fn online<S: Store>(
     who: Principal,
     ApiJson(at): ApiJson<Point>,
 ) -> Result<StatusCode, ApiError> {
-    let point = at.geo().map_err(courier_platform::PlatformError::from)?;
+    let point = at.geo()?;
     state.platform.courier_online(who.courier()?, point).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -44,7 +44,7 @@ pub(crate) async fn location<S: Store>(
     ApiJson(at): ApiJson<Point>,
 ) -> Result<Json<LocationView>, ApiError> {
     let courier = who.courier()?;
-    let point = at.geo().map_err(courier_platform::PlatformError::from)?;
+    let point = at.geo()?;
     let arrivals = state.platform.update_location(courier, point).await?;
     let time = state.platform.clock().now();
     for order in state.platform.carried_by(courier) {

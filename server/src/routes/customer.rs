@@ -42,9 +42,7 @@ pub(crate) async fn search<S: Store>(
 ) -> Result<Json<Vec<RestaurantView>>, ApiError> {
     let (tier, key) = caller(who, addr);
     let query = SearchQuery {
-        near: Point { lat: p.lat, lng: p.lng }
-            .geo()
-            .map_err(courier_platform::PlatformError::from)?,
+        near: Point { lat: p.lat, lng: p.lng }.geo()?,
         radius_m: p.radius_m.unwrap_or(5_000.0),
         text: p.q,
         cuisine: p.cuisine,
@@ -91,7 +89,7 @@ fn order_request<S: Store>(
             .iter()
             .map(|l| (MenuItemId::new(l.item_id), l.quantity))
             .collect(),
-        dropoff: cart.dropoff.geo().map_err(courier_platform::PlatformError::from)?,
+        dropoff: cart.dropoff.geo()?,
         tip: Money::new(cart.tip_minor, state.platform.config().pricing.currency),
         promo_codes: cart.promo_codes,
         idempotency_key: key,
@@ -143,11 +141,7 @@ pub(crate) async fn place<S: Store>(
     let store = state.platform.store();
     let replay_key = format!("http:place:{}:{}", customer.get(), key);
     let now = courier_platform::external::Clock::now(state.platform.clock());
-    if let Some(bytes) = store
-        .get(&replay_key, now)
-        .await
-        .map_err(courier_platform::PlatformError::from)?
-    {
+    if let Some(bytes) = store.get(&replay_key, now).await? {
         return replay(&bytes, &request_json);
     }
     let req = order_request(&state, customer, who.tier, cart, key)?;
@@ -167,8 +161,7 @@ pub(crate) async fn place<S: Store>(
     if let Ok(bytes) = serde_json::to_vec(&stored) {
         let earlier = store
             .put_if_absent(&replay_key, &bytes, now, PLACEMENT_REPLAY_WINDOW)
-            .await
-            .map_err(courier_platform::PlatformError::from)?;
+            .await?;
         if let Some(first) = earlier {
             return replay(&first, &request_json);
         }

@@ -69,7 +69,10 @@ pub(crate) async fn track<S: Store + 'static>(
                             NotificationKind::Delivered | NotificationKind::Rejected | NotificationKind::Cancelled
                         );
                         let order = state.platform.order(who.actor, id).await.ok()?;
-                        if order.version() == seen && !ended {
+                        if order.version() == seen {
+                            if ended {
+                                return None;
+                            }
                             continue;
                         }
                         seen = order.version();
