@@ -2,8 +2,7 @@
 //! and the agents (customers, kitchens, couriers) driving the real platform
 //! services through their public calls.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use courier_core::order::{Actor, CancelReason, OrderStatus};
@@ -19,6 +18,7 @@ use rand_distr::{Distribution, Exp, Normal};
 use rustc_hash::FxHashMap;
 
 use crate::city::{SimRestaurant, point_in_disc, restaurants};
+use crate::event_queue::EventQueue;
 use crate::report::{MinuteRow, OrderTrack};
 use crate::scenario::Scenario;
 
@@ -105,8 +105,7 @@ pub struct Sim<S> {
     platform: SimPlatform<S>,
     clock: Arc<ManualClock>,
     exec: tokio::runtime::Runtime,
-    queue: BinaryHeap<Reverse<(i64, u64, Ev)>>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     demand_rng: ChaCha8Rng,
     kitchen_rng: ChaCha8Rng,
     courier_rng: ChaCha8Rng,
@@ -194,8 +193,7 @@ impl<S: Store> Sim<S> {
             platform,
             clock,
             exec,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             demand_rng: stream(seed, 2),
             kitchen_rng: stream(seed, 3),
             courier_rng: stream(seed, 4),
@@ -277,8 +275,7 @@ impl<S: Store> Sim<S> {
     }
 
     fn push(&mut self, at_ms: i64, ev: Ev) {
-        self.seq += 1;
-        self.queue.push(Reverse((at_ms, self.seq, ev)));
+        self.queue.push(at_ms, ev);
     }
 
     fn now_ms(&self) -> i64 {
@@ -323,7 +320,7 @@ impl<S: Store> Sim<S> {
     /// Runs to the end: demand for the scenario's hours, then the drain.
     pub fn run(mut self) -> RunOutput {
         let drain_limit = self.end_ms + 4 * 3_600_000;
-        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+        while let Some((at, ev)) = self.queue.pop() {
             if at > drain_limit {
                 break;
             }

@@ -10,7 +10,9 @@
 //! same scenario and seed give the same outputs on any machine.
 
 pub mod city;
+pub mod delivery_model;
 pub mod engine;
+pub mod event_queue;
 pub mod report;
 pub mod scenario;
 

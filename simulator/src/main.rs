@@ -1,9 +1,11 @@
 //! `courier-sim`: run a scenario and write its reports.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use courier_sim::delivery_model::{self, ModelParams};
 use courier_sim::report::{Summary, print_table, write};
 use courier_sim::{Scenario, Sim};
 use courier_storage::composite::Composite;
@@ -37,6 +39,20 @@ enum Command {
         #[arg(long)]
         scale: Option<f64>,
     },
+    /// The engine alone on the SimPy peer's delivery model (Poisson orders,
+    /// a FIFO pool of couriers, travel -> service -> travel); the last line
+    /// printed is `events_per_second=<median over the repeats>`.
+    BenchEngine {
+        /// Orders to place and deliver per run.
+        #[arg(long, default_value_t = 125_000)]
+        orders: u64,
+        /// Couriers in the pool.
+        #[arg(long, default_value_t = 200)]
+        couriers: u32,
+        /// Runs (seeds 42, 43, ...); the median is reported.
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +65,11 @@ fn main() -> ExitCode {
             storage,
             scale,
         } => run(&scenario, seed, &out, &storage, scale),
+        Command::BenchEngine {
+            orders,
+            couriers,
+            repeat,
+        } => bench_engine(orders, couriers, repeat),
     }
 }
 
@@ -116,4 +137,43 @@ fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, scale: Option<
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS
+}
+
+fn bench_engine(orders: u64, couriers: u32, repeat: u32) -> ExitCode {
+    let params = ModelParams {
+        orders,
+        couriers,
+        ..ModelParams::default()
+    };
+    let mut rates = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for i in 0..repeat.max(1) {
+        #[allow(clippy::disallowed_methods, reason = "wall-clock time is what this command measures")]
+        let started = std::time::Instant::now();
+        let outcome = match delivery_model::run(params, 42 + u64::from(i)) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let wall = started.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
+        let rate = outcome.events as f64 / wall;
+        let line = writeln!(
+            stdout,
+            "run {i}: {wall:.3} s  events={}  orders/s={:.0}  events/s={rate:.0}  mean_wait={:.2} min",
+            outcome.events,
+            outcome.delivered as f64 / wall,
+            outcome.mean_wait_min
+        );
+        if line.is_err() {
+            return ExitCode::from(1);
+        }
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    match writeln!(stdout, "events_per_second={:.0}", rates[rates.len() / 2]) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(1),
+    }
 }
