@@ -13,6 +13,7 @@ pub mod city;
 pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
+pub mod mdrp;
 pub mod report;
 pub mod scenario;
 

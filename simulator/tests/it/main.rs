@@ -1,5 +1,6 @@
 //! courier-sim integration tests.
 #![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
 
+mod mdrp;
 mod runs;
 mod scenarios;

@@ -1,0 +1,5 @@
+//! The subcommands of `courier-sim`, one per file.
+
+pub(crate) mod bench_engine;
+pub(crate) mod mdrp;
+pub(crate) mod run;
