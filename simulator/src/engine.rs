@@ -674,7 +674,10 @@ impl<S: Store> Sim<S> {
         self.couriers[c as usize].pos = point;
         let _ = self.exec.block_on(self.platform.update_location(id, point));
         match self.exec.block_on(self.platform.deliver(id, order)) {
-            Ok(_) => self.close(order),
+            Ok(_) => {
+                self.minute.delivered += 1;
+                self.close(order);
+            }
             Err(e) => self.violation(Some(order), format!("a picked-up order could not be delivered: {e}")),
         }
         self.couriers[c as usize].work.retain(|&o| o != order);

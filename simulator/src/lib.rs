@@ -14,8 +14,10 @@ pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
 pub mod mdrp;
+pub mod plots;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
 
 pub use engine::{RunOutput, Sim, SimPlatform, Violation};
 pub use report::{MinuteRow, OrderTrack, Summary};

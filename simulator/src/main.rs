@@ -17,7 +17,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs a scenario and writes summary.json, orders.csv and timeseries.csv.
+    /// Runs a scenario and writes summary.json, orders.csv, timeseries.csv and
+    /// the PNG plots.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -30,6 +31,30 @@ enum Command {
         /// `memory`, or a `postgres://` URL (orders and catalog in PostgreSQL).
         #[arg(long, default_value = "memory")]
         storage: String,
+        /// Overrides the scenario's scale (demand, restaurants and fleet).
+        #[arg(long)]
+        scale: Option<f64>,
+    },
+    /// Runs a scenario across the values of one parameter (on every core),
+    /// writes sweep.csv and sweep.png, and prints the smallest value that
+    /// meets the target.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// `PATH=FROM..TO:STEP`, PATH dotted into the scenario
+        /// (`couriers.fleet=200..400:50`).
+        #[arg(long)]
+        param: String,
+        /// `METRIC<=X` (or `<`, `>=`, `>`) on a numeric field of summary.json
+        /// (`click_to_door_min.p90<=45`).
+        #[arg(long)]
+        target: Option<String>,
+        /// Where to write.
+        #[arg(long, default_value = "sweep-out")]
+        out: PathBuf,
+        /// The seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
         /// Overrides the scenario's scale (demand, restaurants and fleet).
         #[arg(long)]
         scale: Option<f64>,
@@ -79,6 +104,21 @@ fn main() -> ExitCode {
             storage,
             scale,
         } => commands::run::run(&scenario, seed, &out, &storage, scale),
+        Command::Sweep {
+            scenario,
+            param,
+            target,
+            out,
+            seed,
+            scale,
+        } => commands::sweep::sweep(&commands::sweep::SweepArgs {
+            scenario: &scenario,
+            param: &param,
+            target: target.as_deref(),
+            out: &out,
+            seed,
+            scale,
+        }),
         Command::BenchEngine {
             orders,
             couriers,

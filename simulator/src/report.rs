@@ -112,6 +112,8 @@ pub struct MinuteRow {
     pub placed: u64,
     /// Attempts the platform refused.
     pub refused: u64,
+    /// Orders delivered in the minute.
+    pub delivered: u64,
     /// Orders closed (delivered, cancelled, rejected) in the minute.
     pub closed: u64,
     /// Orders open at the end of the minute.
@@ -167,7 +169,7 @@ pub struct EtaError {
 }
 
 /// The run's summary (`summary.json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,

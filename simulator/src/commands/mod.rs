@@ -3,3 +3,4 @@
 pub(crate) mod bench_engine;
 pub(crate) mod mdrp;
 pub(crate) mod run;
+pub(crate) mod sweep;

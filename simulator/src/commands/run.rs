@@ -70,6 +70,10 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
         eprintln!("error: cannot write the reports to {}: {e}", out.display());
         return ExitCode::from(1);
     }
+    if let Err(e) = courier_sim::plots::run(out, &output) {
+        eprintln!("error: cannot draw the plots: {e}");
+        return ExitCode::from(1);
+    }
     if summary.invariant_violations > 0 {
         return ExitCode::from(3);
     }

@@ -4,3 +4,4 @@
 mod mdrp;
 mod runs;
 mod scenarios;
+mod sweeps;

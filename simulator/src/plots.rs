@@ -1,0 +1,289 @@
+//! PNG plots of a run and of a sweep, drawn with plotters on a bitmap
+//! (no system font or library needed: the font ships with the crate).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::engine::RunOutput;
+use crate::sweep::{Point, Target};
+
+/// A plot that could not be drawn or saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct PlotError {
+    /// The file being drawn.
+    pub file: String,
+    /// What failed.
+    pub message: String,
+}
+
+const FONT: &str = "sans-serif";
+const SIZE: (u32, u32) = (960, 540);
+
+/// Registers the shipped font once (DejaVu Sans, Bitstream Vera licence:
+/// `assets/DejaVuSans.LICENSE`).
+fn font_ready() -> Result<(), String> {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            plotters::style::register_font(FONT, FontStyle::Normal, include_bytes!("../assets/DejaVuSans.ttf"))
+                .map_err(|_| "the shipped font could not be read".to_owned())
+        })
+        .clone()
+}
+
+fn draw(
+    file: &Path,
+    body: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> Result<(), PlotError> {
+    let err = |message: String| PlotError {
+        file: file.display().to_string(),
+        message,
+    };
+    font_ready().map_err(err)?;
+    let root = BitMapBackend::new(file, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    body(&root).map_err(err)?;
+    root.present().map_err(|e| err(e.to_string()))
+}
+
+fn upper(values: impl Iterator<Item = f64>) -> f64 {
+    let max = values.fold(0.0, f64::max);
+    if max > 0.0 { max * 1.05 } else { 1.0 }
+}
+
+/// Writes the run's four plots into `dir`: `demand.png` (orders placed and
+/// delivered per minute), `click_to_door.png` (distribution),
+/// `utilization.png` (share of online couriers busy per minute) and
+/// `eta.png` (promised P50 against actual click-to-door).
+///
+/// # Errors
+/// A file that cannot be drawn or written, named.
+pub fn run(dir: &Path, out: &RunOutput) -> Result<(), PlotError> {
+    demand(&dir.join("demand.png"), out)?;
+    click_to_door(&dir.join("click_to_door.png"), out)?;
+    utilization(&dir.join("utilization.png"), out)?;
+    eta(&dir.join("eta.png"), out)
+}
+
+fn demand(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
+    let minutes = out.minutes.len().max(1) as f64;
+    let top = upper(out.minutes.iter().flat_map(|m| [m.placed as f64, m.delivered as f64]));
+    draw(file, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Demand and deliveries", (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..minutes, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated minute")
+            .y_desc("orders per minute")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let placed = out.minutes.iter().map(|m| (f64::from(m.minute), m.placed as f64));
+        chart
+            .draw_series(LineSeries::new(placed, BLUE.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("placed")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE));
+        let delivered = out.minutes.iter().map(|m| (f64::from(m.minute), m.delivered as f64));
+        chart
+            .draw_series(LineSeries::new(delivered, RED.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("delivered")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn click_to_door(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
+    let minutes: Vec<f64> = out
+        .orders
+        .iter()
+        .filter_map(|o| Some((o.times[5]? - o.times[0]?) as f64 / 60_000.0))
+        .collect();
+    // One-minute bins up to the longest delivery (at least an hour).
+    let bins = minutes.iter().fold(60.0_f64, |a, &m| a.max(m.ceil())) as usize;
+    let mut counts = vec![0u64; bins + 1];
+    for m in &minutes {
+        if let Some(c) = counts.get_mut(m.max(0.0) as usize) {
+            *c += 1;
+        }
+    }
+    let top = upper(counts.iter().map(|&c| c as f64));
+    draw(file, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("Click to door ({} delivered)", minutes.len()), (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..(bins + 1) as f64, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("minutes from placement to door")
+            .y_desc("orders")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(
+                counts.iter().enumerate().map(|(i, &c)| {
+                    Rectangle::new([(i as f64, 0.0), (i as f64 + 0.9, c as f64)], BLUE.mix(0.7).filled())
+                }),
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+fn utilization(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
+    let minutes = out.minutes.len().max(1) as f64;
+    draw(file, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Courier utilization", (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..minutes, 0.0..100.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated minute")
+            .y_desc("% of online couriers with work")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let busy = out.minutes.iter().filter(|m| m.online_couriers > 0).map(|m| {
+            let busy = m.online_couriers.saturating_sub(m.free_couriers) as f64;
+            (f64::from(m.minute), 100.0 * busy / m.online_couriers as f64)
+        });
+        chart
+            .draw_series(LineSeries::new(busy, GREEN.stroke_width(2)))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+fn eta(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
+    let pairs: Vec<(f64, f64)> = out
+        .orders
+        .iter()
+        .filter_map(|o| {
+            let (created, delivered) = (o.times[0]?, o.times[5]?);
+            let promised = o.eta?.arrival_p50().as_millis();
+            Some((
+                (promised - created) as f64 / 60_000.0,
+                (delivered - created) as f64 / 60_000.0,
+            ))
+        })
+        .collect();
+    // At most 5,000 points, evenly spaced, so big runs stay readable.
+    let stride = pairs.len().div_ceil(5_000).max(1);
+    let top = upper(pairs.iter().flat_map(|&(p, a)| [p, a]));
+    draw(file, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Promised (P50) vs actual click to door", (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..top, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("promised minutes")
+            .y_desc("actual minutes")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(
+                pairs
+                    .iter()
+                    .step_by(stride)
+                    .map(|&(p, a)| Circle::new((p, a), 2, BLUE.mix(0.4).filled())),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new([(0.0, 0.0), (top, top)], BLACK))
+            .map_err(|e| e.to_string())?
+            .label("on time");
+        Ok(())
+    })
+}
+
+/// Draws a sweep: click-to-door P50 and P90 against the parameter, with
+/// the target's bound when it is on click-to-door.
+///
+/// # Errors
+/// The file cannot be drawn or written.
+pub fn sweep(file: &Path, param: &str, points: &[Point], target: Option<&Target>) -> Result<(), PlotError> {
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.value), hi.max(p.value)));
+    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+    let bound = target
+        .filter(|t| t.metric.starts_with("click_to_door_min"))
+        .map(|t| t.bound);
+    let top = upper(
+        points
+            .iter()
+            .flat_map(|p| [p.summary.click_to_door_min.p90, p.summary.click_to_door_min.p50])
+            .chain(bound),
+    );
+    draw(file, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("Click to door by {param}"), (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(param)
+            .y_desc("minutes")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (name, color, pick) in [
+            (
+                "P50",
+                BLUE,
+                (|p: &Point| p.summary.click_to_door_min.p50) as fn(&Point) -> f64,
+            ),
+            ("P90", RED, |p: &Point| p.summary.click_to_door_min.p90),
+        ] {
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().map(|p| (p.value, pick(p))),
+                    color.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+        }
+        if let Some(b) = bound {
+            chart
+                .draw_series(LineSeries::new([(lo, b), (hi, b)], BLACK.stroke_width(1)))
+                .map_err(|e| e.to_string())?
+                .label("target")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
