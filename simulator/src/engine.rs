@@ -318,7 +318,18 @@ impl<S: Store> Sim<S> {
     }
 
     /// Runs to the end: demand for the scenario's hours, then the drain.
-    pub fn run(mut self) -> RunOutput {
+    pub fn run(self) -> RunOutput {
+        self.run_observed(&mut |_| {})
+    }
+
+    /// Simulated minutes of demand (the drain after them is not counted).
+    pub fn demand_minutes(&self) -> u64 {
+        (self.scenario.hours * 60.0).ceil() as u64
+    }
+
+    /// Like [`Sim::run`], calling `on_minute` with each simulated minute's
+    /// row as it closes (for a progress display; it cannot change the run).
+    pub fn run_observed(mut self, on_minute: &mut dyn FnMut(&MinuteRow)) -> RunOutput {
         let drain_limit = self.end_ms + 4 * 3_600_000;
         while let Some((at, ev)) = self.queue.pop() {
             if at > drain_limit {
@@ -326,7 +337,11 @@ impl<S: Store> Sim<S> {
             }
             self.clock.set(Timestamp::from_millis(at));
             self.events += 1;
+            let sample = matches!(ev, Ev::Sample);
             self.handle(ev);
+            if sample && let Some(row) = self.minutes.last() {
+                on_minute(row);
+            }
             if self.violation.is_some() {
                 break;
             }

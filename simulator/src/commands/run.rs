@@ -3,11 +3,17 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use courier_sim::report::{Summary, print_table, write};
-use courier_sim::{Scenario, Sim};
+use courier_core::ports::Store;
+use courier_sim::report::{MinuteRow, Summary, print_table, write};
+use courier_sim::{RunOutput, Scenario, Sim};
 use courier_storage::composite::Composite;
 use courier_storage::memory::MemoryStore;
 use courier_storage::postgres::{PgConfig, PgStore};
+use courier_storage::redis::{CachedCatalog, RedisStore};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How long the simulated catalog stays cached in Redis.
+const CATALOG_CACHE_TTL: courier_core::Duration = courier_core::Duration::from_mins(5);
 
 /// Runs `path` and writes its reports into `out`.
 pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, scale: Option<f64>) -> ExitCode {
@@ -34,30 +40,7 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
         reason = "wall-clock time of the run, for the report only"
     )]
     let started = std::time::Instant::now();
-    let output = if storage == "memory" {
-        Sim::new(scenario, seed, MemoryStore::default()).map(Sim::run)
-    } else if storage.starts_with("postgres://") || storage.starts_with("postgresql://") {
-        let connected = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|rt| {
-                let pg = rt
-                    .block_on(PgStore::connect(PgConfig::new(storage)))
-                    .map_err(|e| e.to_string())?;
-                Ok((rt, pg))
-            });
-        match connected {
-            Ok((rt, pg)) => {
-                let store = Composite::new(pg.clone(), pg, MemoryStore::default());
-                Sim::new_on(rt, scenario, seed, store).map(Sim::run)
-            }
-            Err(e) => Err(format!("cannot use {storage}: {e}")),
-        }
-    } else {
-        Err(format!("--storage {storage:?} is not `memory` or a postgres:// URL"))
-    };
-    let output = match output {
+    let output = match simulate(storage, scenario, seed) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -78,4 +61,81 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS
+}
+
+/// A name no other run uses, for this run's PostgreSQL schema or Redis
+/// prefix (the simulation's ids repeat from run to run).
+fn namespace() -> String {
+    #[allow(clippy::disallowed_methods, reason = "a unique name, not simulated time")]
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("courier_sim_{}_{nanos}", std::process::id())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Runs the scenario over the storage `--storage` names: `memory`; a
+/// `postgres://` URL (orders and catalog in PostgreSQL, in a schema of
+/// their own, dropped afterwards); a `redis://` URL (locations,
+/// idempotency, rate limits and the catalog cache in Redis under a prefix
+/// of their own, cleared afterwards; orders in memory).
+fn simulate(storage: &str, scenario: Scenario, seed: u64) -> Result<RunOutput, String> {
+    if storage == "memory" {
+        return with_progress(Sim::new(scenario, seed, MemoryStore::default())?);
+    }
+    let rt = runtime()?;
+    if storage.starts_with("postgres://") || storage.starts_with("postgresql://") {
+        let config = PgConfig {
+            schema: Some(namespace()),
+            ..PgConfig::new(storage)
+        };
+        let pg = rt
+            .block_on(PgStore::connect(config.clone()))
+            .map_err(|e| format!("cannot use {storage}: {e}"))?;
+        let store = Composite::new(pg.clone(), pg, MemoryStore::default());
+        let output = with_progress(Sim::new_on(rt, scenario, seed, store)?);
+        // The run's connections died with its runtime: clean up on new ones.
+        let rt = runtime()?;
+        rt.block_on(async { PgStore::connect(config).await?.drop_schema().await })
+            .map_err(|e| format!("the run finished but its schema could not be dropped: {e}"))?;
+        return output;
+    }
+    if storage.starts_with("redis://") || storage.starts_with("rediss://") {
+        let prefix = namespace();
+        let redis = rt
+            .block_on(RedisStore::connect(storage, &prefix))
+            .map_err(|e| format!("cannot use {storage}: {e}"))?;
+        // The catalog's source of truth is its own in-memory store, read
+        // through the Redis cache; orders stay in memory.
+        let catalog = CachedCatalog::new(MemoryStore::default(), redis.clone(), CATALOG_CACHE_TTL);
+        let store = Composite::new(MemoryStore::default(), catalog, redis);
+        let output = with_progress(Sim::new_on(rt, scenario, seed, store)?);
+        let rt = runtime()?;
+        rt.block_on(async { RedisStore::connect(storage, &prefix).await?.clear().await })
+            .map_err(|e| format!("the run finished but its Redis keys could not be cleared: {e}"))?;
+        return output;
+    }
+    Err(format!(
+        "--storage {storage:?} is not `memory`, a postgres:// URL or a redis:// URL"
+    ))
+}
+
+/// Runs with a progress bar on a terminal (nothing is drawn otherwise).
+fn with_progress<S: Store>(sim: Sim<S>) -> Result<RunOutput, String> {
+    let bar = ProgressBar::new(sim.demand_minutes());
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} sim min  {msg} [{elapsed}]") {
+        bar.set_style(style);
+    }
+    let output = sim.run_observed(&mut |row: &MinuteRow| {
+        bar.set_position(u64::from(row.minute).min(bar.length().unwrap_or(0)));
+        bar.set_message(format!("{} open, {} free", row.open, row.free_couriers));
+    });
+    bar.finish_and_clear();
+    Ok(output)
 }

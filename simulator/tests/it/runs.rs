@@ -8,6 +8,7 @@ use courier_sim::{RunOutput, Scenario, Sim};
 use courier_storage::composite::Composite;
 use courier_storage::memory::MemoryStore;
 use courier_storage::postgres::{PgConfig, PgStore};
+use courier_storage::redis::{CachedCatalog, RedisStore};
 
 fn scenario(name: &str, scale: f64) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -148,4 +149,34 @@ fn memory_and_postgres_give_the_same_business_results() {
     rt.block_on(connect(&rt).drop_schema()).unwrap();
     assert!(on_memory.orders.len() > 20);
     assert_eq!(outcome(&on_pg), outcome(&on_memory));
+}
+
+#[test]
+fn memory_and_redis_give_the_same_business_results() {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("courier-sim-test-{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let redis = rt
+        .block_on(RedisStore::connect(&url, &prefix))
+        .unwrap_or_else(|e| panic!("Redis is required for this test and {url} could not be used: {e}"));
+    let catalog = CachedCatalog::new(
+        MemoryStore::default(),
+        redis.clone(),
+        courier_core::Duration::from_mins(5),
+    );
+    let store = Composite::new(MemoryStore::default(), catalog, redis);
+    let s = scenario("steady", 0.03);
+    let on_redis = Sim::new_on(rt, s.clone(), 5, store).unwrap().run();
+    let on_memory = Sim::new(s, 5, MemoryStore::default()).unwrap().run();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { RedisStore::connect(&url, &prefix).await?.clear().await })
+        .unwrap();
+    assert!(on_memory.orders.len() > 20);
+    assert_eq!(outcome(&on_redis), outcome(&on_memory));
 }
