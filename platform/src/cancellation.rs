@@ -32,7 +32,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         reason: CancelReason,
     ) -> Result<Cancellation, PlatformError> {
         let (cancelled, _) = self.apply(order, actor, OrderAction::Cancel { reason }).await?;
-        let settlement = self.finish(&cancelled).await?;
+        let settlement = self.settle_or_defer(&cancelled).await?;
         self.notify(
             Recipient::Customer(cancelled.customer()),
             NotificationKind::Cancelled,
@@ -50,6 +50,41 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             order: cancelled,
             refund: settlement.and_then(|s| s.refund),
         })
+    }
+
+    /// [`Platform::finish`], or, when the store fails for a transient
+    /// reason, the order is kept for [`Platform::retry_settlements`]: the
+    /// state change already stored stands, and the caller is not told it
+    /// failed.
+    pub(crate) async fn settle_or_defer(&self, order: &Order) -> Result<Option<Settlement>, PlatformError> {
+        match self.finish(order).await {
+            Ok(settlement) => Ok(settlement),
+            Err(e) if e.is_transient() => {
+                self.rt().unsettled.insert(order.id());
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Settles again the orders whose bookkeeping failed; returns how many
+    /// are settled now.
+    pub async fn retry_settlements(&self) -> Result<usize, PlatformError> {
+        let due: Vec<OrderId> = self.rt().unsettled.iter().copied().collect();
+        let mut settled = 0;
+        for id in due {
+            if let Some(order) = self.store.load_order(id).await? {
+                self.finish(&order).await?;
+                settled += 1;
+            }
+            self.rt().unsettled.remove(&id);
+        }
+        Ok(settled)
+    }
+
+    /// Orders whose bookkeeping waits for the store.
+    pub fn settlements_queued(&self) -> usize {
+        self.rt().unsettled.len()
     }
 
     /// An order reached a final money state: it leaves every queue, the

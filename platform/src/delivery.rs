@@ -68,27 +68,40 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let now = self.now();
         let id = order.id();
         match self.payments.capture(id, order.charge(), now).await {
-            Ok(()) => {
-                self.rt().captures.remove(&id);
-                let (completed, _) = self.apply(id, Actor::System, OrderAction::Complete).await?;
-                self.finish(&completed).await?;
-                Ok(completed)
-            }
-            Err(_) => {
-                let mut rt = self.rt();
-                let attempts = rt.captures.get(&id).map_or(0, |q| q.attempts) + 1;
-                let policy = self.config.payment_retry;
-                let backoff = policy.backoff(attempts, &mut rt.rng).unwrap_or(policy.base_backoff);
-                rt.captures.insert(
-                    id,
-                    QueuedPayment {
-                        attempts,
-                        due: now.plus(backoff),
-                    },
-                );
-                Ok(order.clone())
-            }
+            Ok(()) => match self.apply(id, Actor::System, OrderAction::Complete).await {
+                Ok((completed, _)) => {
+                    self.rt().captures.remove(&id);
+                    self.settle_or_defer(&completed).await?;
+                    Ok(completed)
+                }
+                // Storage failed after the gateway captured: capture again
+                // later (captures are keyed by order, so a repeat is harmless)
+                // and complete then.
+                Err(e) if e.is_transient() => Ok(self.queue_capture(order)),
+                Err(e) => Err(e),
+            },
+            Err(_) => Ok(self.queue_capture(order)),
         }
+    }
+
+    /// Puts a delivered order's capture back in the queue with backoff.
+    fn queue_capture(&self, order: &Order) -> Order {
+        let now = self.now();
+        let id = order.id();
+        {
+            let mut rt = self.rt();
+            let attempts = rt.captures.get(&id).map_or(0, |q| q.attempts) + 1;
+            let policy = self.config.payment_retry;
+            let backoff = policy.backoff(attempts, &mut rt.rng).unwrap_or(policy.base_backoff);
+            rt.captures.insert(
+                id,
+                QueuedPayment {
+                    attempts,
+                    due: now.plus(backoff),
+                },
+            );
+        }
+        order.clone()
     }
 
     /// Retries captures that are due. Returns how many completed.
@@ -108,6 +121,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     if self.capture(&o).await?.status() == OrderStatus::Completed {
                         completed += 1;
                     }
+                }
+                // Completed by an earlier attempt whose answer was lost: the
+                // bookkeeping did not run after it.
+                Some(o) if o.status() == OrderStatus::Completed => {
+                    self.rt().captures.remove(&id);
+                    self.settle_or_defer(&o).await?;
                 }
                 _ => {
                     self.rt().captures.remove(&id);

@@ -180,17 +180,58 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             d.book.courier_offline(courier, now)
         };
         for &order in &returned {
-            let unassign = OrderAction::Unassign {
-                reason: UnassignReason::CourierOffline,
-            };
-            // An order cancelled meanwhile has left dispatch: nothing to return.
-            if self.apply(order, Actor::System, unassign).await.is_ok() {
-                let mut rt = self.rt();
-                rt.dispatch.enter_pool(order, now);
-                rt.dispatch.arrived.remove(&(order, Stop::Restaurant));
-            }
+            // A return the store could not record is retried by the tick.
+            let _ = self.return_to_pool(order, now).await;
         }
         Ok(returned)
+    }
+
+    /// Records that `order` no longer has a courier and puts it back in the
+    /// pool (true), or finds it left dispatch meanwhile (false). When the
+    /// store fails for a transient reason the order is kept for
+    /// [`Platform::retry_returns`] and the error returned.
+    async fn return_to_pool(&self, order: OrderId, now: Timestamp) -> Result<bool, PlatformError> {
+        let unassign = OrderAction::Unassign {
+            reason: UnassignReason::CourierOffline,
+        };
+        match self.apply(order, Actor::System, unassign).await {
+            Ok(_) => {
+                let mut rt = self.rt();
+                rt.unreturned.remove(&order);
+                rt.dispatch.enter_pool(order, now);
+                rt.dispatch.arrived.remove(&(order, Stop::Restaurant));
+                Ok(true)
+            }
+            Err(e) if e.is_transient() => {
+                self.rt().unreturned.insert(order);
+                Err(e)
+            }
+            // Cancelled or delivered meanwhile: it has left dispatch.
+            Err(_) => {
+                self.rt().unreturned.remove(&order);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Returns to the pool the orders whose return the store failed to
+    /// record; returns how many are back.
+    ///
+    /// # Errors
+    /// The store still fails (those orders stay queued).
+    pub async fn retry_returns(&self) -> Result<usize, PlatformError> {
+        let now = self.now();
+        let due: Vec<OrderId> = self.rt().unreturned.iter().copied().collect();
+        let (mut back, mut failure) = (0, None);
+        for order in due {
+            match self.return_to_pool(order, now).await {
+                Ok(returned) => back += usize::from(returned),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        failure.map_or(Ok(back), Err)
     }
 
     /// A courier's position: validated (by the [`GeoPoint`] type), rate
@@ -253,14 +294,24 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// assignment (batch).
     pub async fn dispatch(&self) -> Result<DispatchRound, PlatformError> {
         let mut round = DispatchRound::default();
-        self.expire_offers(&mut round).await?;
-        self.give_up_unmatched(&mut round).await?;
-        match &self.config.dispatch {
-            DispatchPolicy::Cascade(_) => self.cascade_round(&mut round).await?,
-            DispatchPolicy::Batch(_) => self.batch_round(&mut round).await?,
-        }
-        round.waiting = self.rt().dispatch.pool.len();
+        self.dispatch_into(&mut round).await?;
         Ok(round)
+    }
+
+    /// [`Platform::dispatch`] into `round`, which keeps what was done
+    /// (and stored) before a failure.
+    pub(crate) async fn dispatch_into(&self, round: &mut DispatchRound) -> Result<(), PlatformError> {
+        let result = async {
+            self.expire_offers(round).await?;
+            self.give_up_unmatched(round).await?;
+            match &self.config.dispatch {
+                DispatchPolicy::Cascade(_) => self.cascade_round(round).await,
+                DispatchPolicy::Batch(_) => self.batch_round(round).await,
+            }
+        }
+        .await;
+        round.waiting = self.rt().dispatch.pool.len();
+        result
     }
 
     /// Orders no courier took within the configured time are cancelled by
@@ -281,7 +332,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 reason: courier_core::order::CancelReason::NoCourierFound,
             };
             if let Ok((cancelled, _)) = self.apply(order, Actor::System, cancel).await {
-                self.finish(&cancelled).await?;
+                self.settle_or_defer(&cancelled).await?;
                 self.notify(
                     Recipient::Customer(cancelled.customer()),
                     NotificationKind::Cancelled,
@@ -305,6 +356,11 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             .collect();
         for (order, courier) in lapsed {
             let result = self.apply(order, Actor::System, OrderAction::ExpireOffer).await;
+            if result.as_ref().is_err_and(PlatformError::is_transient) {
+                // Not recorded: the offer stays live here too, and lapses
+                // again next round.
+                continue;
+            }
             let mut rt = self.rt();
             let d = &mut rt.dispatch;
             // Expired in the store, or the order moved on (answered, cancelled):
@@ -467,7 +523,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             }
             reserved
         };
-        for (order, courier, since) in reserved {
+        let mut reserved = reserved.into_iter();
+        while let Some((order, courier, since)) = reserved.next() {
             match self.apply(order, Actor::System, OrderAction::Assign { courier }).await {
                 Ok((assigned, _)) => {
                     self.rt().dispatch.pool.remove(&order);
@@ -483,8 +540,15 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     .await;
                 }
                 Err(e) => {
-                    let _ = self.rt().dispatch.book.drop_order(order, courier, now);
+                    let mut rt = self.rt();
+                    let _ = rt.dispatch.book.drop_order(order, courier, now);
                     if !e.is_client_error() {
+                        // The store is failing: release every reservation not
+                        // yet stored, so the orders stay in the pool for the
+                        // next round instead of held by a plan nobody saved.
+                        for (order, courier, _) in reserved {
+                            let _ = rt.dispatch.book.drop_order(order, courier, now);
+                        }
                         return Err(e);
                     }
                 }

@@ -125,6 +125,16 @@ impl PlatformError {
         }
     }
 
+    /// True for failures that may pass if the same call is made again later:
+    /// storage unavailable or timed out, a dependency's breaker open.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            PlatformError::Storage(StorageError::Unavailable { .. } | StorageError::Timeout { .. })
+                | PlatformError::Unavailable { .. }
+        )
+    }
+
     /// True for refusals caused by the request (a client error, a 4xx).
     pub fn is_client_error(&self) -> bool {
         !matches!(

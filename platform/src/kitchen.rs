@@ -111,7 +111,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let (rejected, _) = self
             .apply(order, Actor::Restaurant(restaurant), OrderAction::Reject)
             .await?;
-        self.finish(&rejected).await?;
+        self.settle_or_defer(&rejected).await?;
         self.notify(
             Recipient::Customer(rejected.customer()),
             NotificationKind::Rejected,
@@ -154,6 +154,15 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// Rejects every placed order whose 5-minute acceptance deadline has
     /// passed (the customer gets everything back). Returns them.
     pub async fn expire_acceptances(&self) -> Result<Vec<OrderId>, PlatformError> {
+        let mut expired = Vec::new();
+        self.expire_acceptances_into(&mut expired).await?;
+        Ok(expired)
+    }
+
+    /// [`Platform::expire_acceptances`] into `expired`, which keeps the
+    /// orders rejected before a failure. A deadline whose rejection the
+    /// store failed to record stays due for the next call.
+    pub(crate) async fn expire_acceptances_into(&self, expired: &mut Vec<OrderId>) -> Result<(), PlatformError> {
         let now = self.now();
         let due: Vec<OrderId> = {
             let mut rt = self.rt();
@@ -167,20 +176,27 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             }
             due
         };
-        let mut expired = Vec::new();
+        let mut failure = None;
         for order in due {
-            // Accepted or cancelled meanwhile: the deadline no longer applies.
-            if let Ok((rejected, _)) = self.apply(order, Actor::System, OrderAction::ExpireAcceptance).await {
-                self.finish(&rejected).await?;
-                self.notify(
-                    Recipient::Customer(rejected.customer()),
-                    NotificationKind::Rejected,
-                    order,
-                )
-                .await;
-                expired.push(order);
+            match self.apply(order, Actor::System, OrderAction::ExpireAcceptance).await {
+                Ok((rejected, _)) => {
+                    self.settle_or_defer(&rejected).await?;
+                    self.notify(
+                        Recipient::Customer(rejected.customer()),
+                        NotificationKind::Rejected,
+                        order,
+                    )
+                    .await;
+                    expired.push(order);
+                }
+                Err(e) if e.is_transient() => {
+                    self.rt().deadlines.insert((now, order));
+                    failure.get_or_insert(e);
+                }
+                // Accepted or cancelled meanwhile: the deadline no longer applies.
+                Err(_) => {}
             }
         }
-        Ok(expired)
+        failure.map_or(Ok(()), Err)
     }
 }

@@ -52,4 +52,4 @@ pub use error::PlatformError;
 pub use ordering::{MAX_SEARCH_RADIUS_M, OrderRequest, PaymentStatus, Placement, SearchQuery};
 pub use platform::Platform;
 pub use recovery::Recovered;
-pub use tick::TickReport;
+pub use tick::{TickFailure, TickReport};

@@ -408,6 +408,10 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                         .await;
                         Ok(PaymentStatus::Authorized)
                     }
+                    // The store could not record it: authorize again later
+                    // (authorizations are keyed by order, so a repeat holds
+                    // nothing twice).
+                    Err(e) if e.is_transient() => Ok(self.queue_payment(order, None).await),
                     Err(e) => {
                         // The order moved on meanwhile (cancelled): give the hold back.
                         let _ = self.payments.release(id, now).await;
@@ -422,13 +426,18 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             }
             Err(_declined) => {
                 telemetry::payment_attempt("declined");
-                {
-                    let mut rt = self.rt();
-                    rt.breaker.record_success(now);
-                    rt.payments.remove(&id);
-                }
-                let (failed, _) = self.apply(id, Actor::System, OrderAction::FailPayment).await?;
-                self.finish(&failed).await?;
+                self.rt().breaker.record_success(now);
+                let failed = match self.apply(id, Actor::System, OrderAction::FailPayment).await {
+                    Ok((failed, _)) => failed,
+                    // Not recorded: the order stays queued and is tried again.
+                    Err(e) if e.is_transient() => return Ok(self.queue_payment(order, None).await),
+                    Err(e) => {
+                        self.rt().payments.remove(&id);
+                        return Err(e);
+                    }
+                };
+                self.rt().payments.remove(&id);
+                self.settle_or_defer(&failed).await?;
                 self.notify(Recipient::Customer(failed.customer()), NotificationKind::Cancelled, id)
                     .await;
                 Ok(PaymentStatus::Failed)
@@ -484,9 +493,10 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 continue;
             }
             if now.since(order.times().created_at) >= self.config.payment_give_up {
-                self.rt().payments.remove(&id);
+                // Dequeued only once the store has the cancellation.
                 let (failed, _) = self.apply(id, Actor::System, OrderAction::FailPayment).await?;
-                self.finish(&failed).await?;
+                self.rt().payments.remove(&id);
+                self.settle_or_defer(&failed).await?;
                 self.notify(Recipient::Customer(failed.customer()), NotificationKind::Cancelled, id)
                     .await;
                 continue;

@@ -31,6 +31,12 @@ pub(crate) struct Runtime {
     pub payments: BTreeMap<OrderId, QueuedPayment>,
     pub deadlines: BTreeSet<(Timestamp, OrderId)>,
     pub captures: BTreeMap<OrderId, QueuedPayment>,
+    /// Orders in a final state whose money bookkeeping failed for a
+    /// transient reason; the tick settles them again.
+    pub unsettled: BTreeSet<OrderId>,
+    /// Orders taken from a courier who went offline whose return the store
+    /// failed to record; the tick returns them again.
+    pub unreturned: BTreeSet<OrderId>,
     pub dispatch: DispatchState,
     pub eta: EtaModel,
     pub promises: FxHashMap<OrderId, Eta>,
@@ -48,6 +54,8 @@ impl Runtime {
             payments: BTreeMap::new(),
             deadlines: BTreeSet::new(),
             captures: BTreeMap::new(),
+            unsettled: BTreeSet::new(),
+            unreturned: BTreeSet::new(),
             dispatch: DispatchState::new(config)?,
             eta: EtaModel::new(config.eta.clone()),
             promises: FxHashMap::default(),

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use courier_core::order::{Actor, CancelReason, OrderStatus};
-use courier_core::ports::Store;
+use courier_core::ports::{OrderStore, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, Money, OrderId, Timestamp};
 use courier_matching::{BatchConfig, CascadeConfig};
 use courier_platform::external::{FakeGateway, ManualClock, RecordingNotifier};
@@ -21,9 +21,30 @@ use crate::city::{SimRestaurant, point_in_disc, restaurants};
 use crate::event_queue::EventQueue;
 use crate::report::{MinuteRow, OrderTrack};
 use crate::scenario::Scenario;
+use courier_storage::faults::{FaultClock, FaultPlan, FaultStats, FaultyStore, FlakyWindow, Outage};
 
 /// The services the simulation drives.
-pub type SimPlatform<S> = Platform<S, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
+pub type SimPlatform<S> =
+    Platform<FaultyStore<S, SimFaultClock>, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
+
+/// The storage fault injector's view of simulated time. Injected latency is
+/// not charged (an event happens at one simulated instant); outages and
+/// error windows follow the simulated clock.
+#[derive(Debug, Clone)]
+pub struct SimFaultClock(Arc<ManualClock>);
+
+impl FaultClock for SimFaultClock {
+    fn now(&self) -> Timestamp {
+        use courier_platform::external::Clock;
+        self.0.now()
+    }
+
+    async fn wait(&self, _: Duration) {}
+}
+
+/// How long an agent waits before trying again a call that failed for a
+/// transient reason (storage down, a breaker open).
+const RETRY_MS: i64 = 15_000;
 
 /// Circuity of the simulated streets over straight lines (as courier-eta assumes).
 const CIRCUITY: f64 = 1.3;
@@ -96,6 +117,10 @@ pub struct RunOutput {
     pub books: courier_platform::settlement::Books,
     /// Invariant violations found (the run stops at the first).
     pub violation: Option<Violation>,
+    /// What the storage fault injector did.
+    pub storage_faults: FaultStats,
+    /// Agent calls retried after a transient failure.
+    pub retries: u64,
 }
 
 /// One deterministic run of `scenario` with `seed` over `store`.
@@ -123,6 +148,8 @@ pub struct Sim<S> {
     end_ms: i64,
     max_rate: f64,
     events: u64,
+    /// Calls retried after a transient failure.
+    retries: u64,
     center: GeoPoint,
     next_customer: u64,
     violation: Option<Violation>,
@@ -174,6 +201,12 @@ impl<S: Store> Sim<S> {
             rate_limits: false,
             ..PlatformConfig::default()
         };
+        let store = FaultyStore::new(
+            store,
+            SimFaultClock(clock.clone()),
+            fault_plan(&scenario, start_ms),
+            stream(seed, 7).random(),
+        );
         let platform = Platform::new(
             store,
             gateway,
@@ -210,6 +243,7 @@ impl<S: Store> Sim<S> {
             end_ms,
             max_rate,
             events: 0,
+            retries: 0,
             center,
             next_customer: 1,
             violation: None,
@@ -223,8 +257,8 @@ impl<S: Store> Sim<S> {
         for r in &self.restaurants {
             self.exec
                 .block_on(async {
-                    self.platform.store().put_restaurant(&r.record).await?;
-                    self.platform.store().put_menu(&r.menu()).await
+                    self.platform.store().inner().put_restaurant(&r.record).await?;
+                    self.platform.store().inner().put_menu(&r.menu()).await
                 })
                 .map_err(|e| format!("cannot store the catalog: {e}"))?;
         }
@@ -481,33 +515,42 @@ impl<S: Store> Sim<S> {
 
     fn kitchen_accept(&mut self, order: OrderId) {
         let Some(track) = self.tracks.get(&order) else { return };
-        let r = track.restaurant_index;
+        let (r, decided, accepted) = (track.restaurant_index, track.kitchen_rejects, track.kitchen_accepted);
         let restaurant = self.restaurants[r].record.id;
-        if self.kitchen_rng.random::<f64>() < self.scenario.restaurants.reject_probability {
-            if self
-                .exec
-                .block_on(self.platform.reject_order(restaurant, order))
-                .is_ok()
-            {
-                self.close(order);
+        // The kitchen decides once; a retried call repeats the decision.
+        let rejects =
+            decided.unwrap_or_else(|| self.kitchen_rng.random::<f64>() < self.scenario.restaurants.reject_probability);
+        if let Some(t) = self.tracks.get_mut(&order) {
+            t.kitchen_rejects = Some(rejects);
+        }
+        if rejects {
+            match self.exec.block_on(self.platform.reject_order(restaurant, order)) {
+                Ok(_) => self.close(order),
+                Err(e) if e.is_transient() => self.retry(Ev::KitchenAccept(order)),
+                Err(_) => {}
             }
             return;
         }
         let mean = self.restaurants[r].prep_mean_min;
-        let estimate = minutes(mean.round());
-        if self
-            .exec
-            .block_on(self.platform.accept_order(restaurant, order, estimate))
-            .is_err()
-        {
-            return;
+        if !accepted {
+            let estimate = minutes(mean.round());
+            match self
+                .exec
+                .block_on(self.platform.accept_order(restaurant, order, estimate))
+            {
+                Ok(_) => {
+                    if let Some(t) = self.tracks.get_mut(&order) {
+                        t.kitchen_accepted = true;
+                    }
+                }
+                Err(e) if e.is_transient() => return self.retry(Ev::KitchenAccept(order)),
+                Err(_) => return,
+            }
         }
-        if self
-            .exec
-            .block_on(self.platform.start_preparing(restaurant, order))
-            .is_err()
-        {
-            return;
+        match self.exec.block_on(self.platform.start_preparing(restaurant, order)) {
+            Ok(_) => {}
+            Err(e) if e.is_transient() => return self.retry(Ev::KitchenAccept(order)),
+            Err(_) => return,
         }
         if let Some(t) = self.tracks.get_mut(&order) {
             t.eta = self.platform.promise(order);
@@ -520,11 +563,20 @@ impl<S: Store> Sim<S> {
         self.push(now + (took * 60_000.0) as i64, Ev::KitchenReady(order));
     }
 
+    /// Schedules `ev` again after the retry delay.
+    fn retry(&mut self, ev: Ev) {
+        let now = self.now_ms();
+        self.retries += 1;
+        self.push(now + RETRY_MS, ev);
+    }
+
     fn kitchen_ready(&mut self, order: OrderId) {
         let Some(track) = self.tracks.get(&order) else { return };
         let restaurant = self.restaurants[track.restaurant_index].record.id;
-        if self.exec.block_on(self.platform.mark_ready(restaurant, order)).is_err() {
-            return;
+        match self.exec.block_on(self.platform.mark_ready(restaurant, order)) {
+            Ok(_) => {}
+            Err(e) if e.is_transient() => return self.retry(Ev::KitchenReady(order)),
+            Err(_) => return,
         }
         if let Some(t) = self.tracks.get_mut(&order) {
             t.ready = true;
@@ -542,9 +594,10 @@ impl<S: Store> Sim<S> {
     }
 
     fn dispatch_round(&mut self) {
+        // A failed step (storage down) still reports what the others did.
         let report = match self.exec.block_on(self.platform.tick()) {
             Ok(r) => r,
-            Err(_) => return,
+            Err(failure) => failure.report,
         };
         if let Err(e) = self.platform.check_dispatch() {
             self.violation(None, e);
@@ -559,12 +612,11 @@ impl<S: Store> Sim<S> {
                 let status = self
                     .exec
                     .block_on(async { self.platform.store().load_order(id).await })
-                    .ok()
-                    .flatten()
-                    .map(|o| o.status());
+                    .map(|o| o.map(|o| o.status()));
                 match status {
-                    Some(OrderStatus::PendingPayment) => self.pending_payment.push(id),
-                    Some(OrderStatus::Placed) => {
+                    // A failed read says nothing: ask again next round.
+                    Err(_) | Ok(Some(OrderStatus::PendingPayment)) => self.pending_payment.push(id),
+                    Ok(Some(OrderStatus::Placed)) => {
                         let r = self.tracks.get(&id).map_or(0, |t| t.restaurant_index);
                         self.schedule_kitchen(id, r, self.now_ms());
                     }
@@ -601,13 +653,11 @@ impl<S: Store> Sim<S> {
 
     fn answer(&mut self, c: u32, order: OrderId, accept: bool) {
         let courier = self.couriers[c as usize].id;
-        if self
-            .exec
-            .block_on(self.platform.answer_offer(courier, order, accept))
-            .is_ok()
-            && accept
-        {
-            self.give(c, order);
+        match self.exec.block_on(self.platform.answer_offer(courier, order, accept)) {
+            Ok(_) if accept => self.give(c, order),
+            Ok(_) => {}
+            Err(e) if e.is_transient() => self.retry(Ev::Answer(c, order, accept)),
+            Err(_) => {}
         }
     }
 
@@ -671,13 +721,19 @@ impl<S: Store> Sim<S> {
     fn pick_up(&mut self, c: u32, order: OrderId) {
         let id = self.couriers[c as usize].id;
         self.couriers[c as usize].waiting_for = None;
-        if self.exec.block_on(self.platform.pick_up(id, order)).is_ok() {
-            if let Some(t) = self.tracks.get_mut(&order) {
-                t.picked_up = true;
+        match self.exec.block_on(self.platform.pick_up(id, order)) {
+            Ok(_) => {
+                if let Some(t) = self.tracks.get_mut(&order) {
+                    t.picked_up = true;
+                }
             }
-        } else {
+            Err(e) if e.is_transient() => {
+                // The app could not record it: the courier stays and tries again.
+                let leg = self.couriers[c as usize].leg;
+                return self.retry(Ev::AtRestaurant(c, leg, order));
+            }
             // Cancelled or taken away meanwhile: drop it and move on.
-            self.couriers[c as usize].work.retain(|&o| o != order);
+            Err(_) => self.couriers[c as usize].work.retain(|&o| o != order),
         }
         self.next_leg(c);
     }
@@ -693,6 +749,11 @@ impl<S: Store> Sim<S> {
                 self.minute.delivered += 1;
                 self.close(order);
             }
+            Err(e) if e.is_transient() => {
+                // The hand-over could not be recorded: try again at the door.
+                let leg = self.couriers[c as usize].leg;
+                return self.retry(Ev::AtDoor(c, leg, order));
+            }
             Err(e) => self.violation(Some(order), format!("a picked-up order could not be delivered: {e}")),
         }
         self.couriers[c as usize].work.retain(|&o| o != order);
@@ -707,11 +768,15 @@ impl<S: Store> Sim<S> {
         let customer = Actor::Customer(track.customer);
         // Only the order's courier (if any) holds it in its work.
         let holder = track.courier.and_then(|id| self.courier_index(id));
-        if self
+        let cancelled = self
             .exec
-            .block_on(self.platform.cancel(customer, order, CancelReason::CustomerRequest))
-            .is_ok()
+            .block_on(self.platform.cancel(customer, order, CancelReason::CustomerRequest));
+        if let Err(e) = &cancelled
+            && e.is_transient()
         {
+            return self.retry(Ev::CustomerCancel(order));
+        }
+        if cancelled.is_ok() {
             self.close(order);
             self.pending_payment.retain(|&o| o != order);
             if let Some(c) = holder {
@@ -764,10 +829,14 @@ impl<S: Store> Sim<S> {
             return;
         }
         let (id, pos) = (courier.id, courier.pos);
-        if self.exec.block_on(self.platform.courier_online(id, pos)).is_ok() {
-            let now = self.now_ms();
-            self.set_online(c, now, true);
-            self.schedule_dropout(c, now);
+        match self.exec.block_on(self.platform.courier_online(id, pos)) {
+            Ok(_) => {
+                let now = self.now_ms();
+                self.set_online(c, now, true);
+                self.schedule_dropout(c, now);
+            }
+            Err(e) if e.is_transient() => self.retry(Ev::BackOnline(c)),
+            Err(_) => {}
         }
     }
 
@@ -807,7 +876,11 @@ impl<S: Store> Sim<S> {
         let ids = std::mem::take(&mut self.order_ids);
         let mut orders = Vec::with_capacity(ids.len());
         for id in ids {
-            let stored = self.exec.block_on(async { self.platform.store().load_order(id).await });
+            // The final audit reads past the fault injector: it checks the
+            // store, not the failure scenario.
+            let stored = self
+                .exec
+                .block_on(async { self.platform.store().inner().load_order(id).await });
             let Some(mut track) = self.tracks.remove(&id) else {
                 continue;
             };
@@ -838,8 +911,29 @@ impl<S: Store> Sim<S> {
             courier_online_ms: self.couriers.iter().map(|c| c.online_ms).sum(),
             books,
             violation: self.violation,
+            storage_faults: self.platform.store().stats(),
+            retries: self.retries,
         }
     }
+}
+
+/// The scenario's storage failures as a fault plan on simulated time.
+fn fault_plan(scenario: &Scenario, start_ms: i64) -> FaultPlan {
+    let mut plan = FaultPlan::default();
+    for f in &scenario.failures {
+        let start = Timestamp::from_millis(start_ms + (f.start_minute * 60_000.0) as i64);
+        let duration = minutes(f.duration_minutes);
+        match f.kind.as_str() {
+            "storage_outage" => plan.outages.push(Outage { start, duration }),
+            "storage_errors" => plan.flaky.push(FlakyWindow {
+                start,
+                duration,
+                error_rate: f.share,
+            }),
+            _ => {}
+        }
+    }
+    plan
 }
 
 fn minutes(m: f64) -> Duration {

@@ -24,6 +24,10 @@ pub struct OrderTrack {
     pub(crate) dropoff: GeoPoint,
     /// The courier who carried it last.
     pub courier: Option<CourierId>,
+    /// The kitchen's decision, once drawn (a retried call repeats it).
+    pub(crate) kitchen_rejects: Option<bool>,
+    /// The kitchen's acceptance was recorded.
+    pub(crate) kitchen_accepted: bool,
     pub(crate) ready: bool,
     pub(crate) picked_up: bool,
     pub(crate) closed: bool,
@@ -63,6 +67,8 @@ impl OrderTrack {
             customer: p.order.customer(),
             dropoff: p.order.dropoff(),
             courier: None,
+            kitchen_rejects: None,
+            kitchen_accepted: false,
             ready: false,
             picked_up: false,
             closed: false,
@@ -209,6 +215,10 @@ pub struct Summary {
     pub invariant_violations: u64,
     /// The violation, if any.
     pub violation: Option<String>,
+    /// Storage calls the fault injector failed (outages and error windows).
+    pub storage_calls_failed: u64,
+    /// Agent calls retried after a transient failure.
+    pub agent_retries: u64,
     /// Events the engine handled.
     pub events_processed: u64,
     /// Wall-clock seconds (not deterministic).
@@ -261,6 +271,8 @@ impl Summary {
             courier_pay_cents: out.books.balance(Account::CourierPayable),
             invariant_violations: u64::from(out.violation.is_some()),
             violation: out.violation.as_ref().map(ToString::to_string),
+            storage_calls_failed: out.storage_faults.outage + out.storage_faults.errors + out.storage_faults.timeouts,
+            agent_retries: out.retries,
             events_processed: out.events,
             wall_seconds,
             events_per_second: out.events as f64 / wall_seconds.max(1e-9),

@@ -195,13 +195,15 @@ impl Default for Policy {
 #[serde(deny_unknown_fields)]
 pub struct Failure {
     /// `"payment_outage"`, `"courier_app_offline"` (a share of the fleet),
-    /// `"restaurant_tablet_offline"` (a share of restaurants stop answering).
+    /// `"restaurant_tablet_offline"` (a share of restaurants stop answering),
+    /// `"storage_outage"` (every storage call fails), `"storage_errors"` (a
+    /// share of storage calls fail).
     pub kind: String,
     /// Minutes after the start.
     pub start_minute: f64,
     /// How long.
     pub duration_minutes: f64,
-    /// Share affected (for the courier and restaurant kinds).
+    /// Share affected (couriers, restaurants, or storage calls).
     #[serde(default = "one")]
     pub share: f64,
 }
@@ -336,7 +338,11 @@ impl Scenario {
         for f in &self.failures {
             if !matches!(
                 f.kind.as_str(),
-                "payment_outage" | "courier_app_offline" | "restaurant_tablet_offline"
+                "payment_outage"
+                    | "courier_app_offline"
+                    | "restaurant_tablet_offline"
+                    | "storage_outage"
+                    | "storage_errors"
             ) {
                 return bad("failures.kind", format!("{:?} is not a known failure", f.kind));
             }

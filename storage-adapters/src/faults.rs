@@ -41,6 +41,18 @@ impl Outage {
     }
 }
 
+/// A window during which a share of calls fails (on top of the plan's
+/// own error rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlakyWindow {
+    /// When it starts.
+    pub start: Timestamp,
+    /// How long it lasts.
+    pub duration: Duration,
+    /// Share of calls failing as unavailable meanwhile (0 to 1).
+    pub error_rate: f64,
+}
+
 /// What goes wrong, and how often.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaultPlan {
@@ -54,6 +66,8 @@ pub struct FaultPlan {
     pub timeout: Option<Duration>,
     /// Scheduled outages.
     pub outages: Vec<Outage>,
+    /// Scheduled windows of extra errors.
+    pub flaky: Vec<FlakyWindow>,
 }
 
 /// What the wrapper did so far.
@@ -170,7 +184,14 @@ impl<S, C: FaultClock> FaultyStore<S, C> {
                 millis: limit.as_millis(),
             });
         }
-        if roll < self.plan.error_rate.clamp(0.0, 1.0) {
+        let window_rate = self
+            .plan
+            .flaky
+            .iter()
+            .filter(|w| now >= w.start && now < w.start.plus(w.duration))
+            .map(|w| w.error_rate)
+            .fold(0.0, f64::max);
+        if roll < self.plan.error_rate.max(window_rate).clamp(0.0, 1.0) {
             self.errors.fetch_add(1, Ordering::Relaxed);
             return Err(StorageError::Unavailable {
                 backend: "fault-injector".into(),

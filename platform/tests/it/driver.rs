@@ -13,7 +13,9 @@ use crate::world::*;
 /// it is nobody's turn (waiting for payment, dispatch or the capture).
 pub(crate) async fn step<S: Store>(w: &World<S>, id: OrderId) -> Result<bool, PlatformError> {
     let p = &w.platform;
-    let o = w.load(id).await;
+    let Some(o) = w.store().load_order(id).await? else {
+        return Err(PlatformError::OrderNotFound(id));
+    };
     if let Assignment::Offered { courier, .. } = o.assignment() {
         p.answer_offer(courier, id, true).await?;
         return Ok(true);

@@ -79,6 +79,7 @@ fn every_shipped_scenario_keeps_the_invariants() {
         ("steady", 0.2),
         ("payment-outage", 0.2),
         ("courier-shortage", 0.2),
+        ("storage-outage", 0.2),
         ("dinner-rush", 0.002),
     ] {
         let s = scenario(name, scale);
@@ -99,6 +100,34 @@ fn every_shipped_scenario_keeps_the_invariants() {
         assert!(
             summary.orders_delivered * 10 > summary.orders_placed * 6,
             "{name}: {summary:?}"
+        );
+    }
+}
+
+#[test]
+fn a_storage_outage_refuses_placements_then_finishes_every_order() {
+    let s = scenario("storage-outage", 0.3);
+    let start = courier_sim::engine::DAY_START_MS + (s.start_hour * 3_600_000.0) as i64;
+    let out = Sim::new(s, 4, MemoryStore::default()).unwrap().run();
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+    assert!(out.storage_faults.outage > 100, "{:?}", out.storage_faults);
+    assert!(out.storage_faults.errors > 100, "{:?}", out.storage_faults);
+    assert!(out.retries > 0, "agents retried what failed");
+    // Minutes 60-70: the store refuses everything, so no order is stored.
+    let stored_during = out
+        .orders
+        .iter()
+        .filter(|o| o.times[0].is_some_and(|t| t >= start + 60 * 60_000 && t < start + 70 * 60_000))
+        .count();
+    assert_eq!(stored_during, 0);
+    let refused: u64 = out.minutes[60..70].iter().map(|m| m.refused).sum();
+    assert!(refused > 0);
+    for o in &out.orders {
+        assert!(
+            ["completed", "cancelled", "rejected"].contains(&o.status),
+            "{} ended {}",
+            o.id,
+            o.status
         );
     }
 }

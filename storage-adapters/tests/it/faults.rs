@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use courier_core::ports::{IdempotencyStore, StorageError};
 use courier_core::{Duration, Timestamp};
-use courier_storage::faults::{FaultClock, FaultPlan, FaultyStore, Outage};
+use courier_storage::faults::{FaultClock, FaultPlan, FaultyStore, FlakyWindow, Outage};
 use courier_storage::memory::MemoryStore;
 
 use crate::block_on;
@@ -103,4 +103,29 @@ fn latency_is_charged_to_the_clock_and_long_calls_time_out() {
     // Jitter is uniform on 0..=20 ms; above 15 ms is 5 values in 21.
     assert!((80..160).contains(&timeouts), "{timeouts} timeouts");
     assert_eq!(store.stats().timeouts, timeouts);
+}
+
+#[test]
+fn a_flaky_window_fails_a_share_of_calls_only_while_it_lasts() {
+    let plan = FaultPlan {
+        flaky: vec![FlakyWindow {
+            start: Timestamp::from_millis(1_000),
+            duration: Duration::from_secs(1),
+            error_rate: 0.5,
+        }],
+        ..FaultPlan::default()
+    };
+    let store = FaultyStore::new(MemoryStore::default(), SimClock::default(), plan, 3);
+    let failures = |store: &FaultyStore<MemoryStore, SimClock>, tag: &str| {
+        (0..1_000)
+            .filter(|i| matches!(put(store, &format!("{tag}{i}")), Err(StorageError::Unavailable { .. })))
+            .count()
+    };
+    store.clock().set(999);
+    assert_eq!(failures(&store, "before"), 0);
+    store.clock().set(1_500);
+    let during = failures(&store, "during");
+    assert!((430..570).contains(&during), "{during} of 1,000 failed in the window");
+    store.clock().set(2_000);
+    assert_eq!(failures(&store, "after"), 0);
 }
