@@ -78,6 +78,8 @@ enum Ev {
     Sample,
     DropOut(u32),
     BackOnline(u32),
+    ShiftStart(u32),
+    ShiftEnd(u32),
     TabletsOffline(usize),
     TabletsBack(usize),
 }
@@ -87,6 +89,8 @@ struct SimCourier {
     id: CourierId,
     pos: GeoPoint,
     online: bool,
+    /// The shift, in simulated ms: online from the first, logged off at the second.
+    shift: (i64, i64),
     /// Orders to carry, in order.
     work: VecDeque<OrderId>,
     /// Bumped whenever the current leg is abandoned, so stale arrivals are ignored.
@@ -264,16 +268,26 @@ impl<S: Store> Sim<S> {
         }
         let fleet = ((f64::from(self.scenario.couriers.fleet) * self.scenario.scale).round() as u32).max(1);
         let radius_m = self.scenario.city.radius_km * 1_000.0;
-        for i in 0..fleet {
+        let shifts = self.shift_windows(fleet, start_ms);
+        for (i, &shift) in (0..fleet).zip(&shifts) {
             let pos = point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8);
             let id = CourierId::new(u64::from(i) + 1);
-            self.exec
-                .block_on(self.platform.courier_online(id, pos))
-                .map_err(|e| format!("cannot bring courier {id} online: {e}"))?;
+            let on_now = shift.0 <= start_ms;
+            if on_now {
+                self.exec
+                    .block_on(self.platform.courier_online(id, pos))
+                    .map_err(|e| format!("cannot bring courier {id} online: {e}"))?;
+            } else {
+                self.push(shift.0, Ev::ShiftStart(i));
+            }
+            if shift.1 < i64::MAX {
+                self.push(shift.1, Ev::ShiftEnd(i));
+            }
             self.couriers.push(SimCourier {
                 id,
                 pos,
-                online: true,
+                online: on_now,
+                shift,
                 work: VecDeque::new(),
                 leg: 0,
                 on_leg: false,
@@ -282,7 +296,9 @@ impl<S: Store> Sim<S> {
                 online_ms: 0,
                 state_since: start_ms,
             });
-            self.schedule_dropout(i, start_ms);
+            if on_now {
+                self.schedule_dropout(i, start_ms);
+            }
         }
         for (i, f) in self.scenario.failures.clone().iter().enumerate() {
             let at = start_ms + (f.start_minute * 60_000.0) as i64;
@@ -306,6 +322,32 @@ impl<S: Store> Sim<S> {
         self.push(start_ms, Ev::Dispatch);
         self.push(start_ms + 60_000, Ev::Sample);
         Ok(())
+    }
+
+    /// Each courier's shift in simulated ms: the scenario's shifts dealt
+    /// out in fleet order by share (the last takes any rounding left), or
+    /// the whole run with no end when none are given.
+    fn shift_windows(&self, fleet: u32, start_ms: i64) -> Vec<(i64, i64)> {
+        let shifts = &self.scenario.couriers.shifts;
+        if shifts.is_empty() {
+            return vec![(start_ms, i64::MAX); fleet as usize];
+        }
+        let mut out = Vec::with_capacity(fleet as usize);
+        let mut cumulative = 0.0;
+        for (k, s) in shifts.iter().enumerate() {
+            cumulative += s.share;
+            let until = if k + 1 == shifts.len() {
+                fleet as usize
+            } else {
+                ((f64::from(fleet) * cumulative).round() as usize).min(fleet as usize)
+            };
+            let from = start_ms + (s.start_minute * 60_000.0) as i64;
+            let to = from + (s.duration_minutes * 60_000.0) as i64;
+            while out.len() < until {
+                out.push((from, to));
+            }
+        }
+        out
     }
 
     fn push(&mut self, at_ms: i64, ev: Ev) {
@@ -425,6 +467,8 @@ impl<S: Store> Sim<S> {
             }
             Ev::DropOut(c) => self.drop_out(c),
             Ev::BackOnline(c) => self.back_online(c),
+            Ev::ShiftStart(c) => self.back_online(c),
+            Ev::ShiftEnd(c) => self.drop_out(c),
             Ev::TabletsOffline(i) => {
                 let share = self.scenario.failures[i].share;
                 let n = (self.tablets_off.len() as f64 * share).round() as usize;
@@ -825,7 +869,9 @@ impl<S: Store> Sim<S> {
 
     fn back_online(&mut self, c: u32) {
         let courier = &self.couriers[c as usize];
-        if courier.online {
+        let now = self.now_ms();
+        // Off shift, a courier stays logged off.
+        if courier.online || now < courier.shift.0 || now >= courier.shift.1 {
             return;
         }
         let (id, pos) = (courier.id, courier.pos);

@@ -114,6 +114,25 @@ pub struct Couriers {
     /// Minutes a dropped-out courier stays offline.
     #[serde(default = "default_offline")]
     pub offline_minutes: f64,
+    /// Shifts: which share of the fleet works when. None: everyone works
+    /// the whole run (and the drain after it).
+    #[serde(default)]
+    pub shifts: Vec<Shift>,
+}
+
+/// A shift worked by a share of the fleet. A courier comes online at its
+/// start; at its end the courier logs off as a dropped-out courier does
+/// (orders not yet picked up go back to dispatch, food on the bike is
+/// still delivered).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    /// Minutes after the run starts.
+    pub start_minute: f64,
+    /// How long.
+    pub duration_minutes: f64,
+    /// Share of the fleet working it (the shares add up to 1).
+    pub share: f64,
 }
 
 fn default_accept() -> f64 {
@@ -315,6 +334,20 @@ impl Scenario {
         positive("couriers.answer_seconds", self.couriers.answer_seconds)?;
         if !(self.couriers.dropouts_per_hour.is_finite() && self.couriers.dropouts_per_hour >= 0.0) {
             return bad("couriers.dropouts_per_hour", "must be zero or more".into());
+        }
+        for s in &self.couriers.shifts {
+            if !(s.start_minute.is_finite() && s.start_minute >= 0.0) {
+                return bad(
+                    "couriers.shifts.start_minute",
+                    format!("{} must be zero or more", s.start_minute),
+                );
+            }
+            positive("couriers.shifts.duration_minutes", s.duration_minutes)?;
+            share("couriers.shifts.share", s.share)?;
+        }
+        let shares: f64 = self.couriers.shifts.iter().map(|s| s.share).sum();
+        if !self.couriers.shifts.is_empty() && (shares - 1.0).abs() > 1e-6 {
+            return bad("couriers.shifts.share", format!("the shares add up to {shares}, not 1"));
         }
         positive("demand.base_per_minute", self.demand.base_per_minute)?;
         positive("demand.peak_per_minute", self.demand.peak_per_minute)?;

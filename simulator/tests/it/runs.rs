@@ -209,3 +209,37 @@ fn memory_and_redis_give_the_same_business_results() {
     assert!(on_memory.orders.len() > 20);
     assert_eq!(outcome(&on_redis), outcome(&on_memory));
 }
+
+#[test]
+fn couriers_work_their_shifts() {
+    let mut s = scenario("steady", 0.2);
+    s.couriers.shifts = vec![
+        courier_sim::scenario::Shift {
+            start_minute: 0.0,
+            duration_minutes: 100.0,
+            share: 0.5,
+        },
+        courier_sim::scenario::Shift {
+            start_minute: 80.0,
+            duration_minutes: 200.0,
+            share: 0.5,
+        },
+    ];
+    s.couriers.dropouts_per_hour = 0.0;
+    let fleet = (f64::from(s.couriers.fleet) * s.scale).round() as u64;
+    let out = Sim::new(s, 9, MemoryStore::default()).unwrap().run();
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+    let online = |minute: usize| out.minutes[minute - 1].online_couriers;
+    // First half only, both halves while they overlap, then the second half.
+    assert_eq!(online(30), fleet / 2);
+    assert_eq!(online(90), fleet);
+    assert_eq!(online(150), fleet - fleet / 2);
+    for o in &out.orders {
+        assert!(
+            ["completed", "cancelled", "rejected"].contains(&o.status),
+            "{} ended {}",
+            o.id,
+            o.status
+        );
+    }
+}

@@ -56,6 +56,24 @@ fn an_invalid_value_names_its_line_and_field() {
 }
 
 #[test]
+fn shift_shares_must_add_up_to_one() {
+    let shifts = "\n[[couriers.shifts]]\nstart_minute = 0.0\nduration_minutes = 60.0\nshare = 0.5\n\n[[couriers.shifts]]\nstart_minute = 60.0\nduration_minutes = 60.0\nshare = 0.4\n";
+    let text = steady().replace("\n[demand]", &format!("{shifts}\n[demand]"));
+    let e = error_for(&text);
+    assert_eq!(e.field, "couriers.shifts.share");
+    assert!(e.message.contains("add up to 0.9"), "{e}");
+    let ok = text.replace("share = 0.4", "share = 0.5");
+    assert_eq!(
+        Scenario::parse(&ok, Path::new("ok.toml"))
+            .unwrap()
+            .couriers
+            .shifts
+            .len(),
+        2
+    );
+}
+
+#[test]
 fn an_unknown_field_is_refused() {
     let text = steady().replace("speed_kmh = 18.0", "speed_kmh = 18.0\nwings = true");
     let e = error_for(&text);
