@@ -36,6 +36,8 @@ pub struct PlatformConfig {
     pub pricing: PricingConfig,
     /// Surge pricing.
     pub surge: SurgeConfig,
+    /// Demand and supply are observed into surge this often.
+    pub surge_every: Duration,
     /// Who gets what of a delivered order's money.
     pub split: SplitPolicy,
     /// Refunds on cancellation (seed 000 table).
@@ -85,6 +87,7 @@ impl Default for PlatformConfig {
             },
             pricing,
             surge: SurgeConfig::default(),
+            surge_every: Duration::from_mins(1),
             refund: RefundPolicy::default(),
             dispatch: DispatchPolicy::Cascade(CascadeConfig::default()),
             batch_limit: 2,

@@ -311,6 +311,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         }
         .await;
         round.waiting = self.rt().dispatch.pool.len();
+        self.watch_surge(self.now());
         result
     }
 

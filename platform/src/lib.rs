@@ -40,6 +40,7 @@ mod recovery;
 pub mod resilience;
 mod runtime;
 pub mod settlement;
+mod surge_watch;
 mod telemetry;
 mod tick;
 
@@ -52,4 +53,5 @@ pub use error::PlatformError;
 pub use ordering::{MAX_SEARCH_RADIUS_M, OrderRequest, PaymentStatus, Placement, SearchQuery};
 pub use platform::Platform;
 pub use recovery::Recovered;
+pub use surge_watch::SurgeSnapshot;
 pub use tick::{TickFailure, TickReport};

@@ -41,6 +41,8 @@ pub(crate) struct Runtime {
     pub eta: EtaModel,
     pub promises: FxHashMap<OrderId, Eta>,
     pub surge: SurgeBook,
+    /// When demand and supply were last observed into `surge`.
+    pub last_surge: Option<Timestamp>,
     pub promos: PromoBook,
     pub books: Books,
     pub last_id: u64,
@@ -60,6 +62,7 @@ impl Runtime {
             eta: EtaModel::new(config.eta.clone()),
             promises: FxHashMap::default(),
             surge: SurgeBook::new(config.surge),
+            last_surge: None,
             promos: PromoBook::new(),
             books: Books::default(),
             last_id: 0,

@@ -132,6 +132,11 @@ impl SurgeBook {
         state.multiplier
     }
 
+    /// Every cell observed so far, in no particular order.
+    pub fn cells(&self) -> impl Iterator<Item = CellIndex> + '_ {
+        self.cells.keys().copied()
+    }
+
     /// The multiplier published for `cell` (1.0x if never observed).
     pub fn multiplier(&self, cell: CellIndex) -> BasisPoints {
         self.cells.get(&cell).map_or(NO_SURGE, |c| c.multiplier)

@@ -460,6 +460,9 @@ impl<S: Store> Sim<S> {
                 row.free_couriers = self.couriers.iter().filter(|c| c.online && c.work.is_empty()).count() as u64;
                 row.online_couriers = self.couriers.iter().filter(|c| c.online).count() as u64;
                 row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
+                let surge = self.platform.surge_snapshot();
+                row.surge = f64::from(surge.demand_weighted_bp) / 10_000.0;
+                row.surging_cells = surge.cells_surging;
                 self.minutes.push(row);
                 if now < self.end_ms || self.open > 0 {
                     self.push(now + 60_000, Ev::Sample);

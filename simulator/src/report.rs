@@ -130,6 +130,11 @@ pub struct MinuteRow {
     pub free_couriers: u64,
     /// Couriers online.
     pub online_couriers: u64,
+    /// Surge on the delivery fee, weighted by the orders waiting in each
+    /// cell (1.0: none).
+    pub surge: f64,
+    /// Surge cells priced above 1.0x.
+    pub surging_cells: u32,
 }
 
 /// Mean and quantiles of a sample, in minutes.

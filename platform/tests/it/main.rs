@@ -32,5 +32,6 @@ mod journeys;
 mod props;
 mod recovery;
 mod resilience;
+mod surge;
 mod validation;
 mod world;

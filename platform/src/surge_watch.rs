@@ -1,0 +1,92 @@
+//! Surge from what dispatch sees: per surge cell, orders waiting for a
+//! courier (demand) against couriers online with room for one more
+//! (supply), observed into the surge book at a fixed interval so that
+//! quotes price the delivery fee where couriers are short.
+
+use std::collections::BTreeMap;
+
+use courier_core::ports::Store;
+use courier_core::{Place, Timestamp};
+use h3o::CellIndex;
+
+use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::platform::Platform;
+use crate::runtime::Runtime;
+
+/// The surge across the city at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SurgeSnapshot {
+    /// Cells priced above 1.0x.
+    pub cells_surging: u32,
+    /// The highest multiplier, in basis points (10,000 = 1.0x).
+    pub max_bp: u32,
+    /// The multiplier weighted by the orders waiting in each cell, in basis
+    /// points (10,000 when nothing waits).
+    pub demand_weighted_bp: u32,
+}
+
+impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+    /// Observes demand and supply per surge cell if the interval has passed.
+    pub(crate) fn watch_surge(&self, now: Timestamp) {
+        let mut rt = self.rt();
+        if rt.last_surge.is_some_and(|t| now.since(t) < self.config.surge_every) {
+            return;
+        }
+        rt.last_surge = Some(now);
+        let limit = self.config.batch_limit;
+        let counts = count_cells(&rt, limit);
+        for (cell, (demand, supply)) in counts {
+            rt.surge.observe(cell, demand, supply, now);
+        }
+    }
+
+    /// The surge published now.
+    pub fn surge_snapshot(&self) -> SurgeSnapshot {
+        let rt = self.rt();
+        let waiting = count_cells(&rt, self.config.batch_limit);
+        let (mut weighted, mut demand) = (0u64, 0u64);
+        for (cell, (d, _)) in &waiting {
+            weighted += u64::from(rt.surge.multiplier(*cell).get()) * u64::from(*d);
+            demand += u64::from(*d);
+        }
+        let mut snapshot = SurgeSnapshot {
+            demand_weighted_bp: weighted.checked_div(demand).map_or(10_000, |bp| bp as u32),
+            max_bp: 10_000,
+            ..SurgeSnapshot::default()
+        };
+        for (cell, _) in waiting {
+            let m = rt.surge.multiplier(cell).get();
+            snapshot.max_bp = snapshot.max_bp.max(m);
+            snapshot.cells_surging += u32::from(m > 10_000);
+        }
+        snapshot
+    }
+}
+
+/// (waiting orders, couriers with room) per surge cell; every cell the
+/// book has observed before is listed too, so a cell whose queue cleared
+/// is observed at zero demand and its surge decays.
+fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
+    let resolution = rt.surge.config().resolution;
+    let cell_of = |place: &Place| {
+        place
+            .cell()
+            .parent(resolution)
+            .or_else(|| rt.surge.cell_of(place.point()))
+    };
+    let d = &rt.dispatch;
+    let mut counts: BTreeMap<CellIndex, (u32, u32)> = rt.surge.cells().map(|c| (c, (0, 0))).collect();
+    for order in d.pool.keys() {
+        if let Some(cell) = d.open.get(order).and_then(|o| cell_of(&o.job.pickup)) {
+            counts.entry(cell).or_default().0 += 1;
+        }
+    }
+    for &courier in &d.online {
+        if d.book.orders_of(courier).len() < limit
+            && let Some(cell) = d.index.get(courier).and_then(|(place, _)| cell_of(&place))
+        {
+            counts.entry(cell).or_default().1 += 1;
+        }
+    }
+    counts
+}
