@@ -119,10 +119,14 @@ pub fn plan_batch(
     for unit in units {
         let Some(first) = unit.first() else { continue };
         let size = unit.len();
-        let candidates = index.nearest_from(
+        // Only couriers with room for the whole unit; cells without one are
+        // skipped unread (the index's room levels are kept by the caller).
+        let room = u8::try_from(size).unwrap_or(u8::MAX);
+        let candidates = index.nearest_with_room(
             &first.pickup,
             config.search_radius_m,
             config.candidates_per_order,
+            room,
             |c| load(c) + size <= limit,
         );
         let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);

@@ -29,8 +29,14 @@ pub struct Nearby {
 struct Entry {
     at: Place,
     courier: CourierId,
-    available: bool,
+    /// Orders the courier can still take (0: unavailable), capped at
+    /// [`MAX_ROOM`].
+    room: u8,
 }
+
+/// Room levels tracked per bucket: a unit of up to this many orders can ask
+/// for couriers with room for all of it.
+pub const MAX_ROOM: u8 = 3;
 
 /// Where a courier is filed, with its cell's inner circle copied in so that
 /// an update that stays inside it costs one chord and no H3 call.
@@ -51,6 +57,23 @@ const INLINE_ENTRIES: usize = 12;
 struct Bucket {
     cell: CellIndex,
     entries: SmallVec<[Entry; INLINE_ENTRIES]>,
+    /// Entries per room level (index = room, 0..=MAX_ROOM): a query for
+    /// couriers with room for `n` skips a bucket with none at `n` or above
+    /// without reading its entries, which is what keeps a search for an
+    /// idle courier cheap when nearly everyone is busy.
+    rooms: [u32; MAX_ROOM as usize + 1],
+}
+
+impl Bucket {
+    fn has_room(&self, min_room: u8) -> bool {
+        self.rooms.iter().skip(usize::from(min_room)).any(|&n| n > 0)
+    }
+
+    fn count(&mut self, room: u8, delta: i32) {
+        if let Some(n) = self.rooms.get_mut(usize::from(room.min(MAX_ROOM))) {
+            *n = n.saturating_add_signed(delta);
+        }
+    }
 }
 
 /// The cells around a query cell, nearest first, computed once per cell.
@@ -154,7 +177,7 @@ impl GeoIndex {
             self.file(Entry {
                 at: Place::with_cell(point, cell),
                 courier,
-                available: true,
+                room: MAX_ROOM,
             });
             return;
         };
@@ -178,8 +201,8 @@ impl GeoIndex {
         if cell == self.cell_of_bucket(slot.bucket) && self.update_entry(slot, |e| e.at = at) {
             return;
         }
-        let available = self.take(courier, slot).is_none_or(|e| e.available);
-        self.file(Entry { at, courier, available });
+        let room = self.take(courier, slot).map_or(MAX_ROOM, |e| e.room);
+        self.file(Entry { at, courier, room });
     }
 
     /// The neighbour of bucket `b`'s cell that surely contains `xyz`, if any.
@@ -213,12 +236,30 @@ impl GeoIndex {
         }
     }
 
-    /// Marks `courier` available or not for queries. Returns false if unknown.
+    /// Marks `courier` available (with room for [`MAX_ROOM`] orders) or not
+    /// for queries. Returns false if unknown.
     pub fn set_available(&mut self, courier: CourierId, available: bool) -> bool {
+        self.set_room(courier, if available { MAX_ROOM } else { 0 })
+    }
+
+    /// How many more orders `courier` can take (0: unavailable; capped at
+    /// [`MAX_ROOM`]), for [`GeoIndex::nearest_with_room`]. Returns false if
+    /// unknown.
+    pub fn set_room(&mut self, courier: CourierId, room: u8) -> bool {
         let Some(slot) = self.slots.get(&courier).copied() else {
             return false;
         };
-        self.update_entry(slot, |e| e.available = available)
+        let room = room.min(MAX_ROOM);
+        let Some(bucket) = self.buckets.get_mut(slot.bucket as usize) else {
+            return false;
+        };
+        let Some(e) = bucket.entries.get_mut(slot.index as usize) else {
+            return false;
+        };
+        let before = std::mem::replace(&mut e.room, room);
+        bucket.count(before, -1);
+        bucket.count(room, 1);
+        true
     }
 
     /// Removes `courier`. Returns false if it was not indexed.
@@ -237,14 +278,14 @@ impl GeoIndex {
             .get(slot.bucket as usize)?
             .entries
             .get(slot.index as usize)?;
-        Some((e.at, e.available))
+        Some((e.at, e.room > 0))
     }
 
     /// Every indexed courier with its place and availability, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (CourierId, Place, bool)> + '_ {
         self.buckets
             .iter()
-            .flat_map(|b| b.entries.iter().map(|e| (e.courier, e.at, e.available)))
+            .flat_map(|b| b.entries.iter().map(|e| (e.courier, e.at, e.room > 0)))
     }
 
     /// The `k` nearest available couriers within `radius_m` of `point`,
@@ -263,8 +304,23 @@ impl GeoIndex {
         from: &Place,
         radius_m: f64,
         k: usize,
+        keep: impl FnMut(CourierId) -> bool,
+    ) -> Vec<Nearby> {
+        self.nearest_with_room(from, radius_m, k, 1, keep)
+    }
+
+    /// As [`GeoIndex::nearest_from`], keeping only couriers with room for at
+    /// least `min_room` more orders (see [`GeoIndex::set_room`]); cells with
+    /// no such courier are passed over without reading them.
+    pub fn nearest_with_room(
+        &mut self,
+        from: &Place,
+        radius_m: f64,
+        k: usize,
+        min_room: u8,
         mut keep: impl FnMut(CourierId) -> bool,
     ) -> Vec<Nearby> {
+        let min_room = min_room.clamp(1, MAX_ROOM);
         if k == 0 || radius_m.is_nan() || radius_m < 0.0 || self.slots.is_empty() {
             return Vec::new();
         }
@@ -301,14 +357,14 @@ impl GeoIndex {
                 if visited_rings.is_some_and(|v| ring <= v) || squared_chord(&q, &centre_c) > skip_sq {
                     continue;
                 }
-                let Some(bucket) = self.buckets.get(b as usize) else {
+                let Some(bucket) = self.buckets.get(b as usize).filter(|b| b.has_room(min_room)) else {
                     continue;
                 };
                 // The running limit only shrinks; most entries fail this one compare.
                 let mut limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
                 for (i, e) in bucket.entries.iter().enumerate() {
                     let c = squared_chord(&q, &e.at.unit_vector());
-                    if c > limit || !e.available {
+                    if c > limit || e.room < min_room {
                         continue;
                     }
                     let admits = match found.get(k - 1) {
@@ -425,6 +481,7 @@ impl GeoIndex {
         self.buckets.push(Bucket {
             cell,
             entries: SmallVec::new(),
+            rooms: [0; MAX_ROOM as usize + 1],
         });
         self.geometry.push(CellGeometry::of(cell));
         self.neighbours.push(None);
@@ -458,6 +515,7 @@ impl GeoIndex {
     fn file(&mut self, entry: Entry) {
         let b = self.bucket_for(entry.at.cell());
         let bucket = &mut self.buckets[b as usize];
+        bucket.count(entry.room, 1);
         bucket.entries.push(entry);
         let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
             Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
@@ -483,6 +541,7 @@ impl GeoIndex {
             return None;
         }
         let entry = bucket.entries.swap_remove(i);
+        bucket.count(entry.room, -1);
         if let Some(s) = bucket
             .entries
             .get(i)

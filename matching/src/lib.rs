@@ -26,6 +26,6 @@ pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assi
 pub use batch::{BatchAssignment, BatchConfig, BatchPlan, plan_batch};
 pub use book::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
 pub use cascade::{CascadeConfig, CascadeError, CascadeStep, OfferCascade, OfferOutcome};
-pub use geo_index::{GeoIndex, Nearby};
+pub use geo_index::{GeoIndex, MAX_ROOM, Nearby};
 pub use route::{CostWeights, Job, MAX_ROUTE_ORDERS, RoutePlan, Stop, StraightLine, TravelTimes, best_route, price};
 pub use scoring::{CandidateFacts, ScoringPolicy};

@@ -32,9 +32,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             // The book refuses only if it no longer holds the order (a restart
             // lost it); the store, which just accepted the pickup, is the record.
             let _ = d.book.picked_up(order, courier, now);
-            if let Some(open) = d.open.get_mut(&order) {
-                open.job.picked_up = true;
-            }
+            d.mark_picked_up(order);
         }
         self.notify(Recipient::Customer(o.customer()), NotificationKind::PickedUp, order)
             .await;

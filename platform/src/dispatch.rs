@@ -48,6 +48,9 @@ pub(crate) struct DispatchState {
     pub offers: FxHashMap<CourierId, OrderId>,
     pub online: BTreeSet<CourierId>,
     pub arrived: FxHashSet<(OrderId, Stop)>,
+    /// Open orders not yet picked up, per restaurant (the kitchen's load,
+    /// which preparation estimates read at every acceptance).
+    kitchen_load: FxHashMap<RestaurantId, u32>,
 }
 
 impl DispatchState {
@@ -64,7 +67,62 @@ impl DispatchState {
             offers: FxHashMap::default(),
             online: BTreeSet::new(),
             arrived: FxHashSet::default(),
+            kitchen_load: FxHashMap::default(),
         })
+    }
+
+    /// Opens (or replaces) an order in dispatch.
+    pub(crate) fn open_order(&mut self, id: OrderId, open: OpenOrder) {
+        if let Some(old) = self.open.insert(id, open) {
+            self.leave_kitchen(&old);
+        }
+        if !open.job.picked_up {
+            *self.kitchen_load.entry(open.restaurant).or_default() += 1;
+        }
+    }
+
+    /// The courier has the food: the order leaves its kitchen's load.
+    pub(crate) fn mark_picked_up(&mut self, id: OrderId) {
+        if let Some(open) = self.open.get_mut(&id)
+            && !open.job.picked_up
+        {
+            let waiting = *open;
+            open.job.picked_up = true;
+            self.leave_kitchen(&waiting);
+        }
+    }
+
+    /// Orders of `restaurant` open and not yet picked up.
+    pub(crate) fn kitchen_load(&self, restaurant: RestaurantId) -> u32 {
+        self.kitchen_load.get(&restaurant).copied().unwrap_or(0)
+    }
+
+    /// The kept kitchen loads equal a count over the open orders.
+    pub(crate) fn check_kitchen_load(&self) -> Result<(), String> {
+        let mut counted: FxHashMap<RestaurantId, u32> = FxHashMap::default();
+        for open in self.open.values().filter(|o| !o.job.picked_up) {
+            *counted.entry(open.restaurant).or_default() += 1;
+        }
+        if counted == self.kitchen_load {
+            Ok(())
+        } else {
+            Err(format!(
+                "kitchen loads {:?} differ from the open orders' {counted:?}",
+                self.kitchen_load
+            ))
+        }
+    }
+
+    fn leave_kitchen(&mut self, open: &OpenOrder) {
+        if open.job.picked_up {
+            return;
+        }
+        if let Some(n) = self.kitchen_load.get_mut(&open.restaurant) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.kitchen_load.remove(&open.restaurant);
+            }
+        }
     }
 
     pub(crate) fn place(&self, point: GeoPoint) -> Result<Place, PlatformError> {
@@ -83,7 +141,9 @@ impl DispatchState {
     /// Forgets a finished order.
     pub(crate) fn close(&mut self, order: OrderId) {
         self.book.close(order);
-        self.open.remove(&order);
+        if let Some(open) = self.open.remove(&order) {
+            self.leave_kitchen(&open);
+        }
         if let Some(entry) = self.pool.remove(&order)
             && let Some((courier, _)) = entry.offer
         {
@@ -499,8 +559,13 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 }
                 let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
                 for &courier in &d.online {
-                    let held = d.book.orders_of(courier);
-                    if !held.is_empty() {
+                    let load = d.book.load(courier);
+                    // The index's room levels let a search skip cells of
+                    // couriers who are full.
+                    let room = self.config.batch_limit.saturating_sub(load);
+                    d.index.set_room(courier, u8::try_from(room).unwrap_or(u8::MAX));
+                    if load > 0 {
+                        let held = d.book.orders_of(courier);
                         let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
                         carrying.insert(courier, held_jobs);
                     }
@@ -627,8 +692,11 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         self.rt().dispatch.pool.len()
     }
 
-    /// Checks the dispatch invariants (batch limit, one courier per order).
+    /// Checks the dispatch invariants (batch limit, one courier per order,
+    /// kitchen loads kept equal to the open orders).
     pub fn check_dispatch(&self) -> Result<(), String> {
-        self.rt().dispatch.book.check()
+        let rt = self.rt();
+        rt.dispatch.book.check()?;
+        rt.dispatch.check_kitchen_load()
     }
 }

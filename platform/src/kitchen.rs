@@ -13,17 +13,6 @@ use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipie
 use crate::platform::Platform;
 use crate::runtime::Runtime;
 
-/// Orders the restaurant has accepted and not yet handed over.
-fn kitchen_load(rt: &Runtime, restaurant: RestaurantId) -> u32 {
-    let n = rt
-        .dispatch
-        .open
-        .values()
-        .filter(|o| o.restaurant == restaurant && !o.job.picked_up)
-        .count();
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 /// Puts an accepted order into dispatch with its promise: food ready at
 /// the learned preparation estimate, delivery promised at the ETA's P90.
 pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(), PlatformError> {
@@ -31,7 +20,7 @@ pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(
     let pickup = rt.dispatch.place(order.pickup())?;
     let dropoff = rt.dispatch.place(order.dropoff())?;
     let estimate = order.prep_estimate().unwrap_or(Duration::from_mins(15));
-    let in_progress = kitchen_load(rt, order.restaurant());
+    let in_progress = rt.dispatch.kitchen_load(order.restaurant());
     let food = match (order.status(), order.times().preparing_at) {
         (OrderStatus::ReadyForPickup, _) => Food::Ready,
         (_, Some(started)) => Food::Preparing {
@@ -62,7 +51,7 @@ pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(
         promised_by,
         picked_up: order.status() == OrderStatus::PickedUp,
     };
-    rt.dispatch.open.insert(
+    rt.dispatch.open_order(
         id,
         OpenOrder {
             job,
@@ -136,7 +125,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             .await?;
         let now = self.now();
         let mut rt = self.rt();
-        let in_progress = kitchen_load(&rt, restaurant).saturating_sub(1);
+        let in_progress = rt.dispatch.kitchen_load(restaurant).saturating_sub(1);
         if let Some(open) = rt.dispatch.open.get_mut(&order) {
             open.job.ready_at = now;
         }

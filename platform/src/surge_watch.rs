@@ -82,7 +82,7 @@ fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
         }
     }
     for &courier in &d.online {
-        if d.book.orders_of(courier).len() < limit
+        if d.book.load(courier) < limit
             && let Some(cell) = d.index.get(courier).and_then(|(place, _)| cell_of(&place))
         {
             counts.entry(cell).or_default().1 += 1;

@@ -198,7 +198,19 @@ impl<S: Store> Sim<S> {
                 ..BatchConfig::default()
             }),
         };
+        let bp = |share: f64| courier_core::BasisPoints::new((share * 10_000.0).round() as u32);
+        let defaults = PlatformConfig::default();
         let config = PlatformConfig {
+            surge: courier_pricing::SurgeConfig {
+                cap: bp(scenario.policy.surge_cap),
+                ..defaults.surge
+            },
+            refund: courier_core::refund::RefundPolicy {
+                early_after_acceptance: bp(scenario.policy.refund_early_share),
+                early_window: minutes(scenario.policy.refund_early_minutes),
+                late_after_acceptance: bp(scenario.policy.refund_late_share),
+                ..defaults.refund
+            },
             dispatch,
             batch_limit: scenario.policy.batch_limit,
             index_resolution: scenario.city.h3_resolution,

@@ -147,22 +147,50 @@ fn default_offline() -> f64 {
     10.0
 }
 
-/// Orders per minute over the run: a base rate with a rush.
+/// Orders per minute over the run, by a named profile.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
-    /// Orders per minute outside the rush.
+    /// The shape of the day (default `rush`).
+    #[serde(default)]
+    pub profile: DemandProfile,
+    /// Orders per minute outside the rush (`rush`, `lunch-and-dinner`).
+    #[serde(default)]
     pub base_per_minute: f64,
     /// Orders per minute at the height of the rush.
+    #[serde(default)]
     pub peak_per_minute: f64,
     /// Hour of day the rush is at its height from.
+    #[serde(default)]
     pub peak_start_hour: f64,
     /// Hours at the height.
+    #[serde(default)]
     pub peak_hours: f64,
     /// Minutes to ramp up to (and down from) the height.
     #[serde(default = "default_ramp")]
     pub ramp_minutes: f64,
+    /// Orders per minute in each hour of the day, 0:00 to 23:00 (`hourly`);
+    /// the rate moves linearly between the middles of the hours.
+    #[serde(default)]
+    pub hourly: Vec<f64>,
 }
+
+/// Named shapes of demand over the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DemandProfile {
+    /// A base rate with one rush (ramped) at `peak_start_hour`.
+    #[default]
+    Rush,
+    /// The rush at dinner, and a lunch rush at 12:00 for 90 minutes half
+    /// as high above the base.
+    LunchAndDinner,
+    /// Any day: 24 hourly rates.
+    Hourly,
+}
+
+/// Lunch rush of the `lunch-and-dinner` profile: from 12:00, 1.5 hours.
+const LUNCH: (f64, f64) = (12.0, 1.5);
 
 fn default_ramp() -> f64 {
     30.0
@@ -197,6 +225,31 @@ pub struct Policy {
     pub batch_limit: usize,
     /// Seconds between dispatch rounds.
     pub dispatch_interval_seconds: u32,
+    /// Highest surge multiplier on the delivery fee (1.0: no surge).
+    #[serde(default = "default_surge_cap")]
+    pub surge_cap: f64,
+    /// Share refunded when the customer cancels within the early window
+    /// after the restaurant accepted (seed 000: 0.5).
+    #[serde(default = "default_early_refund")]
+    pub refund_early_share: f64,
+    /// The early window, minutes (seed 000: 5).
+    #[serde(default = "default_early_minutes")]
+    pub refund_early_minutes: f64,
+    /// Share refunded when the customer cancels later, before pickup (seed 000: 0).
+    #[serde(default)]
+    pub refund_late_share: f64,
+}
+
+fn default_surge_cap() -> f64 {
+    2.0
+}
+
+fn default_early_refund() -> f64 {
+    0.5
+}
+
+fn default_early_minutes() -> f64 {
+    5.0
 }
 
 impl Default for Policy {
@@ -205,6 +258,10 @@ impl Default for Policy {
             dispatch: "batch".into(),
             batch_limit: 2,
             dispatch_interval_seconds: 30,
+            surge_cap: default_surge_cap(),
+            refund_early_share: default_early_refund(),
+            refund_early_minutes: default_early_minutes(),
+            refund_late_share: 0.0,
         }
     }
 }
@@ -349,8 +406,26 @@ impl Scenario {
         if !self.couriers.shifts.is_empty() && (shares - 1.0).abs() > 1e-6 {
             return bad("couriers.shifts.share", format!("the shares add up to {shares}, not 1"));
         }
-        positive("demand.base_per_minute", self.demand.base_per_minute)?;
-        positive("demand.peak_per_minute", self.demand.peak_per_minute)?;
+        if self.demand.profile == DemandProfile::Hourly {
+            if self.demand.hourly.len() != 24 {
+                return bad(
+                    "demand.hourly",
+                    format!(
+                        "{} values; the hourly profile needs 24 (0:00 to 23:00)",
+                        self.demand.hourly.len()
+                    ),
+                );
+            }
+            if let Some(v) = self.demand.hourly.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return bad("demand.hourly", format!("{v} is not an order rate (zero or more)"));
+            }
+            if !self.demand.hourly.iter().any(|v| *v > 0.0) {
+                return bad("demand.hourly", "every hour is zero: nobody orders".into());
+            }
+        } else {
+            positive("demand.base_per_minute", self.demand.base_per_minute)?;
+            positive("demand.peak_per_minute", self.demand.peak_per_minute)?;
+        }
         share("customers.cancel_probability", self.customers.cancel_probability)?;
         positive("customers.cancel_after_minutes", self.customers.cancel_after_minutes)?;
         if !matches!(self.policy.dispatch.as_str(), "cascade" | "batch") {
@@ -364,6 +439,17 @@ impl Scenario {
                 "policy.batch_limit",
                 format!("{} is not 1..=3", self.policy.batch_limit),
             );
+        }
+        if !(1.0..=10.0).contains(&self.policy.surge_cap) {
+            return bad(
+                "policy.surge_cap",
+                format!("{} is not 1.0..=10.0", self.policy.surge_cap),
+            );
+        }
+        share("policy.refund_early_share", self.policy.refund_early_share)?;
+        share("policy.refund_late_share", self.policy.refund_late_share)?;
+        if !(self.policy.refund_early_minutes.is_finite() && self.policy.refund_early_minutes >= 0.0) {
+            return bad("policy.refund_early_minutes", "must be zero or more".into());
         }
         if self.policy.dispatch_interval_seconds == 0 {
             return bad("policy.dispatch_interval_seconds", "must be at least 1".into());
@@ -388,19 +474,36 @@ impl Scenario {
     /// Orders per minute at `minute` after the start (before scaling).
     pub fn rate_per_minute(&self, minute: f64) -> f64 {
         let d = &self.demand;
-        let hour = self.start_hour + minute / 60.0;
+        let hour = (self.start_hour + minute / 60.0).rem_euclid(24.0);
         let ramp_h = d.ramp_minutes.max(0.0) / 60.0;
-        let (up, top_end) = (d.peak_start_hour, d.peak_start_hour + d.peak_hours);
-        let weight = if hour >= up && hour <= top_end {
-            1.0
-        } else if hour < up && hour > up - ramp_h {
-            1.0 - (up - hour) / ramp_h
-        } else if hour > top_end && hour < top_end + ramp_h {
-            1.0 - (hour - top_end) / ramp_h
-        } else {
-            0.0
+        let rush = |start: f64, hours: f64| {
+            let (up, top_end) = (start, start + hours);
+            if hour >= up && hour <= top_end {
+                1.0
+            } else if hour < up && hour > up - ramp_h {
+                1.0 - (up - hour) / ramp_h
+            } else if hour > top_end && hour < top_end + ramp_h {
+                1.0 - (hour - top_end) / ramp_h
+            } else {
+                0.0
+            }
         };
-        d.base_per_minute + (d.peak_per_minute - d.base_per_minute) * weight
+        let height = d.peak_per_minute - d.base_per_minute;
+        match d.profile {
+            DemandProfile::Rush => d.base_per_minute + height * rush(d.peak_start_hour, d.peak_hours),
+            DemandProfile::LunchAndDinner => {
+                d.base_per_minute
+                    + height * rush(d.peak_start_hour, d.peak_hours)
+                    + height * 0.5 * rush(LUNCH.0, LUNCH.1)
+            }
+            DemandProfile::Hourly => {
+                // Between the middles of two hours, linearly (wrapping at midnight).
+                let at = hour - 0.5;
+                let from = at.floor();
+                let rate = |h: f64| d.hourly.get(h.rem_euclid(24.0) as usize).copied().unwrap_or(0.0);
+                rate(from) + (rate(from + 1.0) - rate(from)) * (at - from)
+            }
+        }
     }
 }
 

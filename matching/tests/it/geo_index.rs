@@ -2,7 +2,7 @@
 //! the antimeridian, through random update sequences.
 
 use courier_core::{CourierId, GeoPoint, Place};
-use courier_matching::{GeoIndex, Nearby};
+use courier_matching::{GeoIndex, MAX_ROOM, Nearby};
 use geo::{Distance, Haversine, Point};
 use h3o::{CellIndex, LatLng, Resolution};
 use proptest::prelude::*;
@@ -164,6 +164,46 @@ proptest! {
         let couriers: Vec<_> = truth.iter().map(|(id, (p, a))| (CourierId::new(*id), *p, *a)).collect();
         let from = centre.offset_m(query.0, query.1).unwrap();
         same(&index.nearest(from, 2_500.0, 10), &brute_force(&couriers, from, 2_500.0, 10))?;
+    }
+
+    /// Room levels through moves, removals and changes: a query for room
+    /// for n orders answers like a scan of the couriers with at least n.
+    #[test]
+    fn room_queries_equal_a_linear_scan(
+        ops in prop::collection::vec((0u64..60, 0u8..8, -3_000.0f64..3_000.0, -3_000.0f64..3_000.0, 0u8..5), 1..300),
+        query in (-2_000.0f64..2_000.0, -2_000.0f64..2_000.0),
+        k in 1usize..20,
+    ) {
+        let centre = GeoPoint::new(48.85, 2.35).unwrap();
+        let mut index = GeoIndex::default();
+        let mut truth: std::collections::BTreeMap<u64, (GeoPoint, u8)> = Default::default();
+        for (id, op, n, e, room) in ops {
+            let courier = CourierId::new(id);
+            match op {
+                0 => { prop_assert_eq!(index.remove(courier), truth.remove(&id).is_some()); }
+                1..=3 => {
+                    let known = truth.get_mut(&id).map(|t| t.1 = room.min(MAX_ROOM)).is_some();
+                    prop_assert_eq!(index.set_room(courier, room), known);
+                }
+                _ => {
+                    let p = centre.offset_m(n, e).unwrap();
+                    index.upsert(courier, p);
+                    truth.entry(id).and_modify(|t| t.0 = p).or_insert((p, MAX_ROOM));
+                }
+            }
+        }
+        let from = centre.offset_m(query.0, query.1).unwrap();
+        let place = Place::resolve(from, 9).unwrap();
+        for min_room in 1..=MAX_ROOM {
+            let couriers: Vec<_> = truth
+                .iter()
+                .map(|(id, (p, room))| (CourierId::new(*id), *p, *room >= min_room))
+                .collect();
+            same(
+                &index.nearest_with_room(&place, 2_500.0, k, min_room, |_| true),
+                &brute_force(&couriers, from, 2_500.0, k),
+            )?;
+        }
     }
 }
 

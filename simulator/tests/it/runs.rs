@@ -243,3 +243,23 @@ fn couriers_work_their_shifts() {
         );
     }
 }
+
+#[test]
+fn the_scenario_policies_reach_the_platform() {
+    let run = |early_share: f64, surge_cap: f64| {
+        let mut s = scenario("courier-shortage", 0.2);
+        s.customers.cancel_probability = 0.3;
+        s.customers.cancel_after_minutes = 3.0;
+        s.policy.refund_early_share = early_share;
+        s.policy.surge_cap = surge_cap;
+        let out = Sim::new(s.clone(), 11, MemoryStore::default()).unwrap().run();
+        assert!(out.violation.is_none(), "{:?}", out.violation);
+        let max_surge = out.minutes.iter().map(|m| m.surge).fold(1.0, f64::max);
+        (Summary::of(&s.name, 11, "batch", &out, 1.0).refunds_cents, max_surge)
+    };
+    let (half_refunds, surged) = run(0.5, 2.0);
+    let (full_refunds, flat) = run(1.0, 1.0);
+    assert!(full_refunds > half_refunds, "{full_refunds} vs {half_refunds}");
+    assert!(surged > 1.0, "a courier shortage surges: {surged}");
+    assert_eq!(flat, 1.0, "a 1.0x cap means no surge");
+}

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use courier_sim::Scenario;
+use courier_sim::scenario::DemandProfile;
 
 fn steady() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/steady.toml")).unwrap()
@@ -53,6 +54,49 @@ fn an_invalid_value_names_its_line_and_field() {
     assert!(e.message.contains("fastest"), "{e}");
     let text = steady().replace("center = [40.7500, -73.9900]", "center = [140.0, -73.99]");
     assert_eq!(error_for(&text).field, "city.center");
+}
+
+#[test]
+fn named_demand_profiles_shape_the_day() {
+    let mut s = Scenario::parse(&steady(), Path::new("steady.toml")).unwrap();
+    s.start_hour = 0.0;
+    s.demand.base_per_minute = 10.0;
+    s.demand.peak_per_minute = 30.0;
+    s.demand.peak_start_hour = 19.0;
+    s.demand.peak_hours = 2.0;
+    s.demand.ramp_minutes = 60.0;
+    assert_eq!(s.rate_per_minute(12.5 * 60.0), 10.0, "the rush profile has no lunch");
+    assert_eq!(s.rate_per_minute(20.0 * 60.0), 30.0);
+    assert_eq!(s.rate_per_minute(18.5 * 60.0), 20.0, "half way up the ramp");
+    s.demand.profile = DemandProfile::LunchAndDinner;
+    assert_eq!(s.rate_per_minute(12.5 * 60.0), 20.0, "lunch: half the dinner's height");
+    assert_eq!(s.rate_per_minute(20.0 * 60.0), 30.0);
+    s.demand.profile = DemandProfile::Hourly;
+    s.demand.hourly = (0..24).map(f64::from).collect();
+    assert_eq!(
+        s.rate_per_minute(12.5 * 60.0),
+        12.0,
+        "the middle of an hour is its rate"
+    );
+    assert_eq!(s.rate_per_minute(13.0 * 60.0), 12.5, "linear between middles");
+    // Past midnight the day wraps: 23:30 is 23, 0:00 half way to hour 0.
+    s.start_hour = 23.0;
+    assert_eq!(s.rate_per_minute(30.0), 23.0);
+    assert_eq!(s.rate_per_minute(60.0), 11.5);
+}
+
+#[test]
+fn a_bad_profile_or_policy_names_its_field() {
+    let text = steady().replace("[demand]", "[demand]\nprofile = \"hourly\"\nhourly = [1.0, 2.0]");
+    let e = error_for(&text);
+    assert_eq!(e.field, "demand.hourly");
+    assert!(e.message.contains("needs 24"), "{e}");
+    let text = steady().replace("[demand]", "[demand]\nprofile = \"brunch\"");
+    assert_eq!(error_for(&text).field, "demand.profile");
+    let text = steady().replace("batch_limit = 2", "batch_limit = 2\nsurge_cap = 0.5");
+    assert_eq!(error_for(&text).field, "policy.surge_cap");
+    let text = steady().replace("batch_limit = 2", "batch_limit = 2\nrefund_early_share = 1.5");
+    assert_eq!(error_for(&text).field, "policy.refund_early_share");
 }
 
 #[test]
