@@ -1,6 +1,8 @@
 //! `IdempotencyStore` on Redis: the first value under a key, until its
 //! expiry on the caller's clock.
 
+use std::sync::LazyLock;
+
 use courier_core::ports::{IdempotencyStore, StorageError};
 use courier_core::{Duration, Timestamp};
 use redis::Script;
@@ -41,7 +43,8 @@ impl IdempotencyStore for RedisStore {
         now: Timestamp,
         ttl: Duration,
     ) -> Result<Option<Vec<u8>>, StorageError> {
-        Script::new(PUT_IF_ABSENT)
+        static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT_IF_ABSENT));
+        SCRIPT
             .key(self.key(&format!("idem:{key}")))
             .arg(now.as_millis())
             .arg(value)

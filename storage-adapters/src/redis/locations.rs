@@ -1,6 +1,8 @@
 //! `LocationStore` on Redis: a geo set for search, a hash with each
 //! courier's exact last fix, and a sorted set by report time for expiry.
 
+use std::sync::LazyLock;
+
 use courier_core::ports::{CourierLocation, LocationStore, NearbyCourier, StorageError};
 use courier_core::{CourierId, Duration, GeoPoint, Timestamp};
 use redis::Script;
@@ -10,17 +12,50 @@ use super::RedisStore;
 /// Upserts fixes unless a newer one is stored: one script, so racing fixes
 /// cannot interleave. KEYS: geo, fixes, by-time. ARGV: groups of five (id,
 /// lng, lat, at, "lat,lng,at"). Returns how many were applied.
+///
+/// The stored times are read with one ZMSCORE and the survivors written with
+/// one GEOADD, one HSET and one ZADD (in chunks that stay under Lua's unpack
+/// limit): a call per command rather than per fix is what makes a batch
+/// cheap. Within a batch the latest fix of a courier wins, as it would one
+/// by one (equal times: the later in the batch).
 const UPSERT: &str = r"
-local applied = 0
-for i = 1, #ARGV, 5 do
-  local id, at = ARGV[i], ARGV[i + 3]
-  local current = redis.call('ZSCORE', KEYS[3], id)
-  if not current or tonumber(current) <= tonumber(at) then
-    redis.call('GEOADD', KEYS[1], ARGV[i + 1], ARGV[i + 2], id)
-    redis.call('HSET', KEYS[2], id, ARGV[i + 4])
-    redis.call('ZADD', KEYS[3], at, id)
+local function chunked(cmd, key, list, width)
+  local step = width * 1000
+  for k = 1, #list, step do
+    redis.call(cmd, key, unpack(list, k, math.min(k + step - 1, #list)))
+  end
+end
+local ids = {}
+for i = 1, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+local stored = {}
+for k = 1, #ids, 1000 do
+  local part = redis.call('ZMSCORE', KEYS[3], unpack(ids, k, math.min(k + 999, #ids)))
+  for j = 1, #part do stored[k + j - 1] = part[j] end
+end
+local best = {}
+for j = 1, #ids do
+  local at = tonumber(ARGV[(j - 1) * 5 + 4])
+  local current = stored[j] and tonumber(stored[j])
+  local seen = best[ids[j]]
+  if (not current or current <= at) and (not seen or seen.at <= at) then
+    best[ids[j]] = { at = at, j = j }
+  end
+end
+local geo, fix, times, applied = {}, {}, {}, 0
+for j = 1, #ids do
+  local b = best[ids[j]]
+  if b and b.j == j then
+    local i = (j - 1) * 5 + 1
+    geo[#geo + 1] = ARGV[i + 1]; geo[#geo + 1] = ARGV[i + 2]; geo[#geo + 1] = ARGV[i]
+    fix[#fix + 1] = ARGV[i]; fix[#fix + 1] = ARGV[i + 4]
+    times[#times + 1] = ARGV[i + 3]; times[#times + 1] = ARGV[i]
     applied = applied + 1
   end
+end
+if applied > 0 then
+  chunked('GEOADD', KEYS[1], geo, 3)
+  chunked('HSET', KEYS[2], fix, 2)
+  chunked('ZADD', KEYS[3], times, 2)
 end
 return applied
 ";
@@ -68,8 +103,9 @@ impl RedisStore {
             return Ok(0);
         }
         let [geo, by_fix, at] = self.location_keys();
-        let script = Script::new(UPSERT);
-        let mut call = script.key(geo);
+        // Hashed once: the script's SHA is what every call sends.
+        static UPSERT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(UPSERT));
+        let mut call = UPSERT_SCRIPT.key(geo);
         call.key(by_fix).key(at);
         for f in fixes {
             call.arg(f.courier.get())
@@ -161,7 +197,8 @@ impl LocationStore for RedisStore {
 
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
         let [geo, fixes, at] = self.location_keys();
-        let gone: Vec<u64> = Script::new(EXPIRE)
+        static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(EXPIRE));
+        let gone: Vec<u64> = SCRIPT
             .key(geo)
             .key(fixes)
             .key(at)

@@ -1,6 +1,8 @@
 //! `RateLimitStore` on Redis: a sorted set of counted hits per key, trimmed
 //! and counted atomically by a Lua script.
 
+use std::sync::LazyLock;
+
 use courier_core::ports::{RateDecision, RateLimit, RateLimitStore, StorageError};
 use courier_core::{Duration, Timestamp};
 use redis::Script;
@@ -31,7 +33,8 @@ return {0, 0, retry}
 
 impl RateLimitStore for RedisStore {
     async fn hit(&self, key: &str, limit: RateLimit, now: Timestamp) -> Result<RateDecision, StorageError> {
-        let (allowed, remaining, retry_ms): (i64, i64, i64) = Script::new(HIT)
+        static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(HIT));
+        let (allowed, remaining, retry_ms): (i64, i64, i64) = SCRIPT
             .key(self.key(&format!("rl:{key}")))
             .key(self.key(&format!("rl-seq:{key}")))
             .arg(now.as_millis())

@@ -150,5 +150,24 @@ async fn batched_upserts_follow_the_newer_fix_rule() {
     assert_eq!(store.location(CourierId::new(1)).await.unwrap().unwrap().point, p(52.0));
     assert_eq!(store.location(CourierId::new(2)).await.unwrap().unwrap().point, p(52.6));
     assert_eq!(store.upsert_locations(&[]).await.unwrap(), 0);
+    // Within one batch a courier's latest fix wins whatever its place in the
+    // batch (equal times: the later one), as applied one by one.
+    store
+        .upsert_locations(&[fix(3, 51.0, 30), fix(3, 51.5, 20), fix(4, 50.0, 40), fix(4, 50.5, 40)])
+        .await
+        .unwrap();
+    assert_eq!(store.location(CourierId::new(3)).await.unwrap().unwrap().point, p(51.0));
+    assert_eq!(store.location(CourierId::new(4)).await.unwrap().unwrap().point, p(50.5));
+    // A batch larger than one command's share of arguments is written whole.
+    let many: Vec<_> = (100..3_600)
+        .map(|id| fix(id, 48.0 + id as f64 / 10_000.0, 50))
+        .collect();
+    assert_eq!(store.upsert_locations(&many).await.unwrap(), 3_500);
+    assert_eq!(
+        store.location(CourierId::new(3_599)).await.unwrap().unwrap().point,
+        p(48.3599)
+    );
+    let near = store.nearby(p(48.0), 1_000_000.0, 10_000).await.unwrap();
+    assert_eq!(near.len(), 3_504);
     store.clear().await.unwrap();
 }
