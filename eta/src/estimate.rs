@@ -204,8 +204,9 @@ pub struct EtaConfig {
     pub pickup_service: Duration,
     /// Time at the customer's door (seed 004's 3-minute handoff buffer).
     pub dropoff_service: Duration,
-    /// Expected time to assign a courier and bring them to the restaurant,
-    /// used before anyone is assigned.
+    /// Expected time from acceptance to a courier at the restaurant, used
+    /// before anyone is assigned: the prior, which
+    /// [`EtaModel::observe_approach`] then learns from arrivals.
     pub unassigned_approach: Duration,
     /// A median arrival moving by more than this is news for the customer.
     pub notify_threshold: Duration,
@@ -254,9 +255,15 @@ pub struct EtaModel {
     residuals: [Residuals; 4],
     pickup_service: Duration,
     dropoff_service: Duration,
-    unassigned_approach: Duration,
+    /// Learned seconds from acceptance to a courier at the restaurant
+    /// (starts at the configured `unassigned_approach`).
+    approach_s: f64,
     notify_threshold: Duration,
 }
+
+/// Weight of each new approach observation: about the last 50 count, so
+/// the estimate follows a dinner rush's growing queue within minutes.
+const APPROACH_WEIGHT: f64 = 0.02;
 
 impl EtaModel {
     /// A model that knows only its priors.
@@ -268,9 +275,21 @@ impl EtaModel {
             residuals: [residuals.clone(), residuals.clone(), residuals.clone(), residuals],
             pickup_service: config.pickup_service,
             dropoff_service: config.dropoff_service,
-            unassigned_approach: config.unassigned_approach,
+            approach_s: config.unassigned_approach.as_secs_f64(),
             notify_threshold: config.notify_threshold,
         }
+    }
+
+    /// Learns how long orders now take from acceptance to a courier at the
+    /// restaurant (dispatch waits included), which estimates before any
+    /// courier is assigned use.
+    pub fn observe_approach(&mut self, since_acceptance: Duration) {
+        self.approach_s += APPROACH_WEIGHT * (since_acceptance.as_secs_f64() - self.approach_s);
+    }
+
+    /// The learned time from acceptance to a courier at the restaurant.
+    pub fn approach(&self) -> Duration {
+        secs_to_duration(self.approach_s)
     }
 
     /// The travel-time part.
@@ -297,7 +316,7 @@ impl EtaModel {
                 let to_restaurant = self.travel.travel_time(&at, &req.pickup, req.at);
                 self.via_restaurant(req, to_restaurant, prep_remaining(self))
             }
-            Courier::Unassigned => self.via_restaurant(req, self.unassigned_approach, prep_remaining(self)),
+            Courier::Unassigned => self.via_restaurant(req, self.approach(), prep_remaining(self)),
         }
     }
 

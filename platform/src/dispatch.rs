@@ -26,6 +26,8 @@ pub(crate) struct OpenOrder {
     pub job: Job,
     pub customer: CustomerId,
     pub restaurant: RestaurantId,
+    /// When it entered dispatch (the restaurant accepted it).
+    pub entered: Timestamp,
 }
 
 /// An order waiting for a courier.
@@ -315,6 +317,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         telemetry::location_update();
         let (arrivals, recipients) = {
             let mut rt = self.rt();
+            let rt = &mut *rt;
             let d = &mut rt.dispatch;
             if d.online.contains(&courier) {
                 d.index.upsert(courier, point);
@@ -333,6 +336,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     )
                 };
                 if point.distance_m(target) <= self.config.geofence_m && d.arrived.insert((order, stop)) {
+                    if stop == Stop::Restaurant {
+                        // How long it takes, as things are now, from acceptance
+                        // to a courier at the restaurant: the ETA promises the
+                        // next orders with it.
+                        rt.eta.observe_approach(now.since(open.entered));
+                    }
                     arrivals.push(Arrival { order, stop });
                     recipients.push(to);
                 }

@@ -57,6 +57,7 @@ pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(
             job,
             customer: order.customer(),
             restaurant: order.restaurant(),
+            entered: now,
         },
     );
     rt.dispatch.book.open(id);

@@ -165,3 +165,23 @@ fn a_courier_stuck_in_traffic_is_news_for_the_customer() {
     assert!(shift.is_later());
     assert!(shift.by() > mins(5));
 }
+
+#[test]
+fn before_assignment_the_approach_is_learned_from_arrivals() {
+    let mut model = model();
+    let req = request(Courier::Unassigned);
+    assert_eq!(model.breakdown(&req).to_restaurant, mins(8), "the prior");
+    // A rush: couriers now reach restaurants 30 minutes after acceptance.
+    for _ in 0..300 {
+        model.observe_approach(mins(30));
+    }
+    let learned = model.breakdown(&req).to_restaurant;
+    assert!(learned > mins(29) && learned <= mins(30), "{learned}");
+    assert!(model.estimate(&req).p50 > mins(30));
+    // The queue clears: it comes back down.
+    for _ in 0..300 {
+        model.observe_approach(mins(6));
+    }
+    let calm = model.breakdown(&req).to_restaurant;
+    assert!(calm < mins(7), "{calm}");
+}
