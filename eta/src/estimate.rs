@@ -258,6 +258,8 @@ pub struct EtaModel {
     /// Learned seconds from acceptance to a courier at the restaurant
     /// (starts at the configured `unassigned_approach`).
     approach_s: f64,
+    /// The configured approach, before any learning.
+    prior_approach: Duration,
     notify_threshold: Duration,
 }
 
@@ -276,6 +278,7 @@ impl EtaModel {
             pickup_service: config.pickup_service,
             dropoff_service: config.dropoff_service,
             approach_s: config.unassigned_approach.as_secs_f64(),
+            prior_approach: config.unassigned_approach,
             notify_threshold: config.notify_threshold,
         }
     }
@@ -304,6 +307,10 @@ impl EtaModel {
 
     /// The stage breakdown of the remaining time, before quantiles.
     pub fn breakdown(&self, req: &EtaRequest) -> Breakdown {
+        self.breakdown_with(req, self.approach())
+    }
+
+    fn breakdown_with(&self, req: &EtaRequest, approach: Duration) -> Breakdown {
         let prep_remaining = |model: &EtaModel| model.prep.remaining(req.restaurant, req.food, req.at);
         match req.courier {
             Courier::PickedUp { at } => Breakdown {
@@ -316,7 +323,7 @@ impl EtaModel {
                 let to_restaurant = self.travel.travel_time(&at, &req.pickup, req.at);
                 self.via_restaurant(req, to_restaurant, prep_remaining(self))
             }
-            Courier::Unassigned => self.via_restaurant(req, self.approach(), prep_remaining(self)),
+            Courier::Unassigned => self.via_restaurant(req, approach, prep_remaining(self)),
         }
     }
 
@@ -336,7 +343,18 @@ impl EtaModel {
 
     /// The ETA for `req`: breakdown, P50 and P90.
     pub fn estimate(&self, req: &EtaRequest) -> Eta {
-        let breakdown = self.breakdown(req);
+        self.estimate_from(req, self.breakdown(req))
+    }
+
+    /// The estimate as if no queue delayed the courier: before assignment
+    /// it uses the configured approach, not the learned one. Dispatch aims
+    /// at this (the delivery the city can make), while the customer is
+    /// promised [`EtaModel::estimate`] (the delivery the queue allows).
+    pub fn estimate_unqueued(&self, req: &EtaRequest) -> Eta {
+        self.estimate_from(req, self.breakdown_with(req, self.prior_approach))
+    }
+
+    fn estimate_from(&self, req: &EtaRequest, breakdown: Breakdown) -> Eta {
         let stage = Stage::from(&req.courier);
         let raw = breakdown.total().as_secs_f64();
         let residuals = &self.residuals[stage.index()];

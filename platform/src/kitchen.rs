@@ -33,16 +33,20 @@ pub(crate) fn admit(rt: &mut Runtime, order: &Order, now: Timestamp) -> Result<(
             orders_in_progress: in_progress,
         },
     };
-    let eta = rt.eta.estimate(&EtaRequest {
+    let request = EtaRequest {
         at: now,
         restaurant: order.restaurant(),
         pickup,
         dropoff,
         food,
         courier: Courier::Unassigned,
-    });
-    // An order keeps the promise first made to it (a recovered order gets a new one).
-    let promised_by = rt.promises.entry(id).or_insert(eta).arrival_p90();
+    };
+    let eta = rt.eta.estimate(&request);
+    // An order keeps the promise first made to it (a recovered order gets a
+    // new one). Dispatch aims at the delivery the city could make with no
+    // queue, so a rush never makes it less urgent.
+    let promised = rt.promises.entry(id).or_insert(eta).arrival_p90();
+    let promised_by = rt.eta.estimate_unqueued(&request).arrival_p90().min(promised);
     let job = Job {
         order: id,
         pickup,

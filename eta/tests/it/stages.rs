@@ -178,6 +178,10 @@ fn before_assignment_the_approach_is_learned_from_arrivals() {
     let learned = model.breakdown(&req).to_restaurant;
     assert!(learned > mins(29) && learned <= mins(30), "{learned}");
     assert!(model.estimate(&req).p50 > mins(30));
+    // What the city could do without the queue stays on the prior.
+    let unqueued = model.estimate_unqueued(&req);
+    assert_eq!(unqueued.breakdown.to_restaurant, mins(8));
+    assert!(unqueued.p50 < model.estimate(&req).p50);
     // The queue clears: it comes back down.
     for _ in 0..300 {
         model.observe_approach(mins(6));
