@@ -105,14 +105,20 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let (rejected, _) = self
             .apply(order, Actor::Restaurant(restaurant), OrderAction::Reject)
             .await?;
-        self.settle_or_defer(&rejected).await?;
+        self.conclude_rejection(&rejected).await?;
+        Ok(rejected)
+    }
+
+    /// A rejected order: its money settles and the customer hears of it.
+    async fn conclude_rejection(&self, rejected: &Order) -> Result<(), PlatformError> {
+        self.settle_or_defer(rejected).await?;
         self.notify(
             Recipient::Customer(rejected.customer()),
             NotificationKind::Rejected,
-            order,
+            rejected.id(),
         )
         .await;
-        Ok(rejected)
+        Ok(())
     }
 
     /// The kitchen starts on the order.
@@ -174,13 +180,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         for order in due {
             match self.apply(order, Actor::System, OrderAction::ExpireAcceptance).await {
                 Ok((rejected, _)) => {
-                    self.settle_or_defer(&rejected).await?;
-                    self.notify(
-                        Recipient::Customer(rejected.customer()),
-                        NotificationKind::Rejected,
-                        order,
-                    )
-                    .await;
+                    self.conclude_rejection(&rejected).await?;
                     expired.push(order);
                 }
                 Err(e) if e.is_transient() => {

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -50,6 +51,42 @@ fn draw(
     root.present().map_err(|e| err(e.to_string()))
 }
 
+type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A captioned chart with its axes described and its mesh drawn.
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+) -> Result<Chart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, 24))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// The series' legend, top right.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font((FONT, 16))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn upper(values: impl Iterator<Item = f64>) -> f64 {
     let max = values.fold(0.0, f64::max);
     if max > 0.0 { max * 1.05 } else { 1.0 }
@@ -73,19 +110,12 @@ fn demand(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     let minutes = out.minutes.len().max(1) as f64;
     let top = upper(out.minutes.iter().flat_map(|m| [m.placed as f64, m.delivered as f64]));
     draw(file, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Demand and deliveries", (FONT, 24))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..minutes, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated minute")
-            .y_desc("orders per minute")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            root,
+            "Demand and deliveries",
+            (0.0..minutes, 0.0..top),
+            ("simulated minute", "orders per minute"),
+        )?;
         let placed = out.minutes.iter().map(|m| (f64::from(m.minute), m.placed as f64));
         chart
             .draw_series(LineSeries::new(placed, BLUE.stroke_width(2)))
@@ -98,13 +128,7 @@ fn demand(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
             .map_err(|e| e.to_string())?
             .label("delivered")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart)
     })
 }
 
@@ -124,19 +148,12 @@ fn click_to_door(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     }
     let top = upper(counts.iter().map(|&c| c as f64));
     draw(file, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Click to door ({} delivered)", minutes.len()), (FONT, 24))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..(bins + 1) as f64, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("minutes from placement to door")
-            .y_desc("orders")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            root,
+            &format!("Click to door ({} delivered)", minutes.len()),
+            (0.0..(bins + 1) as f64, 0.0..top),
+            ("minutes from placement to door", "orders"),
+        )?;
         chart
             .draw_series(
                 counts.iter().enumerate().map(|(i, &c)| {
@@ -151,19 +168,12 @@ fn click_to_door(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
 fn utilization(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     let minutes = out.minutes.len().max(1) as f64;
     draw(file, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Courier utilization", (FONT, 24))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..minutes, 0.0..100.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated minute")
-            .y_desc("% of online couriers with work")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            root,
+            "Courier utilization",
+            (0.0..minutes, 0.0..100.0),
+            ("simulated minute", "% of online couriers with work"),
+        )?;
         let busy = out.minutes.iter().filter(|m| m.online_couriers > 0).map(|m| {
             let busy = m.online_couriers.saturating_sub(m.free_couriers) as f64;
             (f64::from(m.minute), 100.0 * busy / m.online_couriers as f64)
@@ -192,19 +202,12 @@ fn eta(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     let stride = pairs.len().div_ceil(5_000).max(1);
     let top = upper(pairs.iter().flat_map(|&(p, a)| [p, a]));
     draw(file, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Promised (P50) vs actual click to door", (FONT, 24))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..top, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("promised minutes")
-            .y_desc("actual minutes")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            root,
+            "Promised (P50) vs actual click to door",
+            (0.0..top, 0.0..top),
+            ("promised minutes", "actual minutes"),
+        )?;
         chart
             .draw_series(
                 pairs
@@ -241,19 +244,12 @@ pub fn sweep(file: &Path, param: &str, points: &[Point], target: Option<&Target>
             .chain(bound),
     );
     draw(file, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Click to door by {param}"), (FONT, 24))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(param)
-            .y_desc("minutes")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart(
+            root,
+            &format!("Click to door by {param}"),
+            (lo..hi, 0.0..top),
+            (param, "minutes"),
+        )?;
         for (name, color, pick) in [
             (
                 "P50",
@@ -278,12 +274,6 @@ pub fn sweep(file: &Path, param: &str, points: &[Point], target: Option<&Target>
                 .label("target")
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart)
     })
 }
