@@ -33,6 +33,7 @@ pub mod external;
 mod inventory;
 mod kitchen;
 mod ordering;
+mod outbox_relay;
 mod platform;
 pub mod rate_limits;
 mod ratings;

@@ -159,6 +159,9 @@ pub async fn serve<S: Store + 'static>(
     result
 }
 
+/// Events published per tick at most (the rest go on the next tick).
+const OUTBOX_BATCH: usize = 1_000;
+
 /// Runs the platform's clock-driven work every `every`.
 async fn tick_loop<S: Store + 'static>(state: Arc<AppState<S>>, every: StdDuration) {
     let mut interval = tokio::time::interval(every);
@@ -167,6 +170,15 @@ async fn tick_loop<S: Store + 'static>(state: Arc<AppState<S>>, every: StdDurati
         interval.tick().await;
         if let Err(e) = state.platform.tick().await {
             tracing::warn!(error = %e, "tick failed");
+        }
+        // Stored order events go out (here: counted and logged at debug),
+        // so the outbox holds only what has not been published yet.
+        let relayed = state.platform.relay_outbox(OUTBOX_BATCH, |entry| {
+            tracing::debug!(event_id = entry.event_id.0, order = %entry.event.order_id, "order event published");
+        });
+        match relayed.await {
+            Ok(n) => metrics::counter!("courier_outbox_events_published_total").increment(n as u64),
+            Err(e) => tracing::warn!(error = %e, "outbox relay failed"),
         }
     }
 }

@@ -125,6 +125,8 @@ pub struct RunOutput {
     pub storage_faults: FaultStats,
     /// Agent calls retried after a transient failure.
     pub retries: u64,
+    /// Order events the outbox relay published.
+    pub events_published: u64,
 }
 
 /// One deterministic run of `scenario` with `seed` over `store`.
@@ -154,6 +156,8 @@ pub struct Sim<S> {
     events: u64,
     /// Calls retried after a transient failure.
     retries: u64,
+    /// Order events the outbox relay published.
+    events_published: u64,
     center: GeoPoint,
     next_customer: u64,
     violation: Option<Violation>,
@@ -260,6 +264,7 @@ impl<S: Store> Sim<S> {
             max_rate,
             events: 0,
             retries: 0,
+            events_published: 0,
             center,
             next_customer: 1,
             violation: None,
@@ -472,6 +477,13 @@ impl<S: Store> Sim<S> {
                 row.free_couriers = self.couriers.iter().filter(|c| c.online && c.work.is_empty()).count() as u64;
                 row.online_couriers = self.couriers.iter().filter(|c| c.online).count() as u64;
                 row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
+                // The outbox relay publishes the minute's events (here to a
+                // count); a failing store leaves them for the next minute.
+                let mut published = 0u64;
+                let _ = self
+                    .exec
+                    .block_on(self.platform.relay_outbox(usize::MAX, |_| published += 1));
+                self.events_published += published;
                 let surge = self.platform.surge_snapshot();
                 row.surge = f64::from(surge.demand_weighted_bp) / 10_000.0;
                 row.surging_cells = surge.cells_surging;
@@ -974,6 +986,7 @@ impl<S: Store> Sim<S> {
             violation: self.violation,
             storage_faults: self.platform.store().stats(),
             retries: self.retries,
+            events_published: self.events_published,
         }
     }
 }

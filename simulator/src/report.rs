@@ -224,6 +224,8 @@ pub struct Summary {
     pub storage_calls_failed: u64,
     /// Agent calls retried after a transient failure.
     pub agent_retries: u64,
+    /// Order events the outbox relay published.
+    pub outbox_events_published: u64,
     /// Events the engine handled.
     pub events_processed: u64,
     /// Wall-clock seconds (not deterministic).
@@ -278,6 +280,7 @@ impl Summary {
             violation: out.violation.as_ref().map(ToString::to_string),
             storage_calls_failed: out.storage_faults.outage + out.storage_faults.errors + out.storage_faults.timeouts,
             agent_retries: out.retries,
+            outbox_events_published: out.events_published,
             events_processed: out.events,
             wall_seconds,
             events_per_second: out.events as f64 / wall_seconds.max(1e-9),

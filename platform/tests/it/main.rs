@@ -29,6 +29,7 @@ mod concurrency;
 mod driver;
 mod inventory;
 mod journeys;
+mod outbox;
 mod props;
 mod recovery;
 mod resilience;
