@@ -333,7 +333,8 @@ impl GeoIndex {
         let radius_sq = radius_chord * radius_chord;
         // (squared chord, courier, bucket, index), kept small so that sorted
         // insertion moves little: chords rank exactly as arcs do.
-        let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(k.min(64) + 1);
+        let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(2 * k.min(64) + 1);
+        let mut limit = radius_sq;
         let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
         // is from that centre, so it is paid back once here.
@@ -360,38 +361,27 @@ impl GeoIndex {
                 let Some(bucket) = self.buckets.get(b as usize).filter(|b| b.has_room(min_room)) else {
                     continue;
                 };
-                // The running limit only shrinks; most entries fail this one compare.
-                let mut limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
                 for (i, e) in bucket.entries.iter().enumerate() {
                     let c = squared_chord(&q, &e.at.unit_vector());
-                    if c > limit || e.room < min_room {
+                    // The limit only shrinks; most entries fail this one compare.
+                    if c > limit || e.room < min_room || !keep(e.courier) {
                         continue;
-                    }
-                    let admits = match found.get(k - 1) {
-                        Some(&(worst, id, _, _)) => c < worst || (c == worst && e.courier < id),
-                        None => true,
-                    };
-                    if !admits || !keep(e.courier) {
-                        continue;
-                    }
-                    // Insertion by adjacent swaps: for a k of tens this beats a
-                    // binary search and a memmove call.
-                    if found.len() == k {
-                        found.pop();
                     }
                     found.push((c, e.courier, b, i as u32));
-                    let mut j = found.len() - 1;
-                    while j > 0 && {
-                        let (pc, pid, _, _) = found[j - 1];
-                        pc > c || (pc == c && pid > e.courier)
-                    } {
-                        found.swap(j, j - 1);
-                        j -= 1;
+                    // Candidates are gathered unsorted and cut back to the k
+                    // nearest when twice as many piled up: one selection per
+                    // k admissions instead of a sorted insertion each.
+                    if found.len() >= 2 * k {
+                        limit = keep_nearest(&mut found, k);
                     }
-                    limit = found.get(k - 1).map_or(radius_sq, |w| w.0);
                 }
-                if let Some(w) = found.get(k - 1) {
-                    reach = reach.min(arc_of_squared_chord(w.0));
+                // Cut back after each cell, so the bound on the cells still
+                // to visit is the k-th nearest so far and the search stops early.
+                if found.len() > k || (found.len() == k && limit == radius_sq) {
+                    limit = keep_nearest(&mut found, k);
+                }
+                if limit < radius_sq {
+                    reach = reach.min(arc_of_squared_chord(limit));
                     beyond = reach + offset + nb.slack_m;
                     skip_sq = squared(chord_of_arc(reach + nb.slack_m));
                 }
@@ -403,6 +393,8 @@ impl GeoIndex {
             visited_rings = Some(nb.rings);
             rings_wanted = nb.rings * 2;
         }
+        found.sort_unstable_by(by_rank);
+        found.truncate(k);
         found
             .into_iter()
             .filter_map(|(c, courier, b, i)| {
@@ -551,6 +543,19 @@ impl GeoIndex {
         }
         Some(entry)
     }
+}
+
+/// Candidates rank by squared chord, then courier id.
+fn by_rank(a: &(f64, CourierId, u32, u32), b: &(f64, CourierId, u32, u32)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+/// Keeps the `k` nearest of `found` (in no order) and returns the k-th's
+/// squared chord: nothing farther can be among the nearest any more.
+fn keep_nearest(found: &mut Vec<(f64, CourierId, u32, u32)>, k: usize) -> f64 {
+    found.select_nth_unstable_by(k - 1, by_rank);
+    found.truncate(k);
+    found.iter().map(|f| f.0).fold(0.0, f64::max)
 }
 
 /// Squared chord between two unit vectors: ranks exactly as the arc does.
