@@ -390,8 +390,11 @@ fn batch_minute(replay: &mut Replay<'_>, now: i64, tuning: BatchTuning) {
         let ready = bundle.iter().map(|&o| inst.orders[o].ready).max().unwrap_or(now);
         // Commit now only a courier free now that would not wait long for
         // the food; the rest is decided again next minute.
+        // A courier near the end of the shift takes the food it can still
+        // reach rather than none.
+        let ending = inst.couriers[c].off - now <= 2 * tuning.lookahead;
         if replay.couriers[c].free_at <= now
-            && trip.arrive + tuning.commit_slack >= ready
+            && (trip.arrive + tuning.commit_slack >= ready || ending)
             && replay.allowed(c, now, &trip)
         {
             replay.commit(c, now, bundle, &trip);
