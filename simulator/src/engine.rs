@@ -192,7 +192,7 @@ impl<S: Store> Sim<S> {
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(start_ms)));
         let gateway = Arc::new(FakeGateway::unrecorded());
         for f in scenario.failures.iter().filter(|f| f.kind == "payment_outage") {
-            let from = Timestamp::from_millis(start_ms + (f.start_minute * 60_000.0) as i64);
+            let from = Timestamp::from_millis(minute_ms(start_ms, f.start_minute));
             gateway.add_outage(from, from.plus(minutes(f.duration_minutes)));
         }
         let dispatch = match scenario.policy.dispatch.as_str() {
@@ -318,8 +318,8 @@ impl<S: Store> Sim<S> {
             }
         }
         for (i, f) in self.scenario.failures.clone().iter().enumerate() {
-            let at = start_ms + (f.start_minute * 60_000.0) as i64;
-            let until = at + (f.duration_minutes * 60_000.0) as i64;
+            let at = minute_ms(start_ms, f.start_minute);
+            let until = minute_ms(at, f.duration_minutes);
             match f.kind.as_str() {
                 "restaurant_tablet_offline" => {
                     self.push(at, Ev::TabletsOffline(i));
@@ -358,8 +358,8 @@ impl<S: Store> Sim<S> {
             } else {
                 ((f64::from(fleet) * cumulative).round() as usize).min(fleet as usize)
             };
-            let from = start_ms + (s.start_minute * 60_000.0) as i64;
-            let to = from + (s.duration_minutes * 60_000.0) as i64;
+            let from = minute_ms(start_ms, s.start_minute);
+            let to = minute_ms(from, s.duration_minutes);
             while out.len() < until {
                 out.push((from, to));
             }
@@ -995,7 +995,7 @@ impl<S: Store> Sim<S> {
 fn fault_plan(scenario: &Scenario, start_ms: i64) -> FaultPlan {
     let mut plan = FaultPlan::default();
     for f in &scenario.failures {
-        let start = Timestamp::from_millis(start_ms + (f.start_minute * 60_000.0) as i64);
+        let start = Timestamp::from_millis(minute_ms(start_ms, f.start_minute));
         let duration = minutes(f.duration_minutes);
         match f.kind.as_str() {
             "storage_outage" => plan.outages.push(Outage { start, duration }),
@@ -1008,6 +1008,11 @@ fn fault_plan(scenario: &Scenario, start_ms: i64) -> FaultPlan {
         }
     }
     plan
+}
+
+/// `minutes` (scenario minutes, possibly fractional) after `from_ms`, in ms.
+fn minute_ms(from_ms: i64, minutes: f64) -> i64 {
+    from_ms + (minutes * 60_000.0) as i64
 }
 
 fn minutes(m: f64) -> Duration {

@@ -151,10 +151,15 @@ impl<'a> Replay<'a> {
         })
     }
 
+    /// Courier `c` is on shift at `now`.
+    fn on_shift(&self, c: usize, now: i64) -> bool {
+        let shift = &self.instance.couriers[c];
+        shift.on <= now && now < shift.off
+    }
+
     /// The trip is allowed: the courier is on shift and picks up by its off time.
     fn allowed(&self, c: usize, now: i64, trip: &Trip) -> bool {
-        let shift = &self.instance.couriers[c];
-        now >= shift.on && now < shift.off && trip.pickup <= shift.off
+        self.on_shift(c, now) && trip.pickup <= self.instance.couriers[c].off
     }
 
     fn commit(&mut self, c: usize, now: i64, orders: Vec<usize>, trip: &Trip) {
@@ -227,10 +232,7 @@ pub fn replay(instance: &Instance, policy: Policy, tuning: BatchTuning) -> Solut
 fn greedy_minute(replay: &mut Replay<'_>, now: i64) {
     let inst = replay.instance;
     let mut idle: Vec<usize> = (0..replay.couriers.len())
-        .filter(|&c| {
-            let shift = &inst.couriers[c];
-            shift.on <= now && now < shift.off && replay.couriers[c].free_at <= now
-        })
+        .filter(|&c| replay.on_shift(c, now) && replay.couriers[c].free_at <= now)
         .collect();
     let pending = replay.pending.clone();
     for o in pending {
@@ -332,10 +334,7 @@ fn batch_minute(replay: &mut Replay<'_>, now: i64, tuning: BatchTuning) {
     }
     let inst = replay.instance;
     let candidates: Vec<usize> = (0..replay.couriers.len())
-        .filter(|&c| {
-            let shift = &inst.couriers[c];
-            shift.on <= now && now < shift.off && replay.couriers[c].free_at <= now + tuning.lookahead
-        })
+        .filter(|&c| replay.on_shift(c, now) && replay.couriers[c].free_at <= now + tuning.lookahead)
         .collect();
     if candidates.is_empty() {
         return;

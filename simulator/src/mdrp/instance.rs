@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use super::table::{Row, Table, TableError};
+use super::table::{Row, Table, TableError, read_text};
 
 /// A point in the instance's planar metres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +168,7 @@ fn load_parameters(file: &Path) -> Result<Parameters, TableError> {
         "guaranteed pay per hour",
     ];
     // The header's names contain spaces: read it by position, tab-separated.
-    let text = std::fs::read_to_string(file).map_err(|e| TableError::new(file, 0, "(file)", e.to_string()))?;
+    let text = read_text(file)?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).skip(1);
     let Some((i, line)) = lines.next() else {
         return Err(TableError::new(file, 2, "(row)", "no parameter row"));

@@ -54,8 +54,7 @@ impl Table {
     /// The file cannot be read, is empty, lacks a column, or a row has a
     /// different number of cells than the header.
     pub fn read(file: &Path, columns: &[&str]) -> Result<Table, TableError> {
-        let text = std::fs::read_to_string(file).map_err(|e| TableError::new(file, 0, "(file)", e.to_string()))?;
-        Table::parse(&text, file, columns, false)
+        Table::parse(&read_text(file)?, file, columns, false)
     }
 
     /// Like [`Table::read`], but a row may have more cells than the header
@@ -64,8 +63,7 @@ impl Table {
     /// # Errors
     /// As [`Table::read`], a row with fewer cells than the header.
     pub fn read_ragged(file: &Path, columns: &[&str]) -> Result<Table, TableError> {
-        let text = std::fs::read_to_string(file).map_err(|e| TableError::new(file, 0, "(file)", e.to_string()))?;
-        Table::parse(&text, file, columns, true)
+        Table::parse(&read_text(file)?, file, columns, true)
     }
 
     /// Parses `text` as the contents of `file`; `ragged` lets rows run past
@@ -175,6 +173,11 @@ impl<'a> Row<'a> {
     pub fn error(&self, field: &str, message: impl Into<String>) -> TableError {
         TableError::new(&self.table.file, self.line, field, message)
     }
+}
+
+/// A file's text, or an error naming it.
+pub(crate) fn read_text(file: &Path) -> Result<String, TableError> {
+    std::fs::read_to_string(file).map_err(|e| TableError::new(file, 0, "(file)", e.to_string()))
 }
 
 fn short_type_name<T>() -> &'static str {

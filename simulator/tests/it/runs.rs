@@ -48,6 +48,14 @@ fn files(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A runtime for an adapter's connections (each run owns one).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 fn out_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("courier-sim-test-{}-{tag}", std::process::id()))
 }
@@ -158,12 +166,6 @@ fn memory_and_postgres_give_the_same_business_results() {
         schema: Some(format!("courier_sim_test_{}", std::process::id())),
         ..PgConfig::new(url.clone())
     };
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
     let connect = |rt: &tokio::runtime::Runtime| {
         rt.block_on(PgStore::connect(config.clone()))
             .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
@@ -184,10 +186,7 @@ fn memory_and_postgres_give_the_same_business_results() {
 fn memory_and_redis_give_the_same_business_results() {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let prefix = format!("courier-sim-test-{}", std::process::id());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let redis = rt
         .block_on(RedisStore::connect(&url, &prefix))
         .unwrap_or_else(|e| panic!("Redis is required for this test and {url} could not be used: {e}"));
@@ -200,10 +199,7 @@ fn memory_and_redis_give_the_same_business_results() {
     let s = scenario("steady", 0.03);
     let on_redis = Sim::new_on(rt, s.clone(), 5, store).unwrap().run();
     let on_memory = Sim::new(s, 5, MemoryStore::default()).unwrap().run();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async { RedisStore::connect(&url, &prefix).await?.clear().await })
         .unwrap();
     assert!(on_memory.orders.len() > 20);
