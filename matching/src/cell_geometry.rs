@@ -107,6 +107,19 @@ impl CellGeometry {
     }
 }
 
+impl CellGeometry {
+    /// True when `q` lies beyond one of the cell's edges by more than the
+    /// arc whose sine is `sin_reach`: then every point of the cell is
+    /// farther than that arc from `q`, because the cell lies on the inner
+    /// side of that edge's great circle. A much tighter bound than the
+    /// circumscribed circle for the cells beside the query's. Cells of
+    /// unknown shape (no edges kept) are never ruled out.
+    #[inline]
+    pub(crate) fn beyond(&self, q: &[f64; 3], sin_reach: f64) -> bool {
+        self.edges.iter().take(self.edge_count).any(|n| -dot(q, n) > sin_reach)
+    }
+}
+
 /// The unit vector of a point given in radians.
 pub(crate) fn unit_vector(lat: f64, lng: f64) -> [f64; 3] {
     [lat.cos() * lng.cos(), lat.cos() * lng.sin(), lat.sin()]

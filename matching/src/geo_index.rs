@@ -2,13 +2,18 @@
 
 use courier_core::{CourierId, GeoPoint, Place};
 use h3o::{CellIndex, LatLng, Resolution};
+use std::collections::BinaryHeap;
+
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc};
+use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_small};
 
 /// How many query cells keep their rings cached.
 const MAX_CACHED_CENTRES: usize = 65_536;
+/// Added to a query's reach before ruling a cell out by its edges: far more
+/// than the floating-point error of H3's filing of points near an edge.
+const EDGE_SLACK_M: f64 = 1.0;
 /// A query never searches more rings than this (a safety stop; at resolution
 /// 9 it is over 150 km).
 const MAX_RINGS: u32 = 512;
@@ -130,6 +135,50 @@ pub struct GeoIndex {
     neighbours: Vec<Option<Box<[u32]>>>,
     /// Cells around a query cell, nearest first, grown on demand.
     rings: FxHashMap<CellIndex, Neighbourhood>,
+    /// The buffer a query gathers its nearest in, kept rather than
+    /// allocated afresh for every query.
+    scratch: Vec<Candidate>,
+}
+
+/// A courier a query may return, where to find it, and its rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Candidate {
+    /// The squared chord's bits (which rank as the chord does, chords never
+    /// being negative) above the courier id (breaking ties): one integer
+    /// comparison ranks two candidates.
+    rank: u128,
+    bucket: u32,
+    entry: u32,
+}
+
+impl Candidate {
+    fn new(squared_chord: f64, courier: CourierId, bucket: u32, entry: u32) -> Candidate {
+        Candidate {
+            rank: (u128::from(squared_chord.to_bits()) << 64) | u128::from(courier.get()),
+            bucket,
+            entry,
+        }
+    }
+
+    fn squared_chord(&self) -> f64 {
+        f64::from_bits((self.rank >> 64) as u64)
+    }
+
+    fn courier(&self) -> CourierId {
+        CourierId::new(self.rank as u64)
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Default for GeoIndex {
@@ -151,6 +200,7 @@ impl GeoIndex {
             geometry: Vec::new(),
             neighbours: Vec::new(),
             rings: FxHashMap::default(),
+            scratch: Default::default(),
         }
     }
 
@@ -331,9 +381,9 @@ impl GeoIndex {
         let q = from.unit_vector();
         let radius_chord = chord_of_arc(radius_m);
         let radius_sq = radius_chord * radius_chord;
-        // (squared chord, courier, bucket, index), kept small so that sorted
-        // insertion moves little: chords rank exactly as arcs do.
-        let mut found: Vec<(f64, CourierId, u32, u32)> = Vec::with_capacity(2 * k.min(64) + 1);
+        // The k nearest so far, farthest on top: a candidate either beats
+        // the top or is out, in a few comparisons of plain integers.
+        let mut nearest = BinaryHeap::from(std::mem::take(&mut self.scratch));
         let mut limit = radius_sq;
         let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
@@ -351,6 +401,7 @@ impl GeoIndex {
             // The same bound from the query point itself, as a squared chord:
             // tighter, and cheap enough to test per cell.
             let mut skip_sq = squared(chord_of_arc(reach + nb.slack_m));
+            let mut sin_reach = sin_of_arc(reach + EDGE_SLACK_M);
             for &(d, b, ring, centre_c) in &nb.cells {
                 if d > beyond {
                     break;
@@ -361,29 +412,34 @@ impl GeoIndex {
                 let Some(bucket) = self.buckets.get(b as usize).filter(|b| b.has_room(min_room)) else {
                     continue;
                 };
+                if self.geometry_of(b).is_some_and(|g| g.beyond(&q, sin_reach)) {
+                    continue;
+                }
                 for (i, e) in bucket.entries.iter().enumerate() {
                     let c = squared_chord(&q, &e.at.unit_vector());
                     // The limit only shrinks; most entries fail this one compare.
                     if c > limit || e.room < min_room || !keep(e.courier) {
                         continue;
                     }
-                    found.push((c, e.courier, b, i as u32));
-                    // Candidates are gathered unsorted and cut back to the k
-                    // nearest when twice as many piled up: one selection per
-                    // k admissions instead of a sorted insertion each.
-                    if found.len() >= 2 * k {
-                        limit = keep_nearest(&mut found, k);
+                    let candidate = Candidate::new(c, e.courier, b, i as u32);
+                    if nearest.len() < k {
+                        nearest.push(candidate);
+                    } else if nearest.peek().is_some_and(|farthest| candidate < *farthest)
+                        && let Some(mut farthest) = nearest.peek_mut()
+                    {
+                        *farthest = candidate;
                     }
-                }
-                // Cut back after each cell, so the bound on the cells still
-                // to visit is the k-th nearest so far and the search stops early.
-                if found.len() > k || (found.len() == k && limit == radius_sq) {
-                    limit = keep_nearest(&mut found, k);
+                    if nearest.len() == k
+                        && let Some(farthest) = nearest.peek()
+                    {
+                        limit = farthest.squared_chord();
+                    }
                 }
                 if limit < radius_sq {
                     reach = reach.min(arc_of_squared_chord(limit));
                     beyond = reach + offset + nb.slack_m;
                     skip_sq = squared(chord_of_arc(reach + nb.slack_m));
+                    sin_reach = sin_of_arc(reach + EDGE_SLACK_M);
                 }
             }
             // Nothing outside the listed rings is nearer than this.
@@ -393,19 +449,19 @@ impl GeoIndex {
             visited_rings = Some(nb.rings);
             rings_wanted = nb.rings * 2;
         }
-        found.sort_unstable_by(by_rank);
-        found.truncate(k);
-        found
-            .into_iter()
-            .filter_map(|(c, courier, b, i)| {
-                let at = self.buckets.get(b as usize)?.entries.get(i as usize)?.at;
-                Some(Nearby {
-                    courier,
-                    distance_m: arc_of_squared_chord(c),
-                    at,
-                })
+        let mut ranked = nearest.into_sorted_vec();
+        let mut found = Vec::with_capacity(ranked.len());
+        found.extend(ranked.iter().filter_map(|c| {
+            let at = self.buckets.get(c.bucket as usize)?.entries.get(c.entry as usize)?.at;
+            Some(Nearby {
+                courier: c.courier(),
+                distance_m: arc_of_squared_chord(c.squared_chord()),
+                at,
             })
-            .collect()
+        }));
+        ranked.clear();
+        self.scratch = ranked;
+        found
     }
 
     /// Makes the cells of at least `rings` rings around `centre` available,
@@ -545,19 +601,6 @@ impl GeoIndex {
     }
 }
 
-/// Candidates rank by squared chord, then courier id.
-fn by_rank(a: &(f64, CourierId, u32, u32), b: &(f64, CourierId, u32, u32)) -> std::cmp::Ordering {
-    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
-}
-
-/// Keeps the `k` nearest of `found` (in no order) and returns the k-th's
-/// squared chord: nothing farther can be among the nearest any more.
-fn keep_nearest(found: &mut Vec<(f64, CourierId, u32, u32)>, k: usize) -> f64 {
-    found.select_nth_unstable_by(k - 1, by_rank);
-    found.truncate(k);
-    found.iter().map(|f| f.0).fold(0.0, f64::max)
-}
-
 /// Squared chord between two unit vectors: ranks exactly as the arc does.
 #[inline]
 fn squared_chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
@@ -567,6 +610,11 @@ fn squared_chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 
 fn squared(x: f64) -> f64 {
     x * x
+}
+
+/// The sine of the angle an arc of `metres` subtends at the Earth's centre.
+fn sin_of_arc(metres: f64) -> f64 {
+    sin_small((metres / courier_core::geo::EARTH_RADIUS_M).min(std::f64::consts::FRAC_PI_2))
 }
 
 /// Great-circle metres of a squared chord (radius 1).
