@@ -138,6 +138,12 @@ pub(crate) fn chord_of_arc(metres: f64) -> f64 {
     2.0 * sin_small((metres / (2.0 * EARTH_RADIUS_M)).min(std::f64::consts::FRAC_PI_2))
 }
 
+/// The sine of the angle an arc of `metres` subtends at the Earth's centre.
+#[inline]
+pub(crate) fn sin_of_arc(metres: f64) -> f64 {
+    sin_small((metres / EARTH_RADIUS_M).min(std::f64::consts::FRAC_PI_2))
+}
+
 /// Below this argument the Taylor series of `sin` and `asin` to the 7th
 /// power are exact in double precision (the next term is under 1e-25 of the
 /// result): everything within about 12 km.

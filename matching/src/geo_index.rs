@@ -1,13 +1,13 @@
 //! Courier positions bucketed by H3 cell: cheap updates, exact nearest-first queries.
 
-use courier_core::{CourierId, GeoPoint, Place};
-use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::BinaryHeap;
 
+use courier_core::{CourierId, GeoPoint, Place};
+use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_small};
+use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_of_arc};
 
 /// How many query cells keep their rings cached.
 const MAX_CACHED_CENTRES: usize = 65_536;
@@ -141,7 +141,9 @@ pub struct GeoIndex {
 }
 
 /// A courier a query may return, where to find it, and its rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Candidates compare by rank alone: a courier is one entry, so equal
+/// ranks mean the same entry.
+#[derive(Debug, Clone, Copy)]
 struct Candidate {
     /// The squared chord's bits (which rank as the chord does, chords never
     /// being negative) above the courier id (breaking ties): one integer
@@ -168,6 +170,14 @@ impl Candidate {
         CourierId::new(self.rank as u64)
     }
 }
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+
+impl Eq for Candidate {}
 
 impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -610,11 +620,6 @@ fn squared_chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 
 fn squared(x: f64) -> f64 {
     x * x
-}
-
-/// The sine of the angle an arc of `metres` subtends at the Earth's centre.
-fn sin_of_arc(metres: f64) -> f64 {
-    sin_small((metres / courier_core::geo::EARTH_RADIUS_M).min(std::f64::consts::FRAC_PI_2))
 }
 
 /// Great-circle metres of a squared chord (radius 1).

@@ -60,6 +60,18 @@ fn out_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("courier-sim-test-{}-{tag}", std::process::id()))
 }
 
+/// Every order of the run ended completed, cancelled or rejected.
+fn assert_every_order_ended(name: &str, out: &RunOutput) {
+    for o in &out.orders {
+        assert!(
+            ["completed", "cancelled", "rejected"].contains(&o.status),
+            "{name}: {} ended {}",
+            o.id,
+            o.status
+        );
+    }
+}
+
 #[test]
 fn the_same_seed_gives_byte_identical_reports() {
     let mut reports = Vec::new();
@@ -96,13 +108,8 @@ fn every_shipped_scenario_keeps_the_invariants() {
         assert!(out.orders.len() > 50, "{name}: only {} orders", out.orders.len());
         for o in &out.orders {
             assert!(!o.lost, "{name}: {} lost", o.id);
-            assert!(
-                ["completed", "cancelled", "rejected"].contains(&o.status),
-                "{name}: {} ended {}",
-                o.id,
-                o.status
-            );
         }
+        assert_every_order_ended(name, &out);
         assert!(out.books.is_balanced(), "{name}");
         let summary = Summary::of(name, 7, &s.policy.dispatch, &out, 1.0);
         assert!(
@@ -130,14 +137,7 @@ fn a_storage_outage_refuses_placements_then_finishes_every_order() {
     assert_eq!(stored_during, 0);
     let refused: u64 = out.minutes[60..70].iter().map(|m| m.refused).sum();
     assert!(refused > 0);
-    for o in &out.orders {
-        assert!(
-            ["completed", "cancelled", "rejected"].contains(&o.status),
-            "{} ended {}",
-            o.id,
-            o.status
-        );
-    }
+    assert_every_order_ended("storage-outage", &out);
 }
 
 #[test]
@@ -230,14 +230,7 @@ fn couriers_work_their_shifts() {
     assert_eq!(online(30), fleet / 2);
     assert_eq!(online(90), fleet);
     assert_eq!(online(150), fleet - fleet / 2);
-    for o in &out.orders {
-        assert!(
-            ["completed", "cancelled", "rejected"].contains(&o.status),
-            "{} ended {}",
-            o.id,
-            o.status
-        );
-    }
+    assert_every_order_ended("steady with two shifts", &out);
 }
 
 #[test]
