@@ -1,6 +1,7 @@
 //! Typed identifiers: an order id can never be passed where a courier id is expected.
 
 use std::fmt;
+use std::sync::Arc;
 
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -68,9 +69,10 @@ typed_id!(
 /// A client-chosen key that makes order placement idempotent (24 h window).
 ///
 /// Keys are 1 to 128 printable ASCII characters; anything else is rejected so
-/// that a key is always safe to log and to store in any adapter.
+/// that a key is always safe to log and to store in any adapter. The text is
+/// shared, not copied, when a key is cloned (stores keep it beside the order).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct IdempotencyKey(String);
+pub struct IdempotencyKey(Arc<str>);
 
 /// Why a string is not a valid [`IdempotencyKey`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,7 +115,7 @@ impl IdempotencyKey {
         if let Some(at) = raw.bytes().position(|b| !(0x21..=0x7e).contains(&b)) {
             return Err(IdempotencyKeyError::BadCharacter { at });
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(Arc::from(raw)))
     }
 
     /// The key as text.

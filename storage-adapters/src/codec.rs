@@ -3,6 +3,8 @@
 //! stay free of any format; this module owns the mapping both ways, and a
 //! document that does not map back is reported as corrupt, never guessed at.
 
+use std::sync::Arc;
+
 use courier_core::order::{
     Actor, ActorKind, CancelReason, OrderEvent, OrderEventKind, OrderLine, PlaceOrder, RejectReason, UnassignReason,
 };
@@ -163,7 +165,7 @@ pub(crate) fn event_from(
         } => {
             let currency: Currency = currency.parse().map_err(corrupt)?;
             let point = |p: [f64; 2]| GeoPoint::new(p[0], p[1]).map_err(corrupt);
-            OrderEventKind::Created(Box::new(PlaceOrder {
+            OrderEventKind::Created(Arc::new(PlaceOrder {
                 order_id,
                 customer: CustomerId::new(customer),
                 restaurant: RestaurantId::new(restaurant),

@@ -1,5 +1,7 @@
 //! Domain events: one per accepted command, the audit trail and the outbox.
 
+use std::sync::Arc;
+
 use crate::ids::{CourierId, OrderId};
 use crate::time::{Duration, Timestamp};
 
@@ -26,7 +28,7 @@ pub struct OrderEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrderEventKind {
     /// The order was created, waiting for payment.
-    Created(Box<PlaceOrder>),
+    Created(Arc<PlaceOrder>),
     /// Payment authorized; the restaurant must accept before `acceptance_deadline`.
     PaymentAuthorized {
         /// Placed time plus the acceptance window.

@@ -6,6 +6,8 @@
 //! command leaves the order untouched. State changes happen only in `apply`,
 //! which is also how [`Order::replay`] rebuilds an order from its events.
 
+use std::sync::Arc;
+
 use crate::geo::GeoPoint;
 use crate::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, RestaurantId};
 use crate::money::Money;
@@ -72,14 +74,10 @@ pub struct OrderTimes {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
-    id: OrderId,
-    customer: CustomerId,
-    restaurant: RestaurantId,
-    pickup: GeoPoint,
-    dropoff: GeoPoint,
-    lines: Vec<OrderLine>,
-    charge: Money,
-    idempotency_key: IdempotencyKey,
+    // What the customer placed never changes after creation, so it is shared
+    // with the `Created` event and with every copy of the order: cloning an
+    // order or its creation event never copies the lines or the key.
+    placed: Arc<PlaceOrder>,
     status: OrderStatus,
     version: u64,
     assignment: Assignment,
@@ -100,7 +98,7 @@ impl Order {
             version: 1,
             at,
             actor,
-            kind: OrderEventKind::Created(Box::new(place)),
+            kind: OrderEventKind::Created(Arc::new(place)),
         };
         let order = Order::from_created(&event).ok_or_else(|| OrderError::InvalidOrder("not a creation".into()))?;
         Ok((order, event))
@@ -111,14 +109,7 @@ impl Order {
             return None;
         };
         Some(Order {
-            id: place.order_id,
-            customer: place.customer,
-            restaurant: place.restaurant,
-            pickup: place.pickup,
-            dropoff: place.dropoff,
-            lines: place.lines.clone(),
-            charge: place.charge,
-            idempotency_key: place.idempotency_key.clone(),
+            placed: Arc::clone(place),
             status: OrderStatus::PendingPayment,
             version: event.version,
             assignment: Assignment::Unassigned,
@@ -159,7 +150,7 @@ impl Order {
         }
         let kind = self.decide(cmd)?;
         let event = OrderEvent {
-            order_id: self.id,
+            order_id: self.id(),
             version: self.version + 1,
             at: cmd.at,
             actor: cmd.actor,
@@ -422,35 +413,35 @@ impl Order {
 
     /// The order id.
     pub fn id(&self) -> OrderId {
-        self.id
+        self.placed.order_id
     }
     /// Who ordered.
     pub fn customer(&self) -> CustomerId {
-        self.customer
+        self.placed.customer
     }
     /// From where.
     pub fn restaurant(&self) -> RestaurantId {
-        self.restaurant
+        self.placed.restaurant
     }
     /// Pickup point (the restaurant).
     pub fn pickup(&self) -> GeoPoint {
-        self.pickup
+        self.placed.pickup
     }
     /// Drop-off point (the customer).
     pub fn dropoff(&self) -> GeoPoint {
-        self.dropoff
+        self.placed.dropoff
     }
     /// What was ordered.
     pub fn lines(&self) -> &[OrderLine] {
-        &self.lines
+        &self.placed.lines
     }
     /// The total authorized from the customer.
     pub fn charge(&self) -> Money {
-        self.charge
+        self.placed.charge
     }
     /// The placement idempotency key.
     pub fn idempotency_key(&self) -> &IdempotencyKey {
-        &self.idempotency_key
+        &self.placed.idempotency_key
     }
     /// Current status.
     pub fn status(&self) -> OrderStatus {

@@ -1,9 +1,11 @@
 //! The in-memory adapter: the embedded default, deterministic, no external service.
 
+mod audit_log;
 mod catalog;
 mod idempotency;
 mod locations;
 mod orders;
+mod outbox;
 mod rate_limit;
 mod ratings;
 mod store;

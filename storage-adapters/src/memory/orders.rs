@@ -3,38 +3,97 @@
 //! One mutex guards all of it, so each operation is atomic exactly like a
 //! database transaction: an order, its events, its outbox entries and its
 //! audit lines are written together or not at all.
+//!
+//! Orders live in one growing vector of rows; the two lookups (by id, by
+//! idempotency key) are hash tables of row numbers, not of orders. Placing an
+//! order therefore writes one row, one audit line and one outbox slot, and a
+//! table that grows moves 16-byte slots instead of whole orders and never
+//! reads the rows again: fresh memory per order, not hashing, is what bounds
+//! placement throughput.
 
-use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
     AuditEntry, CreateOutcome, DEFAULT_IDEMPOTENCY_TTL, EventId, OrderStore, OutboxEntry, StorageError,
 };
-use courier_core::{CustomerId, Duration, IdempotencyKey, OrderId, Timestamp};
+use courier_core::{CustomerId, Duration, IdempotencyKey, OrderId};
+
+use super::audit_log::{AuditLog, LineNo};
+use super::outbox::Outbox;
+
+/// An order and where its audit trail ends.
+#[derive(Debug)]
+struct OrderRow {
+    order: Order,
+    newest_audit: Option<LineNo>,
+}
 
 #[derive(Debug, Default)]
 struct Tables {
-    orders: FxHashMap<OrderId, Order>,
-    by_key: FxHashMap<(CustomerId, IdempotencyKey), (OrderId, Timestamp)>,
-    outbox: BTreeMap<EventId, (OrderEvent, bool)>,
-    audit: FxHashMap<OrderId, Vec<AuditEntry>>,
-    next_event_id: u64,
+    rows: Vec<OrderRow>,
+    /// Row numbers by order id.
+    by_id: FxHashMap<OrderId, usize>,
+    /// Row numbers by (customer, idempotency key), beside the key's hash so that
+    /// growing the table never reads the rows: the newest order placed with each key.
+    by_key: HashTable<(u64, usize)>,
+    outbox: Outbox,
+    audit: AuditLog,
+}
+
+fn key_hash(customer: CustomerId, key: &IdempotencyKey) -> u64 {
+    FxBuildHasher.hash_one((customer, key.as_str()))
 }
 
 impl Tables {
-    fn append(&mut self, events: &[OrderEvent]) {
-        for event in events {
-            self.next_event_id += 1;
-            self.outbox.insert(EventId(self.next_event_id), (event.clone(), false));
-            self.audit
-                .entry(event.order_id)
-                .or_default()
-                .push(AuditEntry::of(event));
+    fn row_of(&self, id: OrderId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    fn order(&self, id: OrderId) -> Option<&Order> {
+        self.row_of(id).map(|row| &self.rows[row].order)
+    }
+
+    fn row_by_key(&self, customer: CustomerId, key: &IdempotencyKey) -> Option<usize> {
+        let rows = &self.rows;
+        let hash = key_hash(customer, key);
+        self.by_key
+            .find(hash, |&(h, row)| h == hash && same_key(&rows[row].order, customer, key))
+            .map(|&(_, row)| row)
+    }
+
+    /// Adds a new order (its id must be absent) with its creation event.
+    fn insert(&mut self, order: &Order, created: &OrderEvent) {
+        let row = self.rows.len();
+        let newest_audit = Some(self.audit.append(created, None));
+        self.rows.push(OrderRow {
+            order: order.clone(),
+            newest_audit,
+        });
+        self.outbox.push(created.clone());
+        self.by_id.insert(order.id(), row);
+        let rows = &self.rows;
+        let (customer, key) = (order.customer(), order.idempotency_key());
+        let hash = key_hash(customer, key);
+        match self
+            .by_key
+            .find_mut(hash, |&(h, r)| h == hash && same_key(&rows[r].order, customer, key))
+        {
+            // The key's earlier order has expired: the key now names this one.
+            Some(older) => older.1 = row,
+            None => {
+                self.by_key.insert_unique(hash, (hash, row), |&(h, _)| h);
+            }
         }
     }
+}
+
+fn same_key(order: &Order, customer: CustomerId, key: &IdempotencyKey) -> bool {
+    order.customer() == customer && order.idempotency_key() == key
 }
 
 /// Orders kept in process memory: the embedded default, deterministic, no service needed.
@@ -69,29 +128,25 @@ impl MemoryOrderStore {
 impl OrderStore for MemoryOrderStore {
     async fn create_order(&self, order: &Order, created: &OrderEvent) -> Result<CreateOutcome, StorageError> {
         let mut t = self.lock();
-        let key = (order.customer(), order.idempotency_key().clone());
-        let now = created.at;
-        if let Some(&(existing, at)) = t.by_key.get(&key)
-            && now.since(at) < self.idempotency_ttl
-            && let Some(o) = t.orders.get(&existing)
-        {
-            return Ok(CreateOutcome::Existing(o.clone()));
+        if let Some(row) = t.row_by_key(order.customer(), order.idempotency_key()) {
+            let existing = &t.rows[row].order;
+            if created.at.since(existing.times().created_at) < self.idempotency_ttl {
+                return Ok(CreateOutcome::Existing(existing.clone()));
+            }
         }
-        if let Some(existing) = t.orders.get(&order.id()) {
+        if let Some(existing) = t.order(order.id()) {
             return Err(StorageError::VersionConflict {
                 order: order.id(),
                 expected: 0,
                 actual: existing.version(),
             });
         }
-        t.by_key.insert(key, (order.id(), now));
-        t.orders.insert(order.id(), order.clone());
-        t.append(std::slice::from_ref(created));
+        t.insert(order, created);
         Ok(CreateOutcome::Created(order.clone()))
     }
 
     async fn load_order(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
-        Ok(self.lock().orders.get(&id).cloned())
+        Ok(self.lock().order(id).cloned())
     }
 
     async fn find_by_idempotency_key(
@@ -100,9 +155,7 @@ impl OrderStore for MemoryOrderStore {
         key: &IdempotencyKey,
     ) -> Result<Option<Order>, StorageError> {
         let t = self.lock();
-        Ok(t.by_key
-            .get(&(customer, key.clone()))
-            .and_then(|(id, _)| t.orders.get(id).cloned()))
+        Ok(t.row_by_key(customer, key).map(|row| t.rows[row].order.clone()))
     }
 
     async fn save_transition(
@@ -112,49 +165,54 @@ impl OrderStore for MemoryOrderStore {
         events: &[OrderEvent],
     ) -> Result<(), StorageError> {
         let mut t = self.lock();
-        let actual = t.orders.get(&order.id()).map_or(0, Order::version);
-        if actual != expected_version || actual == 0 {
+        let t = &mut *t;
+        let row = t.row_of(order.id());
+        let actual = row.map_or(0, |row| t.rows[row].order.version());
+        let Some(row) = row.filter(|_| actual == expected_version) else {
             return Err(StorageError::VersionConflict {
                 order: order.id(),
                 expected: expected_version,
                 actual,
             });
+        };
+        let row = &mut t.rows[row];
+        row.order = order.clone();
+        for event in events {
+            row.newest_audit = Some(t.audit.append(event, row.newest_audit));
+            t.outbox.push(event.clone());
         }
-        t.orders.insert(order.id(), order.clone());
-        t.append(events);
         Ok(())
     }
 
     async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {
         let t = self.lock();
-        let mut found: Vec<&Order> = t.orders.values().filter(|o| o.status().kind() == status).collect();
+        let mut found: Vec<&Order> = t
+            .rows
+            .iter()
+            .map(|row| &row.order)
+            .filter(|o| o.status().kind() == status)
+            .collect();
         found.sort_by_key(|o| (o.times().created_at, o.id()));
         Ok(found.into_iter().take(limit).cloned().collect())
     }
 
     async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
-        let t = self.lock();
-        Ok(t.outbox
-            .iter()
-            .filter(|(_, (_, published))| !published)
-            .take(limit)
-            .map(|(&event_id, (event, _))| OutboxEntry {
-                event_id,
-                event: event.clone(),
-            })
-            .collect())
+        Ok(self.lock().outbox.unpublished(limit))
     }
 
     async fn mark_published(&self, ids: &[EventId]) -> Result<(), StorageError> {
         // A published event has done its job; the audit trail keeps the record.
         let mut t = self.lock();
-        for id in ids {
-            t.outbox.remove(id);
+        for &id in ids {
+            t.outbox.mark_published(id);
         }
         Ok(())
     }
 
     async fn audit_trail(&self, id: OrderId) -> Result<Vec<AuditEntry>, StorageError> {
-        Ok(self.lock().audit.get(&id).cloned().unwrap_or_default())
+        let t = self.lock();
+        Ok(t.row_of(id)
+            .map(|row| t.audit.trail(id, t.rows[row].newest_audit))
+            .unwrap_or_default())
     }
 }

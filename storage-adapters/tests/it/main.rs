@@ -9,6 +9,7 @@ mod conformance;
 mod faults;
 mod memory;
 mod memory_orders;
+mod memory_orders_model;
 mod postgres;
 mod redis;
 
