@@ -2,22 +2,27 @@
 
 use std::num::NonZeroU64;
 
-use courier_core::order::{Actor, OrderEvent};
+use courier_core::order::{Actor, ActorKind, OrderEvent};
 use courier_core::ports::AuditEntry;
-use courier_core::{OrderId, Timestamp};
+use courier_core::{AdminId, CourierId, CustomerId, OrderId, RestaurantId, Timestamp};
 
 /// Where a line sits in the log, counted from 1 (so `Option<LineNo>` costs nothing extra).
 pub(super) type LineNo = NonZeroU64;
 
-/// One line, without its order (the order's row points at it).
+/// One line, without its order (the order's row points at it), packed into
+/// 32 bytes: a busy simulated day writes tens of millions of them.
 #[derive(Debug)]
 struct AuditLine {
-    version: u64,
     at: Timestamp,
-    actor: Actor,
-    action: &'static str,
     /// The same order's line before this one.
     previous: Option<LineNo>,
+    /// The actor's id (0 for the system).
+    actor_id: u64,
+    /// Saturates at `u32::MAX`: no order sees four billion events.
+    version: u32,
+    actor_kind: ActorKind,
+    /// Index into [`AuditLog::actions`].
+    action: u8,
 }
 
 /// Audit lines of all orders, oldest first. Each line points back to its
@@ -26,21 +31,39 @@ struct AuditLine {
 #[derive(Debug, Default)]
 pub(super) struct AuditLog {
     lines: Vec<AuditLine>,
+    /// The action names seen so far (an event kind has a couple of dozen).
+    actions: Vec<&'static str>,
 }
+
+/// Where names beyond the 256th would go; event kinds have far fewer.
+const LAST_ACTION: u8 = u8::MAX;
 
 impl AuditLog {
     /// Records `event` after the order's newest line and returns the new newest.
     pub(super) fn append(&mut self, event: &OrderEvent, newest: Option<LineNo>) -> LineNo {
         let entry = AuditEntry::of(event);
+        let (actor_kind, actor_id) = split(entry.actor);
+        let action = self.action_code(entry.action);
         self.lines.push(AuditLine {
-            version: entry.version,
             at: entry.at,
-            actor: entry.actor,
-            action: entry.action,
             previous: newest,
+            actor_id,
+            version: u32::try_from(entry.version).unwrap_or(u32::MAX),
+            actor_kind,
+            action,
         });
         // The length after a push is at least 1.
         NonZeroU64::new(self.lines.len() as u64).unwrap_or(NonZeroU64::MIN)
+    }
+
+    fn action_code(&mut self, name: &'static str) -> u8 {
+        if let Some(code) = self.actions.iter().position(|&known| known == name) {
+            return u8::try_from(code).unwrap_or(LAST_ACTION);
+        }
+        if self.actions.len() <= usize::from(LAST_ACTION) {
+            self.actions.push(name);
+        }
+        u8::try_from(self.actions.len() - 1).unwrap_or(LAST_ACTION)
     }
 
     /// The trail of `order` ending at `newest`, oldest first.
@@ -50,15 +73,35 @@ impl AuditLog {
         while let Some(line) = next.and_then(|no| self.lines.get((no.get() - 1) as usize)) {
             trail.push(AuditEntry {
                 order_id: order,
-                version: line.version,
+                version: u64::from(line.version),
                 at: line.at,
-                actor: line.actor,
-                action: line.action,
+                actor: join(line.actor_kind, line.actor_id),
+                action: self.actions.get(usize::from(line.action)).copied().unwrap_or("unknown"),
             });
             next = line.previous;
         }
         trail.reverse();
         trail
+    }
+}
+
+fn split(actor: Actor) -> (ActorKind, u64) {
+    match actor {
+        Actor::Customer(id) => (ActorKind::Customer, id.get()),
+        Actor::Restaurant(id) => (ActorKind::Restaurant, id.get()),
+        Actor::Courier(id) => (ActorKind::Courier, id.get()),
+        Actor::Admin(id) => (ActorKind::Admin, id.get()),
+        Actor::System => (ActorKind::System, 0),
+    }
+}
+
+fn join(kind: ActorKind, id: u64) -> Actor {
+    match kind {
+        ActorKind::Customer => Actor::Customer(CustomerId::new(id)),
+        ActorKind::Restaurant => Actor::Restaurant(RestaurantId::new(id)),
+        ActorKind::Courier => Actor::Courier(CourierId::new(id)),
+        ActorKind::Admin => Actor::Admin(AdminId::new(id)),
+        ActorKind::System => Actor::System,
     }
 }
 
@@ -73,7 +116,11 @@ mod tests {
             order_id: OrderId::new(order),
             version,
             at: Timestamp::from_millis((order * 100 + version) as i64),
-            actor: Actor::System,
+            actor: [
+                Actor::System,
+                Actor::Courier(CourierId::new(order)),
+                Actor::Admin(AdminId::new(3)),
+            ][(version % 3) as usize],
             kind: OrderEventKind::Completed,
         }
     }
@@ -93,5 +140,24 @@ mod tests {
             assert_eq!(trail, expected);
         }
         assert!(log.trail(OrderId::new(9), None).is_empty());
+    }
+
+    #[test]
+    fn a_line_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<AuditLine>(), 32);
+    }
+
+    #[test]
+    fn every_actor_comes_back_as_it_went_in() {
+        for actor in [
+            Actor::Customer(CustomerId::new(u64::MAX)),
+            Actor::Restaurant(RestaurantId::new(0)),
+            Actor::Courier(CourierId::new(17)),
+            Actor::Admin(AdminId::new(2)),
+            Actor::System,
+        ] {
+            let (kind, id) = split(actor);
+            assert_eq!(join(kind, id), actor);
+        }
     }
 }
