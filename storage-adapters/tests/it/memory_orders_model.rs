@@ -13,6 +13,7 @@ use courier_core::*;
 use courier_storage::memory::MemoryOrderStore;
 
 use crate::block_on;
+use crate::conformance::orders::placed_by;
 
 const TTL: Duration = Duration::from_mins(10);
 
@@ -51,22 +52,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn placed(id: u64, customer: u64, key: u8, at: Timestamp) -> (Order, OrderEvent) {
-    let customer = CustomerId::new(customer);
-    let place = PlaceOrder {
-        order_id: OrderId::new(id),
-        customer,
-        restaurant: RestaurantId::new(1),
-        pickup: GeoPoint::new(37.77, -122.42).unwrap(),
-        dropoff: GeoPoint::new(37.78, -122.41).unwrap(),
-        lines: vec![OrderLine {
-            item: MenuItemId::new(1),
-            quantity: 1,
-            unit_price: Money::new(900, Currency::Usd),
-        }],
-        charge: Money::new(900, Currency::Usd),
-        idempotency_key: IdempotencyKey::parse(&format!("key-{key}")).unwrap(),
-    };
-    Order::place(Actor::Customer(customer), at, place).unwrap()
+    placed_by(CustomerId::new(customer), id, &format!("key-{key}"), at)
 }
 
 #[derive(Default)]

@@ -12,9 +12,14 @@ const CUSTOMER: CustomerId = CustomerId::new(1);
 
 /// A placed order `id` under client key `key`; `base` keeps runs apart.
 pub(crate) fn placed(id: u64, key: &str, at: Timestamp) -> (Order, OrderEvent) {
+    placed_by(CUSTOMER, id, key, at)
+}
+
+/// A placed order `id` of `customer` under client key `key`.
+pub(crate) fn placed_by(customer: CustomerId, id: u64, key: &str, at: Timestamp) -> (Order, OrderEvent) {
     let place = PlaceOrder {
         order_id: OrderId::new(id),
-        customer: CUSTOMER,
+        customer,
         restaurant: RestaurantId::new(1),
         pickup: GeoPoint::new(37.77, -122.42).unwrap(),
         dropoff: GeoPoint::new(37.78, -122.41).unwrap(),
@@ -26,7 +31,7 @@ pub(crate) fn placed(id: u64, key: &str, at: Timestamp) -> (Order, OrderEvent) {
         charge: Money::new(2500, Currency::Usd),
         idempotency_key: IdempotencyKey::parse(key).unwrap(),
     };
-    Order::place(Actor::Customer(CUSTOMER), at, place).unwrap()
+    Order::place(Actor::Customer(customer), at, place).unwrap()
 }
 
 /// Eight requests with the same client key at once: exactly one order.
