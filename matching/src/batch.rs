@@ -122,19 +122,34 @@ pub fn plan_batch(
         // Only couriers with room for the whole unit; cells without one are
         // skipped unread (the index's room levels are kept by the caller).
         let room = u8::try_from(size).unwrap_or(u8::MAX);
+        let fits = |c: CourierId| load(c) + size <= limit;
+        let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);
+        let held_back = |quickest: Duration| ready.since(now) > quickest.saturating_add(config.defer_slack);
+        // Most rounds find most units' food far from ready. The nearest
+        // courier by distance is one of the candidates, so its travel bounds
+        // the quickest candidate's from above: if even that says "hold
+        // back", the unit is deferred without gathering every candidate.
+        let probe = config.candidates_per_order.min(1);
+        let nearest = index.nearest_with_room(&first.pickup, config.search_radius_m, probe, room, fits);
+        if nearest
+            .first()
+            .is_some_and(|n| held_back(travel.travel(&n.at, &first.pickup, now)))
+        {
+            plan.deferred.extend(unit.iter().map(|j| j.order));
+            continue;
+        }
         let candidates = index.nearest_with_room(
             &first.pickup,
             config.search_radius_m,
             config.candidates_per_order,
             room,
-            |c| load(c) + size <= limit,
+            fits,
         );
-        let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);
-        let nearest_travel = candidates
+        let quickest = candidates
             .iter()
             .map(|n| travel.travel(&n.at, &first.pickup, now))
             .min();
-        if nearest_travel.is_some_and(|t| ready.since(now) > t.saturating_add(config.defer_slack)) {
+        if quickest.is_some_and(held_back) {
             plan.deferred.extend(unit.iter().map(|j| j.order));
             continue;
         }

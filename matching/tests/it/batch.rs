@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
-use courier_matching::{BatchConfig, GeoIndex, Job, Stop, StraightLine, plan_batch};
+use courier_matching::{BatchConfig, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -217,5 +217,47 @@ proptest! {
                 prop_assert!(a.route.stops.contains(&Stop::Dropoff(*o)));
             }
         }
+    }
+
+    /// Deferral follows the rule over every candidate, not just the nearest:
+    /// with travel three times slower from the east half of the city (so the
+    /// nearest courier is often not the quickest), an order is deferred
+    /// exactly when its quickest candidate (of the nearest within the radius,
+    /// found by a linear scan) would still be early by more than the slack.
+    #[test]
+    fn deferral_follows_the_quickest_candidate(
+        couriers in prop::collection::vec((-3_000.0f64..3_000.0, -3_000.0f64..3_000.0), 0..12),
+        orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, 0u64..30), 0..10),
+    ) {
+        let config = BatchConfig { batch_limit: 1, ..BatchConfig::default() };
+        let places: Vec<(CourierId, Place)> = couriers.iter().enumerate().map(|(i, (n, e))| (CourierId::new(i as u64), at(*n, *e))).collect();
+        let mut idx = GeoIndex::default();
+        for (id, p) in &places {
+            idx.upsert(*id, p.point());
+        }
+        let open: Vec<Job> = orders.iter().enumerate().map(|(i, (n, e, ready))| job(i as u64, at(*n, *e), at(0.0, 0.0), *ready, ready + 60)).collect();
+        let plan = plan_batch(now(), &open, &mut idx, &BTreeMap::new(), &SlowEast, &config);
+        for j in &open {
+            let mut near: Vec<(f64, CourierId, Place)> = places
+                .iter()
+                .map(|(id, p)| (p.distance_m(&j.pickup), *id, *p))
+                .filter(|(d, ..)| *d <= config.search_radius_m)
+                .collect();
+            near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            near.truncate(config.candidates_per_order);
+            let quickest = near.iter().map(|(_, _, p)| SlowEast.travel(p, &j.pickup, now())).min();
+            let early = quickest.is_some_and(|t| j.ready_at.since(now()) > t.saturating_add(config.defer_slack));
+            prop_assert_eq!(plan.deferred.contains(&j.order), early, "{}: quickest {:?}", j.order, quickest);
+        }
+    }
+}
+
+/// Five metres a second, three times slower when leaving from east of the centre.
+struct SlowEast;
+
+impl TravelTimes for SlowEast {
+    fn travel(&self, from: &Place, to: &Place, _at: Timestamp) -> Duration {
+        let slow = if from.point().lng() > 4.90 { 3.0 } else { 1.0 };
+        Duration::from_millis((from.distance_m(to) / 5.0 * slow * 1_000.0) as u64)
     }
 }
