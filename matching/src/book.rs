@@ -239,9 +239,9 @@ impl DispatchBook {
     /// Checks the invariants from scratch: every held order is open and held
     /// by exactly that courier, and no courier exceeds the batch limit.
     pub fn check(&self) -> Result<(), String> {
-        // No set of seen orders is needed: an order listed under two couriers
-        // is assigned to at most one of them, so one of the listings fails
-        // the "assigned to it" test below.
+        // Two sorted lists compared in one pass, rather than a map lookup per
+        // order: the simulator runs this after every dispatch round.
+        let mut listed: Vec<(OrderId, CourierId)> = Vec::new();
         for (courier, orders) in &self.carrying {
             if orders.len() > self.batch_limit {
                 return Err(format!(
@@ -250,22 +250,104 @@ impl DispatchBook {
                     self.batch_limit
                 ));
             }
-            for order in orders {
-                match self.courier_of(*order) {
-                    Some(c) if c == *courier => {}
-                    Some(c) => return Err(format!("{order} is listed under {courier} but assigned to {c}")),
-                    None => return Err(format!("{order} is listed under {courier} but not assigned to it")),
-                }
-            }
+            listed.extend(orders.iter().map(|&order| (order, *courier)));
         }
-        for (order, open) in &self.orders {
-            if let Some(c) = open
-                .courier
-                .filter(|c| !self.carrying.get(c).is_some_and(|s| s.contains(order)))
-            {
-                return Err(format!("{order} is assigned to {c} but not listed under it"));
-            }
+        listed.sort_unstable();
+        let assigned: Vec<(OrderId, CourierId)> = self
+            .orders
+            .iter()
+            .filter_map(|(&order, open)| open.courier.map(|c| (order, c)))
+            .collect();
+        if listed == assigned {
+            return Ok(());
         }
-        Ok(())
+        if let Some(pair) = listed.windows(2).find(|p| p[0].0 == p[1].0) {
+            return Err(format!(
+                "{} is held by two couriers, {} and {}",
+                pair[0].0, pair[0].1, pair[1].1
+            ));
+        }
+        let differ = listed.iter().zip(&assigned).position(|(l, a)| l != a);
+        let at = differ.unwrap_or(listed.len().min(assigned.len()));
+        match (listed.get(at), assigned.get(at)) {
+            (Some(&(order, courier)), a) if a.is_none_or(|&(other, _)| order <= other) => {
+                Err(format!("{order} is listed under {courier} but not assigned to it"))
+            }
+            (_, Some(&(order, courier))) => Err(format!("{order} is assigned to {courier} but not listed under it")),
+            _ => Err("the book's lists disagree".to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Orders 1 and 2 open, both held by courier 7.
+    fn book() -> DispatchBook {
+        let mut book = DispatchBook::new(2);
+        for o in [1, 2] {
+            book.open(OrderId::new(o));
+            assert!(
+                book.assign(OrderId::new(o), CourierId::new(7), Timestamp::EPOCH)
+                    .is_ok()
+            );
+        }
+        assert_eq!(book.check(), Ok(()));
+        book
+    }
+
+    // The public operations cannot break the book, so these break it by hand.
+
+    #[test]
+    fn an_order_listed_under_two_couriers_is_reported() {
+        let mut book = book();
+        book.carrying
+            .entry(CourierId::new(8))
+            .or_default()
+            .insert(OrderId::new(1));
+        assert_eq!(
+            book.check(),
+            Err("order_1 is held by two couriers, courier_7 and courier_8".into())
+        );
+    }
+
+    #[test]
+    fn an_assigned_order_missing_from_its_courier_is_reported() {
+        let mut book = book();
+        book.carrying
+            .entry(CourierId::new(7))
+            .or_default()
+            .remove(&OrderId::new(2));
+        assert_eq!(
+            book.check(),
+            Err("order_2 is assigned to courier_7 but not listed under it".into())
+        );
+    }
+
+    #[test]
+    fn a_listing_without_an_assignment_is_reported() {
+        let mut book = book();
+        if let Some(o) = book.orders.get_mut(&OrderId::new(1)) {
+            o.courier = None;
+        }
+        assert_eq!(
+            book.check(),
+            Err("order_1 is listed under courier_7 but not assigned to it".into())
+        );
+    }
+
+    #[test]
+    fn a_courier_over_the_limit_is_reported() {
+        let mut book = book();
+        book.open(OrderId::new(3));
+        if let Some(o) = book.orders.get_mut(&OrderId::new(3)) {
+            o.courier = Some(CourierId::new(7));
+        }
+        book.carrying
+            .entry(CourierId::new(7))
+            .or_default()
+            .insert(OrderId::new(3));
+        assert_eq!(book.check(), Err("courier_7 holds 3 orders, over the limit 2".into()));
     }
 }

@@ -50,9 +50,9 @@ pub(crate) struct DispatchState {
     pub offers: FxHashMap<CourierId, OrderId>,
     pub online: BTreeSet<CourierId>,
     pub arrived: FxHashSet<(OrderId, Stop)>,
-    /// Couriers whose room in the index was set below the batch limit for
-    /// the last batch pass.
-    pub lowered_room: Vec<CourierId>,
+    /// Couriers whose room in the index was last set below the batch
+    /// limit, with that room.
+    pub lowered_room: FxHashMap<CourierId, u8>,
     /// Open orders not yet picked up, per restaurant (the kitchen's load,
     /// which preparation estimates read at every acceptance).
     kitchen_load: FxHashMap<RestaurantId, u32>,
@@ -72,7 +72,7 @@ impl DispatchState {
             offers: FxHashMap::default(),
             online: BTreeSet::new(),
             arrived: FxHashSet::default(),
-            lowered_room: Vec::new(),
+            lowered_room: FxHashMap::default(),
             kitchen_load: FxHashMap::default(),
         })
     }
@@ -572,24 +572,28 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 }
                 // The index's room levels let a search skip cells of couriers
                 // who are full. Only couriers holding orders have less than
-                // the limit, so only they (and those lowered for the last
-                // pass, given the limit back) are visited, not the whole fleet.
+                // the limit, so only they are visited, not the whole fleet;
+                // a level is written only when it changed, and couriers who
+                // no longer hold anything get the limit back.
                 let limit = self.config.batch_limit;
                 let full_room = u8::try_from(limit).unwrap_or(u8::MAX);
-                for courier in std::mem::take(&mut d.lowered_room) {
-                    d.index.set_room(courier, full_room);
-                }
+                let mut lowered = FxHashMap::with_capacity_and_hasher(d.lowered_room.len(), Default::default());
                 let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
                 for (courier, load) in d.book.holding() {
                     if !d.online.contains(&courier) {
                         continue;
                     }
-                    let room = limit.saturating_sub(load);
-                    d.index.set_room(courier, u8::try_from(room).unwrap_or(u8::MAX));
-                    d.lowered_room.push(courier);
+                    let room = u8::try_from(limit.saturating_sub(load)).unwrap_or(u8::MAX);
+                    if d.lowered_room.remove(&courier) != Some(room) {
+                        d.index.set_room(courier, room);
+                    }
+                    lowered.insert(courier, room);
                     let held = d.book.orders_of(courier);
                     let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
                     carrying.insert(courier, held_jobs);
+                }
+                for (courier, _) in std::mem::replace(&mut d.lowered_room, lowered) {
+                    d.index.set_room(courier, full_room);
                 }
                 let plan = plan_batch(
                     now,
