@@ -10,8 +10,8 @@ use courier_core::order::{
 };
 use courier_core::ports::{Menu, MenuItem, Restaurant, StorageError};
 use courier_core::{
-    AdminId, CourierId, Currency, CustomerId, Duration, GeoPoint, IdempotencyKey, MenuItemId, Money, OrderId,
-    RestaurantId, Timestamp,
+    CourierId, Currency, CustomerId, Duration, GeoPoint, IdempotencyKey, MenuItemId, Money, OrderId, RestaurantId,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -228,26 +228,12 @@ pub(crate) fn event_from(
 
 /// An actor as (kind, id): the id is None for the system.
 pub(crate) fn actor_parts(actor: Actor) -> (&'static str, Option<u64>) {
-    let id = match actor {
-        Actor::Customer(c) => Some(c.get()),
-        Actor::Restaurant(r) => Some(r.get()),
-        Actor::Courier(c) => Some(c.get()),
-        Actor::Admin(a) => Some(a.get()),
-        Actor::System => None,
-    };
-    (actor.kind().name(), id)
+    (actor.kind().name(), actor.id())
 }
 
 /// The actor stored as (kind, id).
 pub(crate) fn actor_from(kind: &str, id: Option<u64>) -> Result<Actor, StorageError> {
-    let need = || id.ok_or_else(|| corrupt(format!("actor {kind} without an id")));
-    Ok(match actor_kind_from(kind)? {
-        ActorKind::Customer => Actor::Customer(CustomerId::new(need()?)),
-        ActorKind::Restaurant => Actor::Restaurant(RestaurantId::new(need()?)),
-        ActorKind::Courier => Actor::Courier(CourierId::new(need()?)),
-        ActorKind::Admin => Actor::Admin(AdminId::new(need()?)),
-        ActorKind::System => Actor::System,
-    })
+    Actor::from_parts(actor_kind_from(kind)?, id).ok_or_else(|| corrupt(format!("actor {kind} without an id")))
 }
 
 fn actor_kind_from(name: &str) -> Result<ActorKind, StorageError> {

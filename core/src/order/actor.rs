@@ -30,6 +30,39 @@ impl Actor {
             Actor::System => ActorKind::System,
         }
     }
+
+    /// The actor's numeric id; `None` for the system, which has none.
+    pub const fn id(self) -> Option<u64> {
+        match self {
+            Actor::Customer(id) => Some(id.get()),
+            Actor::Restaurant(id) => Some(id.get()),
+            Actor::Courier(id) => Some(id.get()),
+            Actor::Admin(id) => Some(id.get()),
+            Actor::System => None,
+        }
+    }
+
+    /// The actor of `kind` with `id`, as split by [`Actor::kind`] and
+    /// [`Actor::id`]: `None` when a person's kind comes without an id. The
+    /// system ignores any id.
+    ///
+    /// ```
+    /// use courier_core::CourierId;
+    /// use courier_core::order::{Actor, ActorKind};
+    /// let courier = Actor::Courier(CourierId::new(4));
+    /// assert_eq!(Actor::from_parts(courier.kind(), courier.id()), Some(courier));
+    /// assert_eq!(Actor::from_parts(ActorKind::Courier, None), None);
+    /// ```
+    pub const fn from_parts(kind: ActorKind, id: Option<u64>) -> Option<Actor> {
+        Some(match (kind, id) {
+            (ActorKind::System, _) => Actor::System,
+            (_, None) => return None,
+            (ActorKind::Customer, Some(id)) => Actor::Customer(CustomerId::new(id)),
+            (ActorKind::Restaurant, Some(id)) => Actor::Restaurant(RestaurantId::new(id)),
+            (ActorKind::Courier, Some(id)) => Actor::Courier(CourierId::new(id)),
+            (ActorKind::Admin, Some(id)) => Actor::Admin(AdminId::new(id)),
+        })
+    }
 }
 
 impl fmt::Display for Actor {

@@ -4,7 +4,7 @@ use std::num::NonZeroU64;
 
 use courier_core::order::{Actor, ActorKind, OrderEvent};
 use courier_core::ports::AuditEntry;
-use courier_core::{AdminId, CourierId, CustomerId, OrderId, RestaurantId, Timestamp};
+use courier_core::{OrderId, Timestamp};
 
 /// Where a line sits in the log, counted from 1 (so `Option<LineNo>` costs nothing extra).
 pub(super) type LineNo = NonZeroU64;
@@ -42,14 +42,13 @@ impl AuditLog {
     /// Records `event` after the order's newest line and returns the new newest.
     pub(super) fn append(&mut self, event: &OrderEvent, newest: Option<LineNo>) -> LineNo {
         let entry = AuditEntry::of(event);
-        let (actor_kind, actor_id) = split(entry.actor);
         let action = self.action_code(entry.action);
         self.lines.push(AuditLine {
             at: entry.at,
             previous: newest,
-            actor_id,
+            actor_id: entry.actor.id().unwrap_or(0),
             version: u32::try_from(entry.version).unwrap_or(u32::MAX),
-            actor_kind,
+            actor_kind: entry.actor.kind(),
             action,
         });
         // The length after a push is at least 1.
@@ -75,7 +74,8 @@ impl AuditLog {
                 order_id: order,
                 version: u64::from(line.version),
                 at: line.at,
-                actor: join(line.actor_kind, line.actor_id),
+                // Every line has an id (0 for the system), so this never falls back.
+                actor: Actor::from_parts(line.actor_kind, Some(line.actor_id)).unwrap_or(Actor::System),
                 action: self.actions.get(usize::from(line.action)).copied().unwrap_or("unknown"),
             });
             next = line.previous;
@@ -85,29 +85,10 @@ impl AuditLog {
     }
 }
 
-fn split(actor: Actor) -> (ActorKind, u64) {
-    match actor {
-        Actor::Customer(id) => (ActorKind::Customer, id.get()),
-        Actor::Restaurant(id) => (ActorKind::Restaurant, id.get()),
-        Actor::Courier(id) => (ActorKind::Courier, id.get()),
-        Actor::Admin(id) => (ActorKind::Admin, id.get()),
-        Actor::System => (ActorKind::System, 0),
-    }
-}
-
-fn join(kind: ActorKind, id: u64) -> Actor {
-    match kind {
-        ActorKind::Customer => Actor::Customer(CustomerId::new(id)),
-        ActorKind::Restaurant => Actor::Restaurant(RestaurantId::new(id)),
-        ActorKind::Courier => Actor::Courier(CourierId::new(id)),
-        ActorKind::Admin => Actor::Admin(AdminId::new(id)),
-        ActorKind::System => Actor::System,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use courier_core::order::OrderEventKind;
+    use courier_core::{AdminId, CourierId, CustomerId, RestaurantId};
 
     use super::*;
 
@@ -156,8 +137,10 @@ mod tests {
             Actor::Admin(AdminId::new(2)),
             Actor::System,
         ] {
-            let (kind, id) = split(actor);
-            assert_eq!(join(kind, id), actor);
+            let mut log = AuditLog::default();
+            let event = OrderEvent { actor, ..event(1, 1) };
+            let newest = log.append(&event, None);
+            assert_eq!(log.trail(OrderId::new(1), Some(newest)), vec![AuditEntry::of(&event)]);
         }
     }
 }
