@@ -17,7 +17,7 @@ use courier_core::{CourierId, Duration, OrderId, Timestamp};
 use h3o::Resolution;
 
 use crate::route::{MAX_ROUTE_ORDERS, best_route};
-use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, RoutePlan, TravelTimes, assign};
+use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, RoutePlan, TravelTimes, assign};
 
 /// How a batch is planned.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,34 +122,25 @@ pub fn plan_batch(
         // Only couriers with room for the whole unit; cells without one are
         // skipped unread (the index's room levels are kept by the caller).
         let room = u8::try_from(size).unwrap_or(u8::MAX);
-        let fits = |c: CourierId| load(c) + size <= limit;
+        let mut search = |k: usize| {
+            index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
+                load(c) + size <= limit
+            })
+        };
+        let quickest = |found: &[Nearby]| found.iter().map(|n| travel.travel(&n.at, &first.pickup, now)).min();
         let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);
         let held_back = |quickest: Duration| ready.since(now) > quickest.saturating_add(config.defer_slack);
         // Most rounds find most units' food far from ready. The nearest
         // courier by distance is one of the candidates, so its travel bounds
         // the quickest candidate's from above: if even that says "hold
-        // back", the unit is deferred without gathering every candidate.
-        let probe = config.candidates_per_order.min(1);
-        let nearest = index.nearest_with_room(&first.pickup, config.search_radius_m, probe, room, fits);
-        if nearest
-            .first()
-            .is_some_and(|n| held_back(travel.travel(&n.at, &first.pickup, now)))
-        {
-            plan.deferred.extend(unit.iter().map(|j| j.order));
-            continue;
-        }
-        let candidates = index.nearest_with_room(
-            &first.pickup,
-            config.search_radius_m,
-            config.candidates_per_order,
-            room,
-            fits,
-        );
-        let quickest = candidates
-            .iter()
-            .map(|n| travel.travel(&n.at, &first.pickup, now))
-            .min();
-        if quickest.is_some_and(held_back) {
+        // back", every candidate would, and they need not be gathered.
+        let nearest = search(config.candidates_per_order.min(1));
+        let candidates = if quickest(&nearest).is_some_and(held_back) {
+            nearest
+        } else {
+            search(config.candidates_per_order)
+        };
+        if quickest(&candidates).is_some_and(held_back) {
             plan.deferred.extend(unit.iter().map(|j| j.order));
             continue;
         }
