@@ -15,6 +15,7 @@ use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry as KeySlot;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
@@ -65,31 +66,6 @@ impl Tables {
             .find(hash, |&(h, row)| h == hash && same_key(&rows[row].order, customer, key))
             .map(|&(_, row)| row)
     }
-
-    /// Adds a new order (its id must be absent) with its creation event.
-    fn insert(&mut self, order: &Order, created: &OrderEvent) {
-        let row = self.rows.len();
-        let newest_audit = Some(self.audit.append(created, None));
-        self.rows.push(OrderRow {
-            order: order.clone(),
-            newest_audit,
-        });
-        self.outbox.push(created.clone());
-        self.by_id.insert(order.id(), row);
-        let rows = &self.rows;
-        let (customer, key) = (order.customer(), order.idempotency_key());
-        let hash = key_hash(customer, key);
-        match self
-            .by_key
-            .find_mut(hash, |&(h, r)| h == hash && same_key(&rows[r].order, customer, key))
-        {
-            // The key's earlier order has expired: the key now names this one.
-            Some(older) => older.1 = row,
-            None => {
-                self.by_key.insert_unique(hash, (hash, row), |&(h, _)| h);
-            }
-        }
-    }
 }
 
 fn same_key(order: &Order, customer: CustomerId, key: &IdempotencyKey) -> bool {
@@ -128,20 +104,44 @@ impl MemoryOrderStore {
 impl OrderStore for MemoryOrderStore {
     async fn create_order(&self, order: &Order, created: &OrderEvent) -> Result<CreateOutcome, StorageError> {
         let mut t = self.lock();
-        if let Some(row) = t.row_by_key(order.customer(), order.idempotency_key()) {
-            let existing = &t.rows[row].order;
+        let t = &mut *t;
+        let (customer, key) = (order.customer(), order.idempotency_key());
+        let hash = key_hash(customer, key);
+        // One probe finds the key's order or the slot a new one will take.
+        let rows = &t.rows;
+        let key_slot = t.by_key.entry(
+            hash,
+            |&(h, row)| h == hash && same_key(&rows[row].order, customer, key),
+            |&(h, _)| h,
+        );
+        if let KeySlot::Occupied(slot) = &key_slot {
+            let existing = &rows[slot.get().1].order;
             if created.at.since(existing.times().created_at) < self.idempotency_ttl {
                 return Ok(CreateOutcome::Existing(existing.clone()));
             }
         }
-        if let Some(existing) = t.order(order.id()) {
+        if let Some(&existing) = t.by_id.get(&order.id()) {
             return Err(StorageError::VersionConflict {
                 order: order.id(),
                 expected: 0,
-                actual: existing.version(),
+                actual: rows[existing].order.version(),
             });
         }
-        t.insert(order, created);
+        let row = t.rows.len();
+        match key_slot {
+            // The key's earlier order has expired: the key now names this one.
+            KeySlot::Occupied(mut slot) => slot.get_mut().1 = row,
+            KeySlot::Vacant(slot) => {
+                slot.insert((hash, row));
+            }
+        }
+        let newest_audit = Some(t.audit.append(created, None));
+        t.rows.push(OrderRow {
+            order: order.clone(),
+            newest_audit,
+        });
+        t.outbox.push(created.clone());
+        t.by_id.insert(order.id(), row);
         Ok(CreateOutcome::Created(order.clone()))
     }
 
