@@ -11,12 +11,13 @@
 //!    of adding it to their route (travel, food waiting, courier idling,
 //!    lateness), and [`assign`] picks the exact minimum-cost assignment.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
 use courier_core::{CourierId, Duration, OrderId, Timestamp};
 use h3o::Resolution;
 
-use crate::route::{MAX_ROUTE_ORDERS, best_route};
+use crate::route::{MAX_ROUTE_ORDERS, best_route, best_route_within};
 use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, RoutePlan, TravelTimes, assign};
 
 /// How a batch is planned.
@@ -87,14 +88,33 @@ pub struct BatchPlan {
     pub bundled: usize,
 }
 
+/// What couriers already hold, as a batch round looks it up: only for the
+/// couriers its searches find, so a caller may keep it however suits it.
+pub trait Carrying {
+    /// The jobs `courier` holds, in order id order (empty: none).
+    fn jobs_of(&self, courier: CourierId) -> &[Job];
+}
+
+impl Carrying for BTreeMap<CourierId, Vec<Job>> {
+    fn jobs_of(&self, courier: CourierId) -> &[Job] {
+        self.get(&courier).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+impl<S: BuildHasher> Carrying for HashMap<CourierId, Vec<Job>, S> {
+    fn jobs_of(&self, courier: CourierId) -> &[Job] {
+        self.get(&courier).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
 /// Plans one round. `open` are the unassigned orders; `index` holds the
 /// couriers that may take work (position and availability); `carrying` is
-/// what couriers already hold (absent: nothing).
+/// what couriers already hold.
 pub fn plan_batch(
     now: Timestamp,
     open: &[Job],
     index: &mut GeoIndex,
-    carrying: &BTreeMap<CourierId, Vec<Job>>,
+    carrying: &impl Carrying,
     travel: &impl TravelTimes,
     config: &BatchConfig,
 ) -> BatchPlan {
@@ -106,7 +126,7 @@ pub fn plan_batch(
     let bundled = units.iter().filter(|u| u.len() > 1).map(Vec::len).sum();
 
     let w = &config.weights;
-    let load = |c: CourierId| carrying.get(&c).map_or(0, Vec::len);
+    let load = |c: CourierId| carrying.jobs_of(c).len();
     let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
     let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
     let mut column_ids: Vec<CourierId> = Vec::new();
@@ -146,13 +166,16 @@ pub fn plan_batch(
         }
         let mut edges = Vec::with_capacity(candidates.len());
         for n in &candidates {
-            let held = carrying.get(&n.courier).map(Vec::as_slice).unwrap_or_default();
+            let held = carrying.jobs_of(n.courier);
             let base = *base_cost
                 .entry(n.courier)
                 .or_insert_with(|| best_route(&n.at, now, held, travel, w).map_or(0.0, |r| r.cost));
             let mut all: Vec<Job> = held.to_vec();
             all.extend(unit.iter().copied());
-            let Some(route) = best_route(&n.at, now, &all, travel, w) else {
+            // Routes dearer than the unassigned cost are dropped below: the
+            // search need not finish them.
+            let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
+            let Some(route) = best_route_within(&n.at, now, &all, travel, w, cap) else {
                 continue;
             };
             let marginal = (route.cost - base).max(0.0);
@@ -289,12 +312,20 @@ fn bundle_saving(
     travel: &impl TravelTimes,
     config: &BatchConfig,
 ) -> Option<f64> {
-    let together: Vec<Job> = members.iter().map(|&i| jobs[i]).collect();
-    let route = best_route(&together[0].pickup, now, &together, travel, &config.weights)?;
     let mut separate = 0.0;
     for &i in members {
+        separate += solo[i].as_ref()?.cost + approach;
+    }
+    // The saving test below, solved for the route's cost: no dearer route
+    // can pass it, so the search drops them early.
+    let cap = loose(
+        separate - approach - config.bundle_min_saving * separate,
+        separate.abs() + approach.abs(),
+    );
+    let together: Vec<Job> = members.iter().map(|&i| jobs[i]).collect();
+    let route = best_route_within(&together.first()?.pickup, now, &together, travel, &config.weights, cap)?;
+    for &i in members {
         let alone = solo[i].as_ref()?;
-        separate += alone.cost + approach;
         let job = &jobs[i];
         let when = route.deliveries.iter().find(|d| d.0 == job.order)?.1;
         let alone_when = alone.deliveries.first()?.1;
@@ -305,4 +336,11 @@ fn bundle_saving(
     // The bundle still needs one approach.
     let saving = separate - (route.cost + approach);
     (saving >= config.bundle_min_saving * separate).then_some(saving)
+}
+
+/// `bound` widened by far more than the rounding of sums of magnitude
+/// `scale`: a search capped there keeps every route the exact test after it
+/// could accept.
+fn loose(bound: f64, scale: f64) -> f64 {
+    bound + (scale + 1.0) * 1e-9
 }

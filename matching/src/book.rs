@@ -136,9 +136,12 @@ impl DispatchBook {
             .unwrap_or_default()
     }
 
-    /// Couriers holding at least one order, in id order, with how many they hold.
-    pub fn holding(&self) -> impl Iterator<Item = (CourierId, usize)> + '_ {
-        self.carrying.iter().map(|(&courier, held)| (courier, held.len()))
+    /// Couriers holding at least one order, in id order, each with the
+    /// orders it holds, in id order (`len()` is its load).
+    pub fn holding(&self) -> impl Iterator<Item = (CourierId, impl ExactSizeIterator<Item = OrderId> + '_)> + '_ {
+        self.carrying
+            .iter()
+            .map(|(&courier, held)| (courier, held.iter().copied()))
     }
 
     /// How many orders `courier` holds.

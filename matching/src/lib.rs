@@ -23,9 +23,12 @@ mod route;
 mod scoring;
 
 pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
-pub use batch::{BatchAssignment, BatchConfig, BatchPlan, plan_batch};
+pub use batch::{BatchAssignment, BatchConfig, BatchPlan, Carrying, plan_batch};
 pub use book::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
 pub use cascade::{CascadeConfig, CascadeError, CascadeStep, OfferCascade, OfferOutcome};
 pub use geo_index::{GeoIndex, MAX_ROOM, Nearby};
-pub use route::{CostWeights, Job, MAX_ROUTE_ORDERS, RoutePlan, Stop, StraightLine, TravelTimes, best_route, price};
+pub use route::{
+    CostWeights, Job, MAX_ROUTE_ORDERS, RoutePlan, Stop, StraightLine, TravelTimes, best_route, best_route_within,
+    price,
+};
 pub use scoring::{CandidateFacts, ScoringPolicy};

@@ -138,59 +138,187 @@ pub fn best_route(
     travel: &impl TravelTimes,
     w: &CostWeights,
 ) -> Option<RoutePlan> {
-    if jobs.is_empty() || jobs.len() > MAX_ROUTE_ORDERS {
-        return None;
-    }
-    let mut stops = Vec::with_capacity(jobs.len() * 2);
-    let mut best: Option<RoutePlan> = None;
-    let mut picked: Vec<bool> = jobs.iter().map(|j| j.picked_up).collect();
-    let mut dropped = vec![false; jobs.len()];
-    search(
-        start,
-        now,
-        jobs,
-        travel,
-        w,
-        &mut stops,
-        &mut picked,
-        &mut dropped,
-        &mut best,
-    );
-    best
+    best_route_within(start, now, jobs, travel, w, f64::INFINITY)
 }
 
-#[allow(clippy::too_many_arguments, reason = "a private recursion carrying its state")]
-fn search(
+/// As [`best_route`], but only if the cheapest route costs at most `cap`.
+///
+/// With non-negative weights a route's cost only grows stop by stop, so a
+/// sequence is abandoned as soon as its first stops cost more than `cap` or
+/// no less than the best found: callers who drop dear routes anyway (a
+/// bundle that saves too little, a courier past the unassigned cost) pay
+/// for the few sequences that can still matter.
+///
+/// ```
+/// use courier_core::{GeoPoint, OrderId, Place, Timestamp};
+/// use courier_matching::{CostWeights, Job, StraightLine, best_route, best_route_within};
+/// let place = |north_m: f64| -> Result<Place, Box<dyn std::error::Error>> {
+///     Ok(Place::resolve(GeoPoint::new(40.75, -73.99)?.offset_m(north_m, 0.0)?, 9)?)
+/// };
+/// let now = Timestamp::from_millis(0);
+/// let job = Job {
+///     order: OrderId::new(1),
+///     pickup: place(1_000.0)?,
+///     dropoff: place(3_000.0)?,
+///     ready_at: now,
+///     promised_by: now.plus(courier_core::Duration::from_mins(45)),
+///     picked_up: false,
+/// };
+/// let (travel, w) = (StraightLine::default(), CostWeights::default());
+/// let best = best_route(&place(0.0)?, now, &[job], &travel, &w).ok_or("no route")?;
+/// assert_eq!(best_route_within(&place(0.0)?, now, &[job], &travel, &w, best.cost), Some(best.clone()));
+/// assert_eq!(best_route_within(&place(0.0)?, now, &[job], &travel, &w, best.cost - 1.0), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn best_route_within(
     start: &Place,
     now: Timestamp,
     jobs: &[Job],
     travel: &impl TravelTimes,
     w: &CostWeights,
-    stops: &mut Vec<Stop>,
-    picked: &mut [bool],
-    dropped: &mut [bool],
-    best: &mut Option<RoutePlan>,
-) {
-    if dropped.iter().all(|&d| d) {
-        let plan = price(start, now, jobs, stops, travel, w);
-        if best.as_ref().is_none_or(|b| plan.cost < b.cost) {
-            *best = Some(plan);
-        }
-        return;
+    cap: f64,
+) -> Option<RoutePlan> {
+    if jobs.is_empty() || jobs.len() > MAX_ROUTE_ORDERS || cap.is_nan() {
+        return None;
     }
-    for i in 0..jobs.len() {
-        if !picked[i] {
-            picked[i] = true;
-            stops.push(Stop::Pickup(jobs[i].order));
-            search(start, now, jobs, travel, w, stops, picked, dropped, best);
-            stops.pop();
-            picked[i] = false;
-        } else if !dropped[i] {
-            dropped[i] = true;
-            stops.push(Stop::Dropoff(jobs[i].order));
-            search(start, now, jobs, travel, w, stops, picked, dropped, best);
-            stops.pop();
-            dropped[i] = false;
+    let mut search = Search {
+        jobs,
+        travel,
+        w,
+        prune: [w.travel, w.food_wait, w.courier_idle, w.lateness]
+            .iter()
+            .all(|&x| x >= 0.0),
+        picked: [false; MAX_ROUTE_ORDERS],
+        dropped: [false; MAX_ROUTE_ORDERS],
+        stops: [Stop::Pickup(OrderId::new(0)); 2 * MAX_ROUTE_ORDERS],
+        best: None,
+        best_cost: f64::INFINITY,
+        cap,
+    };
+    for (i, job) in jobs.iter().enumerate() {
+        search.picked[i] = job.picked_up;
+    }
+    let remaining = jobs.iter().map(|j| if j.picked_up { 1 } else { 2 }).sum();
+    search.extend(Leg::start(start, now), 0, remaining);
+    let (stops, len) = search.best?;
+    let plan = price(start, now, jobs, &stops[..len], travel, w);
+    // Not `plan.cost <= cap`: a NaN cost (NaN weights) is no reason to say "none".
+    match plan.cost.partial_cmp(&cap) {
+        Some(std::cmp::Ordering::Greater) => None,
+        _ => Some(plan),
+    }
+}
+
+/// Where a partial sequence has got to, with its running totals (the same
+/// sums, in the same order, as [`price`] makes over the whole sequence).
+#[derive(Clone, Copy)]
+struct Leg {
+    at: Place,
+    t: Timestamp,
+    moving: Duration,
+    food_wait: Duration,
+    idle: Duration,
+    late: Duration,
+}
+
+impl Leg {
+    fn start(at: &Place, now: Timestamp) -> Leg {
+        Leg {
+            at: *at,
+            t: now,
+            moving: Duration::ZERO,
+            food_wait: Duration::ZERO,
+            idle: Duration::ZERO,
+            late: Duration::ZERO,
+        }
+    }
+
+    /// Goes on to `stop` of `job`, as [`price`] does.
+    fn then(mut self, job: &Job, pickup: bool, travel: &impl TravelTimes, w: &CostWeights) -> Leg {
+        let to = if pickup { job.pickup } else { job.dropoff };
+        let leg = travel.travel(&self.at, &to, self.t);
+        self.moving = self.moving.saturating_add(leg);
+        self.t = self.t.plus(leg);
+        self.at = to;
+        if pickup {
+            if self.t < job.ready_at {
+                self.idle = self.idle.saturating_add(job.ready_at.since(self.t));
+                self.t = job.ready_at;
+            } else {
+                self.food_wait = self.food_wait.saturating_add(self.t.since(job.ready_at));
+            }
+            self.t = self.t.plus(w.pickup_service);
+        } else {
+            self.t = self.t.plus(w.dropoff_service);
+            self.late = self.late.saturating_add(self.t.since(job.promised_by));
+        }
+        self
+    }
+
+    fn cost(&self, w: &CostWeights) -> f64 {
+        w.travel * self.moving.as_secs_f64()
+            + w.food_wait * self.food_wait.as_secs_f64()
+            + w.courier_idle * self.idle.as_secs_f64()
+            + w.lateness * self.late.as_secs_f64()
+    }
+}
+
+/// A depth-first walk over every pickup-before-drop-off sequence, carrying
+/// the running totals so that each prefix is travelled once, not once per
+/// sequence that starts with it.
+struct Search<'a, T> {
+    jobs: &'a [Job],
+    travel: &'a T,
+    w: &'a CostWeights,
+    /// Costs never fall as stops are added (all weights non-negative), so a
+    /// prefix's cost bounds every sequence it starts.
+    prune: bool,
+    picked: [bool; MAX_ROUTE_ORDERS],
+    dropped: [bool; MAX_ROUTE_ORDERS],
+    stops: [Stop; 2 * MAX_ROUTE_ORDERS],
+    best: Option<([Stop; 2 * MAX_ROUTE_ORDERS], usize)>,
+    best_cost: f64,
+    cap: f64,
+}
+
+impl<T: TravelTimes> Search<'_, T> {
+    fn extend(&mut self, leg: Leg, depth: usize, remaining: usize) {
+        let cost = leg.cost(self.w);
+        if remaining == 0 {
+            // Ties keep the first sequence found.
+            if self.best.is_none() || cost < self.best_cost {
+                self.best = Some((self.stops, depth));
+                self.best_cost = cost;
+            }
+            return;
+        }
+        if self.prune && (cost > self.cap || cost >= self.best_cost) {
+            return;
+        }
+        for i in 0..self.jobs.len() {
+            let (pickup, order) = match (self.picked[i], self.dropped[i]) {
+                (false, _) => (true, self.jobs[i].order),
+                (true, false) => (false, self.jobs[i].order),
+                (true, true) => continue,
+            };
+            // The first job with this id, as `price` looks it up.
+            let Some(job) = self.jobs.iter().find(|j| j.order == order) else {
+                continue;
+            };
+            let next = leg.then(job, pickup, self.travel, self.w);
+            if pickup {
+                self.picked[i] = true;
+                self.stops[depth] = Stop::Pickup(order);
+            } else {
+                self.dropped[i] = true;
+                self.stops[depth] = Stop::Dropoff(order);
+            }
+            self.extend(next, depth + 1, remaining - 1);
+            if pickup {
+                self.picked[i] = false;
+            } else {
+                self.dropped[i] = false;
+            }
         }
     }
 }

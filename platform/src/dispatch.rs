@@ -77,6 +77,58 @@ impl DispatchState {
         })
     }
 
+    /// What every online courier holding orders holds, for a batch round,
+    /// with each one's room in the index brought in line with its load.
+    ///
+    /// The index's room levels let a search skip cells of couriers who are
+    /// full. Only couriers holding orders have less than the limit, so only
+    /// they are visited, not the whole fleet; a level is written only when it
+    /// changed, and couriers who no longer hold anything get the limit back.
+    pub(crate) fn gather_carrying(&mut self, limit: usize) -> FxHashMap<CourierId, Vec<Job>> {
+        let full_room = u8::try_from(limit).unwrap_or(u8::MAX);
+        let mut lowered = FxHashMap::with_capacity_and_hasher(self.lowered_room.len(), Default::default());
+        let mut carrying = FxHashMap::default();
+        for (courier, held) in self.book.holding() {
+            if !self.online.contains(&courier) {
+                continue;
+            }
+            let room = u8::try_from(limit.saturating_sub(held.len())).unwrap_or(u8::MAX);
+            if self.lowered_room.remove(&courier) != Some(room) {
+                self.index.set_room(courier, room);
+            }
+            lowered.insert(courier, room);
+            let jobs: Vec<Job> = held.filter_map(|o| self.open.get(&o).map(|open| open.job)).collect();
+            carrying.insert(courier, jobs);
+        }
+        for (courier, _) in std::mem::replace(&mut self.lowered_room, lowered) {
+            self.index.set_room(courier, full_room);
+        }
+        carrying
+    }
+
+    /// Adds `order`, just given to `courier`, to what `carrying` says it
+    /// holds (kept in id order, as gathered) and lowers its room to match.
+    pub(crate) fn carry(
+        &mut self,
+        carrying: &mut FxHashMap<CourierId, Vec<Job>>,
+        courier: CourierId,
+        order: OrderId,
+        limit: usize,
+    ) {
+        if !self.online.contains(&courier) {
+            return;
+        }
+        let jobs = carrying.entry(courier).or_default();
+        if let Some(open) = self.open.get(&order) {
+            let at = jobs.partition_point(|j| j.order < order);
+            jobs.insert(at, open.job);
+        }
+        let room = u8::try_from(limit.saturating_sub(self.book.load(courier))).unwrap_or(u8::MAX);
+        if self.lowered_room.insert(courier, room) != Some(room) {
+            self.index.set_room(courier, room);
+        }
+    }
+
     /// Opens (or replaces) an order in dispatch.
     pub(crate) fn open_order(&mut self, id: OrderId, open: OpenOrder) {
         if let Some(old) = self.open.insert(id, open) {
@@ -566,40 +618,19 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 ..batch_config.clone()
             };
             let mut reserved = Vec::new();
+            // What couriers hold, gathered once: the second pass sees the
+            // first pass's assignments added to it, not a fresh gathering.
+            let mut carrying: Option<FxHashMap<CourierId, Vec<Job>>> = None;
             for (jobs, config) in [(fresh, batch_config), (stale, &widened)] {
                 if jobs.is_empty() {
                     continue;
                 }
-                // The index's room levels let a search skip cells of couriers
-                // who are full. Only couriers holding orders have less than
-                // the limit, so only they are visited, not the whole fleet;
-                // a level is written only when it changed, and couriers who
-                // no longer hold anything get the limit back.
-                let limit = self.config.batch_limit;
-                let full_room = u8::try_from(limit).unwrap_or(u8::MAX);
-                let mut lowered = FxHashMap::with_capacity_and_hasher(d.lowered_room.len(), Default::default());
-                let mut carrying: BTreeMap<CourierId, Vec<Job>> = BTreeMap::new();
-                for (courier, load) in d.book.holding() {
-                    if !d.online.contains(&courier) {
-                        continue;
-                    }
-                    let room = u8::try_from(limit.saturating_sub(load)).unwrap_or(u8::MAX);
-                    if d.lowered_room.remove(&courier) != Some(room) {
-                        d.index.set_room(courier, room);
-                    }
-                    lowered.insert(courier, room);
-                    let held = d.book.orders_of(courier);
-                    let held_jobs = held.iter().filter_map(|o| d.open.get(o).map(|open| open.job)).collect();
-                    carrying.insert(courier, held_jobs);
-                }
-                for (courier, _) in std::mem::replace(&mut d.lowered_room, lowered) {
-                    d.index.set_room(courier, full_room);
-                }
+                let carrying = carrying.get_or_insert_with(|| d.gather_carrying(self.config.batch_limit));
                 let plan = plan_batch(
                     now,
                     &jobs,
                     &mut d.index,
-                    &carrying,
+                    &*carrying,
                     &LearnedTravel(rt.eta.travel()),
                     config,
                 );
@@ -608,6 +639,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                         if d.book.assign(order, unit.courier, now).is_ok() {
                             let since = d.pool.get(&order).map_or(now, |e| e.since);
                             reserved.push((order, unit.courier, since));
+                            d.carry(carrying, unit.courier, order, self.config.batch_limit);
                         }
                     }
                 }

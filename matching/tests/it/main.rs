@@ -6,4 +6,5 @@ mod batch;
 mod book;
 mod cascade;
 mod geo_index;
+mod route;
 mod scoring;

@@ -1,0 +1,193 @@
+//! Route search: the pruned depth-first search against pricing every
+//! sequence in the same order, and the cap against the uncapped answer.
+
+use courier_core::{Duration, GeoPoint, OrderId, Place, Timestamp};
+use courier_matching::{CostWeights, Job, RoutePlan, Stop, TravelTimes, best_route, best_route_within, price};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    ProptestConfig::with_cases(cases)
+}
+
+fn at(north_m: f64, east_m: f64) -> Place {
+    let centre = GeoPoint::new(52.37, 4.90).unwrap();
+    Place::resolve(centre.offset_m(north_m, east_m).unwrap(), 9).unwrap()
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(18 * 3_600_000)
+}
+
+/// Whole minutes (so that equal-cost sequences are common and the tie rule
+/// is exercised), slower after 18:10 and uphill (northward) legs dearer
+/// than downhill ones: neither symmetric nor independent of the hour.
+struct Minutes;
+
+impl TravelTimes for Minutes {
+    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
+        let uphill = if to.point().lat() > from.point().lat() {
+            1.5
+        } else {
+            1.0
+        };
+        let rush = if at.since(now()) > Duration::from_mins(10) {
+            1.4
+        } else {
+            1.0
+        };
+        let mins = (from.distance_m(to) / 300.0 * uphill * rush).round() as u64;
+        Duration::from_mins(mins)
+    }
+}
+
+/// Every pickup-before-drop-off sequence, priced, in the order the search
+/// documents ("ties keep the first sequence found"); the first cheapest wins.
+fn reference(start: &Place, jobs: &[Job], w: &CostWeights) -> Option<RoutePlan> {
+    fn walk(
+        jobs: &[Job],
+        picked: &mut Vec<bool>,
+        dropped: &mut Vec<bool>,
+        stops: &mut Vec<Stop>,
+        out: &mut Vec<Vec<Stop>>,
+    ) {
+        if dropped.iter().all(|&d| d) {
+            out.push(stops.clone());
+            return;
+        }
+        for i in 0..jobs.len() {
+            if !picked[i] {
+                picked[i] = true;
+                stops.push(Stop::Pickup(jobs[i].order));
+                walk(jobs, picked, dropped, stops, out);
+                stops.pop();
+                picked[i] = false;
+            } else if !dropped[i] {
+                dropped[i] = true;
+                stops.push(Stop::Dropoff(jobs[i].order));
+                walk(jobs, picked, dropped, stops, out);
+                stops.pop();
+                dropped[i] = false;
+            }
+        }
+    }
+    if jobs.is_empty() || jobs.len() > 3 {
+        return None;
+    }
+    let mut sequences = Vec::new();
+    let mut picked: Vec<bool> = jobs.iter().map(|j| j.picked_up).collect();
+    walk(
+        jobs,
+        &mut picked,
+        &mut vec![false; jobs.len()],
+        &mut Vec::new(),
+        &mut sequences,
+    );
+    let mut best: Option<RoutePlan> = None;
+    for stops in sequences {
+        let plan = price(start, now(), jobs, &stops, &Minutes, w);
+        if best.as_ref().is_none_or(|b| plan.cost < b.cost) {
+            best = Some(plan);
+        }
+    }
+    best
+}
+
+/// A few places a block or two apart: shared stops and zero-length legs
+/// make near-ties between sequences common.
+fn arb_place() -> impl Strategy<Value = (f64, f64)> {
+    prop_oneof![
+        (-2i32..=2, -2i32..=2).prop_map(|(n, e)| (f64::from(n) * 400.0, f64::from(e) * 400.0)),
+        (-3_000.0..3_000.0f64, -3_000.0..3_000.0f64),
+    ]
+}
+
+fn arb_job(order: u64) -> impl Strategy<Value = Job> {
+    (arb_place(), arb_place(), 0u64..30, 10u64..60, prop::bool::weighted(0.2)).prop_map(
+        move |(p, d, ready, promised, picked_up)| Job {
+            order: OrderId::new(order),
+            pickup: at(p.0, p.1),
+            dropoff: at(d.0, d.1),
+            ready_at: now().plus(Duration::from_mins(ready)),
+            promised_by: now().plus(Duration::from_mins(promised)),
+            picked_up,
+        },
+    )
+}
+
+fn arb_jobs() -> impl Strategy<Value = Vec<Job>> {
+    (1usize..=3).prop_flat_map(|n| (0..n as u64).map(arb_job).collect::<Vec<_>>())
+}
+
+fn arb_weights() -> impl Strategy<Value = CostWeights> {
+    (
+        0.0..2.0f64,
+        0.0..2.0f64,
+        0.0..2.0f64,
+        prop_oneof![Just(0.0), 0.0..10.0f64],
+    )
+        .prop_map(|(travel, food_wait, courier_idle, lateness)| CostWeights {
+            travel,
+            food_wait,
+            courier_idle,
+            lateness,
+            ..CostWeights::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn best_route_is_the_first_cheapest_sequence(
+        jobs in arb_jobs(),
+        w in arb_weights(),
+        start in arb_place(),
+    ) {
+        let start = at(start.0, start.1);
+        prop_assert_eq!(best_route(&start, now(), &jobs, &Minutes, &w), reference(&start, &jobs, &w));
+    }
+
+    #[test]
+    fn a_capped_search_answers_only_when_the_best_is_within_the_cap(
+        jobs in arb_jobs(),
+        w in arb_weights(),
+        offset in -600.0..600.0f64,
+    ) {
+        let start = at(0.0, 0.0);
+        let best = best_route(&start, now(), &jobs, &Minutes, &w).unwrap();
+        for cap in [best.cost, best.cost + offset] {
+            let capped = best_route_within(&start, now(), &jobs, &Minutes, &w, cap);
+            let expected = (best.cost <= cap).then(|| best.clone());
+            prop_assert_eq!(capped, expected, "cap {}", cap);
+        }
+    }
+}
+
+#[test]
+fn negative_weights_are_searched_in_full() {
+    // A reward for lateness makes later stops cheaper: no prefix bounds its
+    // sequences, so nothing may be cut.
+    let w = CostWeights {
+        lateness: -1.0,
+        ..CostWeights::default()
+    };
+    let jobs: Vec<Job> = (0..3)
+        .map(|i| Job {
+            order: OrderId::new(i),
+            pickup: at(500.0 * i as f64, 0.0),
+            dropoff: at(-800.0 * i as f64, 900.0),
+            ready_at: now(),
+            promised_by: now(),
+            picked_up: false,
+        })
+        .collect();
+    let start = at(100.0, 100.0);
+    assert_eq!(
+        best_route(&start, now(), &jobs, &Minutes, &w),
+        reference(&start, &jobs, &w)
+    );
+}
