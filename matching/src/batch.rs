@@ -89,21 +89,32 @@ pub struct BatchPlan {
 }
 
 /// What couriers already hold, as a batch round looks it up: only for the
-/// couriers its searches find, so a caller may keep it however suits it.
+/// couriers its searches find, so a caller may keep it however suits it
+/// (a map gathered per round, or a view over its own books).
 pub trait Carrying {
-    /// The jobs `courier` holds, in order id order (empty: none).
-    fn jobs_of(&self, courier: CourierId) -> &[Job];
+    /// How many jobs `courier` holds (0: none).
+    fn load(&self, courier: CourierId) -> usize;
+    /// Appends the jobs `courier` holds to `out`, in order id order.
+    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>);
 }
 
 impl Carrying for BTreeMap<CourierId, Vec<Job>> {
-    fn jobs_of(&self, courier: CourierId) -> &[Job] {
-        self.get(&courier).map(Vec::as_slice).unwrap_or_default()
+    fn load(&self, courier: CourierId) -> usize {
+        self.get(&courier).map_or(0, Vec::len)
+    }
+
+    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
+        out.extend(self.get(&courier).into_iter().flatten());
     }
 }
 
 impl<S: BuildHasher> Carrying for HashMap<CourierId, Vec<Job>, S> {
-    fn jobs_of(&self, courier: CourierId) -> &[Job] {
-        self.get(&courier).map(Vec::as_slice).unwrap_or_default()
+    fn load(&self, courier: CourierId) -> usize {
+        self.get(&courier).map_or(0, Vec::len)
+    }
+
+    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
+        out.extend(self.get(&courier).into_iter().flatten());
     }
 }
 
@@ -126,7 +137,7 @@ pub fn plan_batch(
     let bundled = units.iter().filter(|u| u.len() > 1).map(Vec::len).sum();
 
     let w = &config.weights;
-    let load = |c: CourierId| carrying.jobs_of(c).len();
+    let load = |c: CourierId| carrying.load(c);
     let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
     let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
     let mut column_ids: Vec<CourierId> = Vec::new();
@@ -136,6 +147,8 @@ pub fn plan_batch(
         ..BatchPlan::default()
     };
 
+    // A courier's jobs with the unit added, refilled per candidate.
+    let mut all: Vec<Job> = Vec::new();
     for unit in units {
         let Some(first) = unit.first() else { continue };
         let size = unit.len();
@@ -166,11 +179,11 @@ pub fn plan_batch(
         }
         let mut edges = Vec::with_capacity(candidates.len());
         for n in &candidates {
-            let held = carrying.jobs_of(n.courier);
+            all.clear();
+            carrying.jobs_of(n.courier, &mut all);
             let base = *base_cost
                 .entry(n.courier)
-                .or_insert_with(|| best_route(&n.at, now, held, travel, w).map_or(0.0, |r| r.cost));
-            let mut all: Vec<Job> = held.to_vec();
+                .or_insert_with(|| best_route(&n.at, now, &all, travel, w).map_or(0.0, |r| r.cost));
             all.extend(unit.iter().copied());
             // Routes dearer than the unassigned cost are dropped below: the
             // search need not finish them.

@@ -130,10 +130,12 @@ impl DispatchBook {
 
     /// Orders `courier` holds, in id order.
     pub fn orders_of(&self, courier: CourierId) -> Vec<OrderId> {
-        self.carrying
-            .get(&courier)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default()
+        self.held_by(courier).collect()
+    }
+
+    /// Orders `courier` holds, in id order, without gathering them.
+    pub fn held_by(&self, courier: CourierId) -> impl Iterator<Item = OrderId> + '_ {
+        self.carrying.get(&courier).into_iter().flatten().copied()
     }
 
     /// Couriers holding at least one order, in id order, each with the

@@ -7,7 +7,7 @@ use courier_core::order::{Actor, OrderAction, UnassignReason};
 use courier_core::ports::{CourierLocation, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, OrderId, Place, RestaurantId, Timestamp};
 use courier_eta::TravelModel;
-use courier_matching::{BatchConfig, DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
+use courier_matching::{BatchConfig, Carrying, DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::{DispatchPolicy, PlatformConfig};
@@ -77,17 +77,16 @@ impl DispatchState {
         })
     }
 
-    /// What every online courier holding orders holds, for a batch round,
-    /// with each one's room in the index brought in line with its load.
+    /// Brings every online courier's room in the index in line with its
+    /// load, for a batch round.
     ///
     /// The index's room levels let a search skip cells of couriers who are
     /// full. Only couriers holding orders have less than the limit, so only
     /// they are visited, not the whole fleet; a level is written only when it
     /// changed, and couriers who no longer hold anything get the limit back.
-    pub(crate) fn gather_carrying(&mut self, limit: usize) -> FxHashMap<CourierId, Vec<Job>> {
+    pub(crate) fn refresh_rooms(&mut self, limit: usize) {
         let full_room = u8::try_from(limit).unwrap_or(u8::MAX);
         let mut lowered = FxHashMap::with_capacity_and_hasher(self.lowered_room.len(), Default::default());
-        let mut carrying = FxHashMap::default();
         for (courier, held) in self.book.holding() {
             if !self.online.contains(&courier) {
                 continue;
@@ -97,31 +96,16 @@ impl DispatchState {
                 self.index.set_room(courier, room);
             }
             lowered.insert(courier, room);
-            let jobs: Vec<Job> = held.filter_map(|o| self.open.get(&o).map(|open| open.job)).collect();
-            carrying.insert(courier, jobs);
         }
         for (courier, _) in std::mem::replace(&mut self.lowered_room, lowered) {
             self.index.set_room(courier, full_room);
         }
-        carrying
     }
 
-    /// Adds `order`, just given to `courier`, to what `carrying` says it
-    /// holds (kept in id order, as gathered) and lowers its room to match.
-    pub(crate) fn carry(
-        &mut self,
-        carrying: &mut FxHashMap<CourierId, Vec<Job>>,
-        courier: CourierId,
-        order: OrderId,
-        limit: usize,
-    ) {
+    /// Lowers the room of `courier`, just given an order, to match its load.
+    pub(crate) fn lower_room(&mut self, courier: CourierId, limit: usize) {
         if !self.online.contains(&courier) {
             return;
-        }
-        let jobs = carrying.entry(courier).or_default();
-        if let Some(open) = self.open.get(&order) {
-            let at = jobs.partition_point(|j| j.order < order);
-            jobs.insert(at, open.job);
         }
         let room = u8::try_from(limit.saturating_sub(self.book.load(courier))).unwrap_or(u8::MAX);
         if self.lowered_room.insert(courier, room) != Some(room) {
@@ -258,6 +242,35 @@ pub struct DispatchRound {
 
 /// courier-eta's learned travel times, as matching's cost model wants them.
 struct LearnedTravel<'a>(&'a TravelModel);
+
+/// What online couriers hold, read from the dispatch book when a batch
+/// round asks (for the couriers its searches find) rather than gathered
+/// for every busy courier beforehand.
+struct HeldJobs<'a> {
+    book: &'a DispatchBook,
+    open: &'a FxHashMap<OrderId, OpenOrder>,
+    online: &'a BTreeSet<CourierId>,
+}
+
+impl HeldJobs<'_> {
+    fn held(&self, courier: CourierId) -> impl Iterator<Item = &OpenOrder> + '_ {
+        let online = self.online.contains(&courier);
+        self.book
+            .held_by(courier)
+            .filter(move |_| online)
+            .filter_map(|o| self.open.get(&o))
+    }
+}
+
+impl Carrying for HeldJobs<'_> {
+    fn load(&self, courier: CourierId) -> usize {
+        self.held(courier).count()
+    }
+
+    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
+        out.extend(self.held(courier).map(|open| open.job));
+    }
+}
 
 impl TravelTimes for LearnedTravel<'_> {
     fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
@@ -618,28 +631,29 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 ..batch_config.clone()
             };
             let mut reserved = Vec::new();
-            // What couriers hold, gathered once: the second pass sees the
-            // first pass's assignments added to it, not a fresh gathering.
-            let mut carrying: Option<FxHashMap<CourierId, Vec<Job>>> = None;
+            // Rooms are brought in line once; the second pass sees the first
+            // pass's assignments through the book and the rooms they lowered.
+            let mut rooms_fresh = false;
             for (jobs, config) in [(fresh, batch_config), (stale, &widened)] {
                 if jobs.is_empty() {
                     continue;
                 }
-                let carrying = carrying.get_or_insert_with(|| d.gather_carrying(self.config.batch_limit));
-                let plan = plan_batch(
-                    now,
-                    &jobs,
-                    &mut d.index,
-                    &*carrying,
-                    &LearnedTravel(rt.eta.travel()),
-                    config,
-                );
+                if !rooms_fresh {
+                    d.refresh_rooms(self.config.batch_limit);
+                    rooms_fresh = true;
+                }
+                let held = HeldJobs {
+                    book: &d.book,
+                    open: &d.open,
+                    online: &d.online,
+                };
+                let plan = plan_batch(now, &jobs, &mut d.index, &held, &LearnedTravel(rt.eta.travel()), config);
                 for unit in plan.assignments {
                     for order in unit.orders {
                         if d.book.assign(order, unit.courier, now).is_ok() {
                             let since = d.pool.get(&order).map_or(now, |e| e.since);
                             reserved.push((order, unit.courier, since));
-                            d.carry(carrying, unit.courier, order, self.config.batch_limit);
+                            d.lower_room(unit.courier, self.config.batch_limit);
                         }
                     }
                 }

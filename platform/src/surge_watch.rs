@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use courier_core::ports::Store;
-use courier_core::{Place, Timestamp};
+use courier_core::{CourierId, Place, Timestamp};
 use h3o::CellIndex;
+use rustc_hash::FxHashSet;
 
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::platform::Platform;
@@ -81,10 +82,30 @@ fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
             counts.entry(cell).or_default().0 += 1;
         }
     }
-    for &courier in &d.online {
-        if d.book.load(courier) < limit
-            && let Some(cell) = d.index.get(courier).and_then(|(place, _)| cell_of(&place))
-        {
+    // The index holds exactly the online couriers (they join it going online
+    // and leave it going offline), so its entries are walked in place rather
+    // than looking each online courier up; the few at the limit are set apart
+    // first. A bucket's entries share a cell, so its surge cell is found once.
+    let full: FxHashSet<CourierId> = d
+        .book
+        .holding()
+        .filter(|(_, held)| held.len() >= limit)
+        .map(|(courier, _)| courier)
+        .collect();
+    let mut last: Option<(CellIndex, Option<CellIndex>)> = None;
+    for (courier, place, _) in d.index.iter() {
+        if full.contains(&courier) {
+            continue;
+        }
+        let parent = match last {
+            Some((seen, parent)) if seen == place.cell() => parent,
+            _ => {
+                let parent = place.cell().parent(resolution);
+                last = Some((place.cell(), parent));
+                parent
+            }
+        };
+        if let Some(cell) = parent.or_else(|| rt.surge.cell_of(place.point())) {
             counts.entry(cell).or_default().1 += 1;
         }
     }
