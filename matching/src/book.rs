@@ -4,9 +4,11 @@
 //! order is never assigned to two couriers. Every change goes through a
 //! method that checks both first and changes nothing when it refuses.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use courier_core::{CourierId, OrderId, Timestamp};
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 /// A change the book refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +93,51 @@ struct OpenOrder {
 pub struct DispatchBook {
     batch_limit: usize,
     orders: BTreeMap<OrderId, OpenOrder>,
-    carrying: BTreeMap<CourierId, BTreeSet<OrderId>>,
+    /// Per courier, what it holds: hashed, because a batch round asks for
+    /// the couriers its searches find, far more often than anything walks
+    /// the couriers in turn.
+    carrying: FxHashMap<CourierId, Held>,
+}
+
+/// The orders one courier holds, in id order: a few ids inline, since the
+/// batch limit is small.
+#[derive(Debug, Clone, Default)]
+struct Held(SmallVec<[OrderId; 3]>);
+
+impl Held {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(&self) -> impl ExactSizeIterator<Item = &OrderId> {
+        self.0.iter()
+    }
+
+    /// Adds `order` in its place; false if already held.
+    fn insert(&mut self, order: OrderId) -> bool {
+        match self.0.binary_search(&order) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, order);
+                true
+            }
+        }
+    }
+
+    /// Takes `order` out; false if not held.
+    fn remove(&mut self, order: &OrderId) -> bool {
+        match self.0.binary_search(order) {
+            Ok(at) => {
+                self.0.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 impl DispatchBook {
@@ -101,7 +147,7 @@ impl DispatchBook {
         DispatchBook {
             batch_limit: batch_limit.max(1),
             orders: BTreeMap::new(),
-            carrying: BTreeMap::new(),
+            carrying: FxHashMap::default(),
         }
     }
 
@@ -135,11 +181,12 @@ impl DispatchBook {
 
     /// Orders `courier` holds, in id order, without gathering them.
     pub fn held_by(&self, courier: CourierId) -> impl Iterator<Item = OrderId> + '_ {
-        self.carrying.get(&courier).into_iter().flatten().copied()
+        self.carrying.get(&courier).into_iter().flat_map(Held::iter).copied()
     }
 
-    /// Couriers holding at least one order, in id order, each with the
-    /// orders it holds, in id order (`len()` is its load).
+    /// Couriers holding at least one order, in no particular order (the
+    /// same for the same history), each with the orders it holds, in id
+    /// order (`len()` is its load).
     pub fn holding(&self) -> impl Iterator<Item = (CourierId, impl ExactSizeIterator<Item = OrderId> + '_)> + '_ {
         self.carrying
             .iter()
@@ -148,7 +195,7 @@ impl DispatchBook {
 
     /// How many orders `courier` holds.
     pub fn load(&self, courier: CourierId) -> usize {
-        self.carrying.get(&courier).map_or(0, BTreeSet::len)
+        self.carrying.get(&courier).map_or(0, Held::len)
     }
 
     /// `order`'s dispatch history, oldest first.

@@ -254,11 +254,11 @@ struct HeldJobs<'a> {
 
 impl HeldJobs<'_> {
     fn held(&self, courier: CourierId) -> impl Iterator<Item = &OpenOrder> + '_ {
-        let online = self.online.contains(&courier);
-        self.book
-            .held_by(courier)
-            .filter(move |_| online)
-            .filter_map(|o| self.open.get(&o))
+        // Most couriers a search finds hold nothing: the book's hashed
+        // lookup settles those before the online set is consulted.
+        let mut held = self.book.held_by(courier).peekable();
+        let online = held.peek().is_some() && self.online.contains(&courier);
+        held.filter(move |_| online).filter_map(|o| self.open.get(&o))
     }
 }
 
