@@ -3,14 +3,6 @@
 use courier_matching::{AssignmentError, CandidateGraph, assign};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
-    ProptestConfig::with_cases(cases)
-}
-
 /// The cheapest total over every way of giving each row one of its
 /// candidates or nothing, columns used at most once.
 fn brute_force(rows: &[Vec<(u32, i64)>], unassigned: i64) -> i64 {
@@ -37,7 +29,7 @@ fn instance() -> impl Strategy<Value = (u32, Vec<Vec<(u32, i64)>>, i64)> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::cases(1_000))]
 
     /// On small random instances (duplicates, empty rows, more rows than
     /// columns, costs above the unassigned cost) the solver's total is the

@@ -7,14 +7,6 @@ use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
 use courier_matching::{BatchConfig, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    ProptestConfig::with_cases(cases)
-}
-
 fn at(north_m: f64, east_m: f64) -> Place {
     let centre = GeoPoint::new(52.37, 4.90).unwrap();
     Place::resolve(centre.offset_m(north_m, east_m).unwrap(), 9).unwrap()
@@ -176,7 +168,7 @@ fn a_courier_carrying_an_order_takes_one_on_the_way() {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::cases(200))]
 
     /// Random worlds: every open order comes out exactly once (assigned,
     /// deferred or unassigned), no courier ends over the batch limit counting

@@ -6,14 +6,6 @@ use courier_core::{CourierId, OrderId, Timestamp};
 use courier_matching::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
-    ProptestConfig::with_cases(cases)
-}
-
 #[derive(Debug, Clone)]
 enum Event {
     Open(u64),
@@ -38,7 +30,7 @@ fn event() -> impl Strategy<Value = Event> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::cases(1_000))]
 
     /// Whatever happens, in whatever order: no courier over the limit, no
     /// order held twice, and every opened order is either open (pooled or

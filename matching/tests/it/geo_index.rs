@@ -7,14 +7,6 @@ use geo::{Distance, Haversine, Point};
 use h3o::{CellIndex, LatLng, Resolution};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig::with_cases(cases)
-}
-
 /// The reference: every available courier, distances from `geo`'s haversine,
 /// sorted by (distance, id), within the radius, first k.
 fn brute_force(couriers: &[(CourierId, GeoPoint, bool)], from: GeoPoint, radius_m: f64, k: usize) -> Vec<(u64, f64)> {
@@ -88,7 +80,7 @@ fn check(
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::cases(256))]
 
     #[test]
     fn nearest_equals_a_linear_scan_in_a_city(

@@ -5,14 +5,6 @@ use courier_core::{Duration, GeoPoint, OrderId, Place, Timestamp};
 use courier_matching::{CostWeights, Job, RoutePlan, Stop, TravelTimes, best_route, best_route_within, price};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    ProptestConfig::with_cases(cases)
-}
-
 fn at(north_m: f64, east_m: f64) -> Place {
     let centre = GeoPoint::new(52.37, 4.90).unwrap();
     Place::resolve(centre.offset_m(north_m, east_m).unwrap(), 9).unwrap()
@@ -139,7 +131,7 @@ fn arb_weights() -> impl Strategy<Value = CostWeights> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::cases(300))]
 
     #[test]
     fn best_route_is_the_first_cheapest_sequence(
