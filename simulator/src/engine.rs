@@ -15,12 +15,12 @@ use courier_platform::{DispatchPolicy, OrderRequest, PaymentStatus, Platform, Pl
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Normal};
-use rustc_hash::FxHashMap;
 
 use crate::city::{SimRestaurant, point_in_disc, restaurants};
 use crate::event_queue::EventQueue;
 use crate::report::{MinuteRow, OrderTrack};
 use crate::scenario::Scenario;
+use crate::tracks::Tracks;
 use courier_storage::faults::{FaultClock, FaultPlan, FaultStats, FaultyStore, FlakyWindow, Outage};
 
 /// The services the simulation drives.
@@ -144,8 +144,7 @@ pub struct Sim<S> {
     restaurants: Vec<SimRestaurant>,
     tablets_off: Vec<bool>,
     couriers: Vec<SimCourier>,
-    tracks: FxHashMap<OrderId, OrderTrack>,
-    order_ids: Vec<OrderId>,
+    tracks: Tracks,
     /// Orders placed and not yet closed (kept as a count: it is read every tick).
     open: usize,
     pending_payment: Vec<OrderId>,
@@ -254,8 +253,7 @@ impl<S: Store> Sim<S> {
             tablets_off: vec![false; restaurants.len()],
             restaurants,
             couriers: Vec::new(),
-            tracks: FxHashMap::default(),
-            order_ids: Vec::new(),
+            tracks: Tracks::default(),
             open: 0,
             pending_payment: Vec::new(),
             minutes: Vec::new(),
@@ -554,8 +552,7 @@ impl<S: Store> Sim<S> {
                 let mut track = OrderTrack::new(id, r, &p);
                 track.closed = p.order.status().is_terminal();
                 self.open += usize::from(!track.closed);
-                self.tracks.insert(id, track);
-                self.order_ids.push(id);
+                self.tracks.insert(track);
                 match p.payment {
                     PaymentStatus::Authorized => self.schedule_kitchen(id, r, now),
                     PaymentStatus::Queued { .. } => self.pending_payment.push(id),
@@ -946,17 +943,14 @@ impl<S: Store> Sim<S> {
         for c in 0..self.couriers.len() {
             self.account(c as u32, now);
         }
-        let ids = std::mem::take(&mut self.order_ids);
-        let mut orders = Vec::with_capacity(ids.len());
-        for id in ids {
+        let mut tracks = std::mem::take(&mut self.tracks).into_rows();
+        for track in &mut tracks {
+            let id = track.id;
             // The final audit reads past the fault injector: it checks the
             // store, not the failure scenario.
             let stored = self
                 .exec
                 .block_on(async { self.platform.store().inner().load_order(id).await });
-            let Some(mut track) = self.tracks.remove(&id) else {
-                continue;
-            };
             match stored {
                 Ok(Some(order)) => {
                     if !order.status().is_terminal() && self.violation.is_none() {
@@ -970,14 +964,13 @@ impl<S: Store> Sim<S> {
                     self.violation(Some(id), "the store no longer has this order".into());
                 }
             }
-            orders.push(track);
         }
         let books = self.platform.books();
         if !books.is_balanced() {
             self.violation(None, "the books do not balance".into());
         }
         RunOutput {
-            orders,
+            orders: tracks,
             minutes: self.minutes,
             events: self.events,
             courier_busy_ms: self.couriers.iter().map(|c| c.busy_ms).sum(),

@@ -18,6 +18,7 @@ pub mod plots;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+mod tracks;
 
 pub use engine::{RunOutput, Sim, SimPlatform, Violation};
 pub use report::{MinuteRow, OrderTrack, Summary};

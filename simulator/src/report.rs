@@ -62,10 +62,19 @@ impl OrderTrack {
             ]
         });
         OrderTrack {
+            price,
+            charge: p.order.charge().minor(),
+            ..OrderTrack::blank(id, restaurant_index, p.order.customer(), p.order.dropoff())
+        }
+    }
+
+    /// A track with nothing yet recorded.
+    fn blank(id: OrderId, restaurant_index: usize, customer: CustomerId, dropoff: GeoPoint) -> OrderTrack {
+        OrderTrack {
             id,
             restaurant_index,
-            customer: p.order.customer(),
-            dropoff: p.order.dropoff(),
+            customer,
+            dropoff,
             courier: None,
             kitchen_rejects: None,
             kitchen_accepted: false,
@@ -76,11 +85,17 @@ impl OrderTrack {
             eta: None,
             status: "",
             times: [None; 7],
-            price,
-            charge: p.order.charge().minor(),
+            price: [0; 6],
+            charge: 0,
             refund: 0,
             courier_pay: 0,
         }
+    }
+
+    /// A blank track for `id`, for unit tests of what holds tracks.
+    #[cfg(test)]
+    pub(crate) fn for_tests(id: OrderId) -> OrderTrack {
+        OrderTrack::blank(id, 0, CustomerId::new(1), GeoPoint::new(0.0, 0.0).unwrap())
     }
 
     /// Takes the final state from the store.
