@@ -243,6 +243,12 @@ pub struct DispatchRound {
 /// courier-eta's learned travel times, as matching's cost model wants them.
 struct LearnedTravel<'a>(&'a TravelModel);
 
+impl TravelTimes for LearnedTravel<'_> {
+    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
+        self.0.travel_time(from, to, at)
+    }
+}
+
 /// What online couriers hold, read from the dispatch book when a batch
 /// round asks (for the couriers its searches find) rather than gathered
 /// for every busy courier beforehand.
@@ -269,12 +275,6 @@ impl Carrying for HeldJobs<'_> {
 
     fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
         out.extend(self.held(courier).map(|open| open.job));
-    }
-}
-
-impl TravelTimes for LearnedTravel<'_> {
-    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
-        self.0.travel_time(from, to, at)
     }
 }
 
@@ -769,5 +769,54 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let rt = self.rt();
         rt.dispatch.book.check()?;
         rt.dispatch.check_kitchen_load()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(order: u64) -> OpenOrder {
+        let place = Place::resolve(GeoPoint::new(40.75, -73.99).unwrap(), 9).unwrap();
+        OpenOrder {
+            job: Job {
+                order: OrderId::new(order),
+                pickup: place,
+                dropoff: place,
+                ready_at: Timestamp::EPOCH,
+                promised_by: Timestamp::EPOCH,
+                picked_up: false,
+            },
+            customer: CustomerId::new(1),
+            restaurant: RestaurantId::new(1),
+            entered: Timestamp::EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_round_reads_what_online_couriers_hold_in_id_order() {
+        let (c1, c2, c3) = (CourierId::new(1), CourierId::new(2), CourierId::new(3));
+        let mut book = DispatchBook::new(3);
+        let mut orders = FxHashMap::default();
+        for (order, courier) in [(3, c1), (1, c1), (2, c2)] {
+            let id = OrderId::new(order);
+            book.open(id);
+            book.assign(id, courier, Timestamp::EPOCH).unwrap();
+            orders.insert(id, open(order));
+        }
+        // Courier 2 went offline still listed: a round must not count it.
+        let online = BTreeSet::from([c1, c3]);
+        let held = HeldJobs {
+            book: &book,
+            open: &orders,
+            online: &online,
+        };
+        let mut jobs = Vec::new();
+        held.jobs_of(c1, &mut jobs);
+        assert_eq!(jobs.iter().map(|j| j.order.get()).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!((held.load(c1), held.load(c2), held.load(c3)), (2, 0, 0));
+        jobs.clear();
+        held.jobs_of(c2, &mut jobs);
+        assert!(jobs.is_empty());
     }
 }
