@@ -11,8 +11,7 @@
 //!    of adding it to their route (travel, food waiting, courier idling,
 //!    lateness), and [`assign`] picks the exact minimum-cost assignment.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
+use std::collections::BTreeMap;
 
 use courier_core::{CourierId, Duration, OrderId, Timestamp};
 use h3o::Resolution;
@@ -108,16 +107,6 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
     }
 }
 
-impl<S: BuildHasher> Carrying for HashMap<CourierId, Vec<Job>, S> {
-    fn load(&self, courier: CourierId) -> usize {
-        self.get(&courier).map_or(0, Vec::len)
-    }
-
-    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
-        out.extend(self.get(&courier).into_iter().flatten());
-    }
-}
-
 /// Plans one round. `open` are the unassigned orders; `index` holds the
 /// couriers that may take work (position and availability); `carrying` is
 /// what couriers already hold.
@@ -137,7 +126,6 @@ pub fn plan_batch(
     let bundled = units.iter().filter(|u| u.len() > 1).map(Vec::len).sum();
 
     let w = &config.weights;
-    let load = |c: CourierId| carrying.load(c);
     let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
     let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
     let mut column_ids: Vec<CourierId> = Vec::new();
@@ -157,7 +145,7 @@ pub fn plan_batch(
         let room = u8::try_from(size).unwrap_or(u8::MAX);
         let mut search = |k: usize| {
             index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
-                load(c) + size <= limit
+                carrying.load(c) + size <= limit
             })
         };
         let quickest = |found: &[Nearby]| found.iter().map(|n| travel.travel(&n.at, &first.pickup, now)).min();

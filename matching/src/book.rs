@@ -117,25 +117,17 @@ impl Held {
         self.0.iter()
     }
 
-    /// Adds `order` in its place; false if already held.
-    fn insert(&mut self, order: OrderId) -> bool {
-        match self.0.binary_search(&order) {
-            Ok(_) => false,
-            Err(at) => {
-                self.0.insert(at, order);
-                true
-            }
+    /// Adds `order` in its place (once).
+    fn insert(&mut self, order: OrderId) {
+        if let Err(at) = self.0.binary_search(&order) {
+            self.0.insert(at, order);
         }
     }
 
-    /// Takes `order` out; false if not held.
-    fn remove(&mut self, order: &OrderId) -> bool {
-        match self.0.binary_search(order) {
-            Ok(at) => {
-                self.0.remove(at);
-                true
-            }
-            Err(_) => false,
+    /// Takes `order` out, if held.
+    fn remove(&mut self, order: &OrderId) {
+        if let Ok(at) = self.0.binary_search(order) {
+            self.0.remove(at);
         }
     }
 }

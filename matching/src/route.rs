@@ -209,8 +209,9 @@ pub fn best_route_within(
     }
 }
 
-/// Where a partial sequence has got to, with its running totals (the same
-/// sums, in the same order, as [`price`] makes over the whole sequence).
+/// Where a partial sequence has got to, with its running totals: the search
+/// extends one per prefix, and [`price`] walks one over a whole sequence, so
+/// the two cannot price a route differently.
 #[derive(Clone, Copy)]
 struct Leg {
     at: Place,
@@ -233,7 +234,7 @@ impl Leg {
         }
     }
 
-    /// Goes on to `stop` of `job`, as [`price`] does.
+    /// Goes on to the pickup (or drop-off) of `job`.
     fn then(mut self, job: &Job, pickup: bool, travel: &impl TravelTimes, w: &CostWeights) -> Leg {
         let to = if pickup { job.pickup } else { job.dropoff };
         let leg = travel.travel(&self.at, &to, self.t);
@@ -332,10 +333,7 @@ pub fn price(
     travel: &impl TravelTimes,
     w: &CostWeights,
 ) -> RoutePlan {
-    let mut t = now;
-    let mut at = *start;
-    let (mut moving, mut food_wait, mut idle, mut late) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut leg = Leg::start(start, now);
     let mut deliveries = Vec::with_capacity(jobs.len());
     for stop in stops {
         let (order, pickup) = match *stop {
@@ -345,36 +343,18 @@ pub fn price(
         let Some(job) = jobs.iter().find(|j| j.order == order) else {
             continue;
         };
-        let to = if pickup { job.pickup } else { job.dropoff };
-        let leg = travel.travel(&at, &to, t);
-        moving = moving.saturating_add(leg);
-        t = t.plus(leg);
-        at = to;
-        if pickup {
-            if t < job.ready_at {
-                idle = idle.saturating_add(job.ready_at.since(t));
-                t = job.ready_at;
-            } else {
-                food_wait = food_wait.saturating_add(t.since(job.ready_at));
-            }
-            t = t.plus(w.pickup_service);
-        } else {
-            t = t.plus(w.dropoff_service);
-            late = late.saturating_add(t.since(job.promised_by));
-            deliveries.push((order, t));
+        leg = leg.then(job, pickup, travel, w);
+        if !pickup {
+            deliveries.push((order, leg.t));
         }
     }
-    let cost = w.travel * moving.as_secs_f64()
-        + w.food_wait * food_wait.as_secs_f64()
-        + w.courier_idle * idle.as_secs_f64()
-        + w.lateness * late.as_secs_f64();
     RoutePlan {
         stops: stops.to_vec(),
         deliveries,
-        travel: moving,
-        food_wait,
-        courier_idle: idle,
-        lateness: late,
-        cost,
+        travel: leg.moving,
+        food_wait: leg.food_wait,
+        courier_idle: leg.idle,
+        lateness: leg.late,
+        cost: leg.cost(w),
     }
 }
