@@ -85,13 +85,13 @@ impl DispatchState {
     /// they are visited, not the whole fleet; a level is written only when it
     /// changed, and couriers who no longer hold anything get the limit back.
     pub(crate) fn refresh_rooms(&mut self, limit: usize) {
-        let full_room = u8::try_from(limit).unwrap_or(u8::MAX);
+        let full_room = room_left(limit, 0);
         let mut lowered = FxHashMap::with_capacity_and_hasher(self.lowered_room.len(), Default::default());
         for (courier, held) in self.book.holding() {
             if !self.online.contains(&courier) {
                 continue;
             }
-            let room = u8::try_from(limit.saturating_sub(held.len())).unwrap_or(u8::MAX);
+            let room = room_left(limit, held.len());
             if self.lowered_room.remove(&courier) != Some(room) {
                 self.index.set_room(courier, room);
             }
@@ -107,7 +107,7 @@ impl DispatchState {
         if !self.online.contains(&courier) {
             return;
         }
-        let room = u8::try_from(limit.saturating_sub(self.book.load(courier))).unwrap_or(u8::MAX);
+        let room = room_left(limit, self.book.load(courier));
         if self.lowered_room.insert(courier, room) != Some(room) {
             self.index.set_room(courier, room);
         }
@@ -238,6 +238,12 @@ pub struct DispatchRound {
     pub cancelled: Vec<OrderId>,
     /// Orders still waiting for a courier after the round.
     pub waiting: usize,
+}
+
+/// Orders a courier holding `load` can still take under `limit`, as the
+/// geo index counts room (which caps it further).
+fn room_left(limit: usize, load: usize) -> u8 {
+    u8::try_from(limit.saturating_sub(load)).unwrap_or(u8::MAX)
 }
 
 /// courier-eta's learned travel times, as matching's cost model wants them.
