@@ -173,6 +173,10 @@ impl<D: Send + Sync, C: Send + Sync, F: LocationStore> LocationStore for Composi
         self.fast.upsert_location(location)
     }
 
+    fn upsert_locations(&self, fixes: &[CourierLocation]) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        self.fast.upsert_locations(fixes)
+    }
+
     fn location(
         &self,
         courier: CourierId,

@@ -251,6 +251,9 @@ impl<S: LocationStore, C: FaultClock> LocationStore for FaultyStore<S, C> {
     async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
         self.guarded(self.inner.upsert_location(location)).await
     }
+    async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
+        self.guarded(self.inner.upsert_locations(fixes)).await
+    }
     async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {
         self.guarded(self.inner.location(courier)).await
     }

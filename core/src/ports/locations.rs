@@ -34,6 +34,13 @@ pub trait LocationStore: Send + Sync {
     /// Records a position, replacing the courier's previous one unless that one is newer.
     fn upsert_location(&self, location: CourierLocation) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// Records a batch of positions (a location ingest's tick) as
+    /// [`LocationStore::upsert_location`] would one after another, in one
+    /// call; returns how many were applied (a fix older than the one held is
+    /// not). Adapters write a batch in one round trip or under one lock,
+    /// which is where ingest throughput comes from.
+    fn upsert_locations(&self, fixes: &[CourierLocation]) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
     /// The courier's last position, if known.
     fn location(
         &self,

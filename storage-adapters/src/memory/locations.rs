@@ -28,19 +28,32 @@ impl MemoryLocationStore {
     }
 }
 
-impl LocationStore for MemoryLocationStore {
-    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
-        let mut f = self.lock();
-        match f.latest.get_mut(&location.courier) {
+impl Fixes {
+    /// Applies one fix unless the courier's held one is newer; true if applied.
+    fn apply(&mut self, location: CourierLocation) -> bool {
+        match self.latest.get_mut(&location.courier) {
             // A late, older fix never overwrites a newer one.
-            Some(previous) if previous.at > location.at => return Ok(()),
+            Some(previous) if previous.at > location.at => return false,
             Some(previous) => *previous = location,
             None => {
-                f.latest.insert(location.courier, location);
+                self.latest.insert(location.courier, location);
             }
         }
-        f.index.upsert(location.courier, location.point);
+        self.index.upsert(location.courier, location.point);
+        true
+    }
+}
+
+impl LocationStore for MemoryLocationStore {
+    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
+        self.lock().apply(location);
         Ok(())
+    }
+
+    async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
+        // One lock for the batch: taking it per fix costs as much as the fix.
+        let mut f = self.lock();
+        Ok(fixes.iter().filter(|&&fix| f.apply(fix)).count() as u64)
     }
 
     async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {

@@ -85,6 +85,9 @@ impl LocationStore for MemoryStore {
     fn upsert_location(&self, location: CourierLocation) -> impl Future<Output = Result<(), StorageError>> + Send {
         self.locations.upsert_location(location)
     }
+    fn upsert_locations(&self, fixes: &[CourierLocation]) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        self.locations.upsert_locations(fixes)
+    }
     fn location(
         &self,
         courier: CourierId,

@@ -11,7 +11,8 @@ use super::RedisStore;
 
 /// Upserts fixes unless a newer one is stored: one script, so racing fixes
 /// cannot interleave. KEYS: geo, fixes, by-time. ARGV: groups of five (id,
-/// lng, lat, at, "lat,lng,at"). Returns how many were applied.
+/// lng, lat, at, "lat,lng,at"). Returns how many were applied, counted as
+/// one by one would (a fix superseded later in the same batch counts).
 ///
 /// The stored times are read with one ZMSCORE and the survivors written with
 /// one GEOADD, one HSET and one ZADD (in chunks that stay under Lua's unpack
@@ -32,16 +33,17 @@ for k = 1, #ids, 1000 do
   local part = redis.call('ZMSCORE', KEYS[3], unpack(ids, k, math.min(k + 999, #ids)))
   for j = 1, #part do stored[k + j - 1] = part[j] end
 end
-local best = {}
+local best, applied = {}, 0
 for j = 1, #ids do
   local at = tonumber(ARGV[(j - 1) * 5 + 4])
   local current = stored[j] and tonumber(stored[j])
   local seen = best[ids[j]]
   if (not current or current <= at) and (not seen or seen.at <= at) then
     best[ids[j]] = { at = at, j = j }
+    applied = applied + 1
   end
 end
-local geo, fix, times, applied = {}, {}, {}, 0
+local geo, fix, times = {}, {}, {}
 for j = 1, #ids do
   local b = best[ids[j]]
   if b and b.j == j then
@@ -49,10 +51,9 @@ for j = 1, #ids do
     geo[#geo + 1] = ARGV[i + 1]; geo[#geo + 1] = ARGV[i + 2]; geo[#geo + 1] = ARGV[i]
     fix[#fix + 1] = ARGV[i]; fix[#fix + 1] = ARGV[i + 4]
     times[#times + 1] = ARGV[i + 3]; times[#times + 1] = ARGV[i]
-    applied = applied + 1
   end
 end
-if applied > 0 then
+if #geo > 0 then
   chunked('GEOADD', KEYS[1], geo, 3)
   chunked('HSET', KEYS[2], fix, 2)
   chunked('ZADD', KEYS[3], times, 2)
@@ -95,10 +96,20 @@ impl RedisStore {
         [self.location_geo_key(), self.key("loc:fix"), self.key("loc:at")]
     }
 
-    /// Upserts many fixes in one round trip and one script run (a location
-    /// ingest batching a tick's fixes); each follows the rule of
-    /// [`LocationStore::upsert_location`]. Returns how many were applied.
-    pub async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
+    /// The geo set holding courier positions (member = courier id), for
+    /// operators and for measuring raw GEOSEARCH against [`LocationStore::nearby`].
+    pub fn location_geo_key(&self) -> String {
+        self.key("loc:geo")
+    }
+}
+
+impl LocationStore for RedisStore {
+    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
+        self.upsert_locations(std::slice::from_ref(&location)).await.map(|_| ())
+    }
+
+    /// One round trip and one script run for the whole batch.
+    async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
         if fixes.is_empty() {
             return Ok(0);
         }
@@ -117,18 +128,6 @@ impl RedisStore {
         call.invoke_async::<u64>(&mut self.conn())
             .await
             .map_err(|e| self.error(e))
-    }
-
-    /// The geo set holding courier positions (member = courier id), for
-    /// operators and for measuring raw GEOSEARCH against [`LocationStore::nearby`].
-    pub fn location_geo_key(&self) -> String {
-        self.key("loc:geo")
-    }
-}
-
-impl LocationStore for RedisStore {
-    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
-        self.upsert_locations(std::slice::from_ref(&location)).await.map(|_| ())
     }
 
     async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {

@@ -44,6 +44,7 @@ conformance! {
     locations_nearby: locations::nearby_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
+    locations_batches: locations::batches_apply_fix_by_fix;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     rate_limit_edges: rate_limits::window_edges;

@@ -48,6 +48,7 @@ on_redis! {
     locations_nearby: locations::nearby_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
+    locations_batches: locations::batches_apply_fix_by_fix;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     rate_limit_edges: rate_limits::window_edges;
@@ -119,55 +120,4 @@ async fn an_unreachable_server_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("127.0.0.1:1"), "{err}");
-}
-
-/// A batch applies each fix by the single-upsert rule: older fixes lose.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batched_upserts_follow_the_newer_fix_rule() {
-    use courier_core::ports::{CourierLocation, LocationStore};
-    use courier_core::{CourierId, GeoPoint, Timestamp};
-    let store = fresh_store().await;
-    let p = |lat| GeoPoint::new(lat, 4.9).unwrap();
-    let fix = |id, lat, at| CourierLocation {
-        courier: CourierId::new(id),
-        point: p(lat),
-        at: Timestamp::from_millis(at),
-    };
-    assert_eq!(
-        store
-            .upsert_locations(&[fix(1, 52.0, 10), fix(2, 52.1, 10)])
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .upsert_locations(&[fix(1, 52.5, 5), fix(2, 52.6, 20)])
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(store.location(CourierId::new(1)).await.unwrap().unwrap().point, p(52.0));
-    assert_eq!(store.location(CourierId::new(2)).await.unwrap().unwrap().point, p(52.6));
-    assert_eq!(store.upsert_locations(&[]).await.unwrap(), 0);
-    // Within one batch a courier's latest fix wins whatever its place in the
-    // batch (equal times: the later one), as applied one by one.
-    store
-        .upsert_locations(&[fix(3, 51.0, 30), fix(3, 51.5, 20), fix(4, 50.0, 40), fix(4, 50.5, 40)])
-        .await
-        .unwrap();
-    assert_eq!(store.location(CourierId::new(3)).await.unwrap().unwrap().point, p(51.0));
-    assert_eq!(store.location(CourierId::new(4)).await.unwrap().unwrap().point, p(50.5));
-    // A batch larger than one command's share of arguments is written whole.
-    let many: Vec<_> = (100..3_600)
-        .map(|id| fix(id, 48.0 + id as f64 / 10_000.0, 50))
-        .collect();
-    assert_eq!(store.upsert_locations(&many).await.unwrap(), 3_500);
-    assert_eq!(
-        store.location(CourierId::new(3_599)).await.unwrap().unwrap().point,
-        p(48.3599)
-    );
-    let near = store.nearby(p(48.0), 1_000_000.0, 10_000).await.unwrap();
-    assert_eq!(near.len(), 3_504);
-    store.clear().await.unwrap();
 }

@@ -62,6 +62,50 @@ pub(crate) async fn newer_fixes_win(store: &impl LocationStore, base: u64) {
     assert!(now.point.distance_m(b) < 1.0);
 }
 
+/// A batch applies each fix by the single-upsert rule, in order: older fixes
+/// lose, within a batch as across batches, and the count says how many won.
+pub(crate) async fn batches_apply_fix_by_fix(store: &impl LocationStore, base: u64) {
+    let p = |lat| GeoPoint::new(lat, 4.9).unwrap();
+    let at = |id: u64, lat, at_ms| fix(base + id, p(lat), at_ms);
+    let point_of = async |id: u64| store.location(CourierId::new(base + id)).await.unwrap().unwrap().point;
+    assert_eq!(
+        store
+            .upsert_locations(&[at(1, 52.0, 10), at(2, 52.1, 10)])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .upsert_locations(&[at(1, 52.5, 5), at(2, 52.6, 20)])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(point_of(1).await, p(52.0));
+    assert_eq!(point_of(2).await, p(52.6));
+    assert_eq!(store.upsert_locations(&[]).await.unwrap(), 0);
+    // Within one batch a courier's latest fix wins whatever its place in the
+    // batch (equal times: the later one), as applied one by one.
+    let applied = store
+        .upsert_locations(&[at(3, 51.0, 30), at(3, 51.5, 20), at(4, 50.0, 40), at(4, 50.5, 40)])
+        .await
+        .unwrap();
+    assert_eq!(applied, 3);
+    assert_eq!(point_of(3).await, p(51.0));
+    assert_eq!(point_of(4).await, p(50.5));
+    // A large batch (beyond one Redis command's share of arguments) is written whole.
+    let many: Vec<_> = (100..3_600).map(|id| at(id, 48.0 + id as f64 / 10_000.0, 50)).collect();
+    assert_eq!(store.upsert_locations(&many).await.unwrap(), 3_500);
+    assert_eq!(point_of(3_599).await, p(48.3599));
+    let near = store.nearby(p(48.0), 1_000_000.0, 10_000).await.unwrap();
+    let ours = near
+        .iter()
+        .filter(|n| (base..base + 3_600).contains(&n.location.courier.get()))
+        .count();
+    assert_eq!(ours, 3_504);
+}
+
 /// Couriers silent for longer than the TTL expire; the boundary is kept.
 pub(crate) async fn silent_couriers_expire(store: &impl LocationStore, base: u64) {
     let p = GeoPoint::new(-33.87, 151.21).unwrap();
