@@ -1,25 +1,25 @@
 //! In-memory `IdempotencyStore`: first response per key, until its TTL.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use courier_core::Timestamp;
 use courier_core::ports::{IdempotencyStore, StorageError};
 
+/// Each key is allocated once and shared by both tables (a placement writes one).
 #[derive(Debug, Default)]
 struct Records {
-    live: HashMap<String, (Vec<u8>, Timestamp)>,
+    live: HashMap<Arc<str>, (Vec<u8>, Timestamp)>,
     /// (expires at, key): purging reads only what has expired.
-    by_expiry: BTreeSet<(Timestamp, String)>,
+    by_expiry: BTreeSet<(Timestamp, Arc<str>)>,
 }
 
 impl Records {
     fn purge(&mut self, now: Timestamp) {
-        while let Some((expires, key)) = self.by_expiry.first().cloned() {
-            if expires > now {
+        while self.by_expiry.first().is_some_and(|(expires, _)| *expires <= now) {
+            let Some((expires, key)) = self.by_expiry.pop_first() else {
                 break;
-            }
-            self.by_expiry.remove(&(expires, key.clone()));
+            };
             if self.live.get(&key).is_some_and(|r| r.1 == expires) {
                 self.live.remove(&key);
             }
@@ -53,8 +53,9 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             return Ok(Some(existing.clone()));
         }
         let expires = now.plus(ttl);
-        r.live.insert(key.to_owned(), (value.to_vec(), expires));
-        r.by_expiry.insert((expires, key.to_owned()));
+        let key: Arc<str> = Arc::from(key);
+        r.live.insert(Arc::clone(&key), (value.to_vec(), expires));
+        r.by_expiry.insert((expires, key));
         Ok(None)
     }
 
