@@ -61,6 +61,16 @@ end
 return applied
 ";
 
+/// The candidates of a nearby search with their exact fixes, in one round
+/// trip. KEYS: geo, fixes. ARGV: lng, lat, radius in metres, count. Returns
+/// the members nearest first and their fixes' texts, as two lists.
+const NEARBY: &str = r"
+local ids = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
+  'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', ARGV[4])
+if #ids == 0 then return {{}, {}} end
+return {ids, redis.call('HMGET', KEYS[2], unpack(ids))}
+";
+
 /// Removes couriers last seen before a cutoff. KEYS: geo, fixes, by-time. ARGV: cutoff (exclusive).
 const EXPIRE: &str = r"
 local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1])
@@ -146,31 +156,19 @@ impl LocationStore for RedisStore {
             return Ok(Vec::new());
         }
         let [geo, fixes, _] = self.location_keys();
-        let mut conn = self.conn();
         // Redis measures on a slightly larger sphere and stores 52-bit
         // geohashes: search a little wider, then rank by the exact fixes with
-        // the same haversine as everywhere else.
-        let candidates: Vec<String> = redis::cmd("GEOSEARCH")
-            .arg(&geo)
-            .arg("FROMLONLAT")
+        // the same haversine as everywhere else. The script reads the fixes
+        // beside the search, saving the second round trip.
+        static NEARBY_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(NEARBY));
+        let (candidates, texts): (Vec<String>, Vec<Option<String>>) = NEARBY_SCRIPT
+            .key(geo)
+            .key(fixes)
             .arg(center.lng())
             .arg(center.lat())
-            .arg("BYRADIUS")
             .arg(radius_m * 1.001 + 2.0)
-            .arg("m")
-            .arg("ASC")
-            .arg("COUNT")
             .arg(limit.saturating_mul(2).saturating_add(16))
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        if candidates.is_empty() {
-            return Ok(Vec::new());
-        }
-        let texts: Vec<Option<String>> = redis::cmd("HMGET")
-            .arg(&fixes)
-            .arg(&candidates)
-            .query_async(&mut conn)
+            .invoke_async(&mut self.conn())
             .await
             .map_err(|e| self.error(e))?;
         let mut found = Vec::with_capacity(candidates.len());
