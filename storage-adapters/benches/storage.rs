@@ -104,7 +104,8 @@ fn store_of_a_day() -> (MemoryOrderStore, u64) {
 }
 
 /// `n` fixes, each moving a random courier a few tens of metres from where
-/// `positions` has it (and recording the move), reported at `t`.
+/// `positions` has it (and recording the move), reported a millisecond apart
+/// after `t` (which ends at the last).
 fn walking_fixes(positions: &mut [GeoPoint], n: u64, t: &mut i64) -> Vec<CourierLocation> {
     (0..n)
         .map(|_| {
@@ -301,8 +302,8 @@ fn bench_redis(c: &mut Criterion) {
         })
     });
     // The same random centres through the adapter and as raw GEOSEARCH on
-    // the same key, one at a time: the ratio is the adapter's overhead (exact
-    // re-ranking, a second round trip for the exact fixes). The adapter's
+    // the same key, one at a time: the ratio is the adapter's overhead (a
+    // wider search, reading the exact fixes, exact re-ranking). The adapter's
     // bench runs a raw query beside each of its own, so the ratio it prints
     // compares the two under the same load: on a shared machine two benches
     // run seconds apart can differ by more than the overhead itself.
