@@ -194,7 +194,7 @@ impl fmt::Debug for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "t={}ms", self.0)
+        write!(f, "t={}ms", self.as_millis())
     }
 }
 
@@ -215,6 +215,7 @@ mod tests {
         assert_eq!(Timestamp::default(), Timestamp::EPOCH);
         assert_eq!(Timestamp::EPOCH.as_millis(), 0);
         assert_eq!(format!("{:?}", Timestamp::from_millis(-7)), "Timestamp(-7)");
+        assert_eq!(Timestamp::from_millis(-7).to_string(), "t=-7ms");
         assert_eq!(size_of::<Option<Timestamp>>(), 8);
     }
 
