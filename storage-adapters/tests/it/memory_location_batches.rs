@@ -23,25 +23,32 @@ fn fixes() -> impl Strategy<Value = Vec<CourierLocation>> {
     proptest::collection::vec(fix, 0..40)
 }
 
+/// The model of the newer-fix rule: applies `f` to the report times held
+/// unless a later one is held; true if applied.
+fn model_applies(newest: &mut BTreeMap<CourierId, Timestamp>, f: &CourierLocation) -> bool {
+    let held = newest.entry(f.courier).or_insert(f.at);
+    let applies = *held <= f.at;
+    if applies {
+        *held = f.at;
+    }
+    applies
+}
+
 proptest! {
     #[test]
     fn a_batch_equals_its_fixes_one_by_one(before in fixes(), batch in fixes()) {
         let (batched, single) = (MemoryLocationStore::default(), MemoryLocationStore::default());
         block_on(batched.upsert_locations(&before)).unwrap();
-        let mut newest: BTreeMap<CourierId, Timestamp> = BTreeMap::new();
+        let mut newest = BTreeMap::new();
         for f in &before {
             block_on(single.upsert_location(*f)).unwrap();
-            newest.entry(f.courier).and_modify(|t| *t = (*t).max(f.at)).or_insert(f.at);
+            model_applies(&mut newest, f);
         }
         let applied = block_on(batched.upsert_locations(&batch)).unwrap();
         let mut expected = 0;
         for f in &batch {
             block_on(single.upsert_location(*f)).unwrap();
-            let held = newest.entry(f.courier).or_insert(f.at);
-            if *held <= f.at {
-                *held = f.at;
-                expected += 1;
-            }
+            expected += u64::from(model_applies(&mut newest, f));
         }
         prop_assert_eq!(applied, expected);
         for id in 0..6 {
