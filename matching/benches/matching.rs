@@ -82,6 +82,23 @@ fn bench_geo_index(c: &mut Criterion) {
             found
         })
     });
+
+    // A rush with far too few couriers: one in a thousand has room, and an
+    // order that has waited searches 15 km for its 30 candidates.
+    for i in 0..COURIERS {
+        if i % 1_000 != 0 {
+            index.set_room(CourierId::new(i), 0);
+        }
+    }
+    group.bench_function("nearest_30_within_15km_one_in_1000_free", |b| {
+        b.iter(|| {
+            let mut found = 0usize;
+            for r in &restaurants {
+                found += index.nearest_with_room(black_box(r), 15_000.0, 30, 1, |_| true).len();
+            }
+            found
+        })
+    });
     group.finish();
 }
 

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_of_arc};
+use crate::room_lists::RoomLists;
 
 /// How many query cells keep their rings cached.
 const MAX_CACHED_CENTRES: usize = 65_536;
@@ -138,6 +139,10 @@ pub struct GeoIndex {
     /// The buffer a query gathers its nearest in, kept rather than
     /// allocated afresh for every query.
     scratch: Vec<Candidate>,
+    /// The buckets with a courier with room, per room level.
+    room_lists: RoomLists,
+    /// Where a query over those lists orders its buckets, kept as `scratch` is.
+    by_bound: Vec<(f64, u32)>,
 }
 
 /// A courier a query may return, where to find it, and its rank.
@@ -211,6 +216,8 @@ impl GeoIndex {
             neighbours: Vec::new(),
             rings: FxHashMap::default(),
             scratch: Default::default(),
+            room_lists: RoomLists::default(),
+            by_bound: Vec::new(),
         }
     }
 
@@ -319,6 +326,7 @@ impl GeoIndex {
         let before = std::mem::replace(&mut e.room, room);
         bucket.count(before, -1);
         bucket.count(room, 1);
+        self.room_lists.sync(slot.bucket, &bucket.rooms);
         true
     }
 
@@ -384,22 +392,105 @@ impl GeoIndex {
         if k == 0 || radius_m.is_nan() || radius_m < 0.0 || self.slots.is_empty() {
             return Vec::new();
         }
+        let query = Query {
+            q: from.unit_vector(),
+            radius_m,
+            radius_sq: squared(chord_of_arc(radius_m)),
+            k,
+            min_room,
+        };
+        // The k nearest so far, farthest on top: a candidate either beats
+        // the top or is out, in a few comparisons of plain integers.
+        let mut nearest = BinaryHeap::from(std::mem::take(&mut self.scratch));
+        if self.few_with_room(min_room, radius_m) {
+            self.offer_listed(&query, &mut keep, &mut nearest);
+        } else {
+            self.offer_by_rings(from, &query, &mut keep, &mut nearest);
+        }
+        let mut ranked = nearest.into_sorted_vec();
+        let mut found = Vec::with_capacity(ranked.len());
+        found.extend(ranked.iter().filter_map(|c| {
+            let at = self.buckets.get(c.bucket as usize)?.entries.get(c.entry as usize)?.at;
+            Some(Nearby {
+                courier: c.courier(),
+                distance_m: arc_of_squared_chord(c.squared_chord()),
+                at,
+            })
+        }));
+        ranked.clear();
+        self.scratch = ranked;
+        found
+    }
+
+    /// True when so few buckets hold a courier with room that visiting each
+    /// of them beats walking the cells out to the radius (a walk may stop
+    /// early, so the lists must be much shorter than the cells).
+    fn few_with_room(&self, min_room: u8, radius_m: f64) -> bool {
+        let listed = self.room_lists.with_room(min_room).len() as f64;
+        let radius_km = radius_m / 1_000.0;
+        let cells = std::f64::consts::PI * radius_km * radius_km / self.resolution.area_km2();
+        listed * 4.0 <= cells
+    }
+
+    /// Offers the couriers of the buckets that hold one with room, nearest
+    /// bucket first, until no bucket left can hold anything nearer.
+    fn offer_listed(
+        &mut self,
+        query: &Query,
+        keep: &mut impl FnMut(CourierId) -> bool,
+        nearest: &mut BinaryHeap<Candidate>,
+    ) {
+        let mut order = std::mem::take(&mut self.by_bound);
+        order.clear();
+        for &b in self.room_lists.with_room(query.min_room) {
+            // No point of the bucket's cell is nearer than this.
+            let bound = match self.geometry_of(b) {
+                Some(g) => {
+                    arc_of_squared_chord(squared_chord(&query.q, &g.centre_xyz)) - g.circumradius_m - EDGE_SLACK_M
+                }
+                None => f64::NEG_INFINITY,
+            };
+            if bound <= query.radius_m {
+                order.push((bound, b));
+            }
+        }
+        order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        let (mut limit, mut reach) = (query.radius_sq, query.radius_m);
+        for &(bound, b) in &order {
+            if bound > reach {
+                break;
+            }
+            let Some(bucket) = self.buckets.get(b as usize) else {
+                continue;
+            };
+            limit = offer_bucket(bucket, b, query, limit, keep, nearest);
+            if limit < query.radius_sq {
+                reach = reach.min(arc_of_squared_chord(limit));
+            }
+        }
+        self.by_bound = order;
+    }
+
+    /// Offers the couriers of the cells around the query's, nearest cell
+    /// first, until no cell left can hold anything nearer.
+    fn offer_by_rings(
+        &mut self,
+        from: &Place,
+        query: &Query,
+        keep: &mut impl FnMut(CourierId) -> bool,
+        nearest: &mut BinaryHeap<Candidate>,
+    ) {
+        let (q, radius_sq, min_room) = (query.q, query.radius_sq, query.min_room);
         let centre = match from.cell().parent(self.resolution) {
             Some(c) => c,
             None => self.cell_of(from.point()),
         };
-        let q = from.unit_vector();
-        let radius_chord = chord_of_arc(radius_m);
-        let radius_sq = radius_chord * radius_chord;
-        // The k nearest so far, farthest on top: a candidate either beats
-        // the top or is out, in a few comparisons of plain integers.
-        let mut nearest = BinaryHeap::from(std::mem::take(&mut self.scratch));
         let mut limit = radius_sq;
         let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
         // is from that centre, so it is paid back once here.
         let offset = arc_of_squared_chord(squared_chord(&q, &centre_xyz));
-        let mut reach = radius_m;
+        let mut reach = query.radius_m;
         let mut visited_rings = None;
         let mut rings_wanted = 3u32;
         loop {
@@ -425,26 +516,7 @@ impl GeoIndex {
                 if self.geometry_of(b).is_some_and(|g| g.beyond(&q, sin_reach)) {
                     continue;
                 }
-                for (i, e) in bucket.entries.iter().enumerate() {
-                    let c = squared_chord(&q, &e.at.unit_vector());
-                    // The limit only shrinks; most entries fail this one compare.
-                    if c > limit || e.room < min_room || !keep(e.courier) {
-                        continue;
-                    }
-                    let candidate = Candidate::new(c, e.courier, b, i as u32);
-                    if nearest.len() < k {
-                        nearest.push(candidate);
-                    } else if nearest.peek().is_some_and(|farthest| candidate < *farthest)
-                        && let Some(mut farthest) = nearest.peek_mut()
-                    {
-                        *farthest = candidate;
-                    }
-                    if nearest.len() == k
-                        && let Some(farthest) = nearest.peek()
-                    {
-                        limit = farthest.squared_chord();
-                    }
-                }
+                limit = offer_bucket(bucket, b, query, limit, keep, nearest);
                 if limit < radius_sq {
                     reach = reach.min(arc_of_squared_chord(limit));
                     beyond = reach + offset + nb.slack_m;
@@ -459,19 +531,6 @@ impl GeoIndex {
             visited_rings = Some(nb.rings);
             rings_wanted = nb.rings * 2;
         }
-        let mut ranked = nearest.into_sorted_vec();
-        let mut found = Vec::with_capacity(ranked.len());
-        found.extend(ranked.iter().filter_map(|c| {
-            let at = self.buckets.get(c.bucket as usize)?.entries.get(c.entry as usize)?.at;
-            Some(Nearby {
-                courier: c.courier(),
-                distance_m: arc_of_squared_chord(c.squared_chord()),
-                at,
-            })
-        }));
-        ranked.clear();
-        self.scratch = ranked;
-        found
     }
 
     /// Makes the cells of at least `rings` rings around `centre` available,
@@ -575,6 +634,7 @@ impl GeoIndex {
         let bucket = &mut self.buckets[b as usize];
         bucket.count(entry.room, 1);
         bucket.entries.push(entry);
+        self.room_lists.sync(b, &bucket.rooms);
         let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
             Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
             None => ([0.0; 3], 0.0),
@@ -600,6 +660,7 @@ impl GeoIndex {
         }
         let entry = bucket.entries.swap_remove(i);
         bucket.count(entry.room, -1);
+        self.room_lists.sync(slot.bucket, &bucket.rooms);
         if let Some(s) = bucket
             .entries
             .get(i)
@@ -609,6 +670,52 @@ impl GeoIndex {
         }
         Some(entry)
     }
+}
+
+/// What a nearest query asks, as its bucket scans need it.
+struct Query {
+    /// The query point as a unit vector.
+    q: [f64; 3],
+    radius_m: f64,
+    /// The radius as a squared chord.
+    radius_sq: f64,
+    k: usize,
+    min_room: u8,
+}
+
+/// Offers bucket `b`'s couriers with room (and kept) to the k nearest so
+/// far, given the squared chord `limit` nothing beyond can beat; returns the
+/// new limit (the k-th's once there are k).
+#[inline]
+fn offer_bucket(
+    bucket: &Bucket,
+    b: u32,
+    query: &Query,
+    mut limit: f64,
+    keep: &mut impl FnMut(CourierId) -> bool,
+    nearest: &mut BinaryHeap<Candidate>,
+) -> f64 {
+    for (i, e) in bucket.entries.iter().enumerate() {
+        let c = squared_chord(&query.q, &e.at.unit_vector());
+        // The limit only shrinks; most entries fail this one compare.
+        if c > limit || e.room < query.min_room || !keep(e.courier) {
+            continue;
+        }
+        let candidate = Candidate::new(c, e.courier, b, i as u32);
+        if nearest.len() < query.k {
+            nearest.push(candidate);
+        } else if nearest.peek().is_some_and(|farthest| candidate < *farthest)
+            && let Some(mut farthest) = nearest.peek_mut()
+        {
+            *farthest = candidate;
+        }
+        if nearest.len() == query.k
+            && let Some(farthest) = nearest.peek()
+        {
+            limit = farthest.squared_chord();
+        }
+    }
+    limit
 }
 
 /// Squared chord between two unit vectors: ranks exactly as the arc does.
