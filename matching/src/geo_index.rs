@@ -326,7 +326,7 @@ impl GeoIndex {
         let before = std::mem::replace(&mut e.room, room);
         bucket.count(before, -1);
         bucket.count(room, 1);
-        self.room_lists.sync(slot.bucket, &bucket.rooms);
+        self.room_lists.sync(slot.bucket, |n| bucket.has_room(n));
         true
     }
 
@@ -634,7 +634,7 @@ impl GeoIndex {
         let bucket = &mut self.buckets[b as usize];
         bucket.count(entry.room, 1);
         bucket.entries.push(entry);
-        self.room_lists.sync(b, &bucket.rooms);
+        self.room_lists.sync(b, |n| bucket.has_room(n));
         let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
             Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
             None => ([0.0; 3], 0.0),
@@ -660,7 +660,7 @@ impl GeoIndex {
         }
         let entry = bucket.entries.swap_remove(i);
         bucket.count(entry.room, -1);
-        self.room_lists.sync(slot.bucket, &bucket.rooms);
+        self.room_lists.sync(slot.bucket, |n| bucket.has_room(n));
         if let Some(s) = bucket
             .entries
             .get(i)

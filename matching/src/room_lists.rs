@@ -29,14 +29,15 @@ impl RoomLists {
     }
 
     /// Brings bucket `b` in or out of each list after its room counts
-    /// (couriers per room level, index = room) changed.
-    pub(crate) fn sync(&mut self, b: u32, rooms: &[u32; MAX_ROOM as usize + 1]) {
+    /// changed; `has_room(n)` says whether it now holds a courier with room
+    /// for at least `n` orders.
+    pub(crate) fn sync(&mut self, b: u32, has_room: impl Fn(u8) -> bool) {
         let i = b as usize;
         if self.at.len() <= i {
             self.at.resize(i + 1, [ABSENT; MAX_ROOM as usize]);
         }
-        for level in 1..=usize::from(MAX_ROOM) {
-            let wanted = rooms.iter().skip(level).any(|&n| n > 0);
+        for room in 1..=MAX_ROOM {
+            let (wanted, level) = (has_room(room), usize::from(room));
             let pos = self.at.get(i).map_or(ABSENT, |a| a[level - 1]);
             let Some(list) = self.lists.get_mut(level - 1) else {
                 continue;
@@ -70,6 +71,11 @@ impl RoomLists {
 mod tests {
     use super::*;
 
+    /// The bucket's couriers per room level (index = room), as the index counts them.
+    fn sync(lists: &mut RoomLists, b: u32, rooms: [u32; MAX_ROOM as usize + 1]) {
+        lists.sync(b, |min_room| rooms.iter().skip(usize::from(min_room)).any(|&n| n > 0));
+    }
+
     fn sorted(lists: &RoomLists, level: u8) -> Vec<u32> {
         let mut v = lists.with_room(level).to_vec();
         v.sort_unstable();
@@ -79,18 +85,18 @@ mod tests {
     #[test]
     fn buckets_join_and_leave_each_level() {
         let mut lists = RoomLists::default();
-        lists.sync(4, &[0, 0, 0, 1]);
-        lists.sync(1, &[0, 1, 0, 0]);
-        lists.sync(7, &[5, 0, 2, 0]);
+        sync(&mut lists, 4, [0, 0, 0, 1]);
+        sync(&mut lists, 1, [0, 1, 0, 0]);
+        sync(&mut lists, 7, [5, 0, 2, 0]);
         assert_eq!(sorted(&lists, 1), vec![1, 4, 7]);
         assert_eq!(sorted(&lists, 2), vec![4, 7]);
         assert_eq!(sorted(&lists, 3), vec![4]);
         // Bucket 4 leaves every list; the bucket swapped into its place
         // must still be found where the lists say it is.
-        lists.sync(4, &[1, 0, 0, 0]);
+        sync(&mut lists, 4, [1, 0, 0, 0]);
         assert_eq!(sorted(&lists, 1), vec![1, 7]);
-        lists.sync(7, &[0, 0, 0, 0]);
-        lists.sync(1, &[0, 0, 0, 0]);
+        sync(&mut lists, 7, [0, 0, 0, 0]);
+        sync(&mut lists, 1, [0, 0, 0, 0]);
         assert!(lists.with_room(1).is_empty());
         assert!(lists.with_room(2).is_empty() && lists.with_room(3).is_empty());
         assert!(lists.with_room(0).is_empty() && lists.with_room(9).is_empty());
