@@ -92,6 +92,18 @@ proptest! {
         check(GeoPoint::new(40.75, -73.99).unwrap(), &points, query, radius_m, k)?;
     }
 
+    /// Dense enough that a query first searches only as far as its k
+    /// nearest likely are, and sometimes finds too few there.
+    #[test]
+    fn nearest_equals_a_linear_scan_in_a_dense_cluster(
+        points in scatter(GeoPoint::new(40.75, -73.99).unwrap(), 700.0, 100..500),
+        query in (-1_500.0f64..1_500.0, -1_500.0f64..1_500.0),
+        radius_m in 0.0f64..3_000.0,
+        k in 1usize..60,
+    ) {
+        check(GeoPoint::new(40.75, -73.99).unwrap(), &points, query, radius_m, k)?;
+    }
+
     #[test]
     fn nearest_equals_a_linear_scan_around_a_pentagon(
         points in scatter(pentagon_centre(), 2_000.0, 0..200),
