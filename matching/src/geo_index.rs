@@ -2,7 +2,7 @@
 
 use std::collections::BinaryHeap;
 
-use courier_core::{CourierId, GeoPoint, Place};
+use courier_core::{CourierId, GeoPoint, Place, Timestamp};
 use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -52,6 +52,10 @@ struct Slot {
     index: u32,
     centre_xyz: [f64; 3],
     inner_chord: f64,
+    /// When the position was reported, if the caller said
+    /// ([`GeoIndex::upsert_reported`]): kept here, beside what an update
+    /// reads anyway, so that a store of latest fixes needs no map of its own.
+    reported: Option<Timestamp>,
 }
 
 /// Couriers kept inline in a bucket: a resolution-9 cell of a dense city
@@ -244,17 +248,63 @@ impl GeoIndex {
     }
 
     /// Places `courier` at `point`: inserted (available) if new, moved
-    /// (keeping its availability) if known.
+    /// (keeping its availability) if known. Any report time held for it is
+    /// cleared.
     pub fn upsert(&mut self, courier: CourierId, point: GeoPoint) {
-        let Some(slot) = self.slots.get(&courier).copied() else {
+        self.place(courier, point, None);
+    }
+
+    /// As [`GeoIndex::upsert`], for a position reported at `at`, unless the
+    /// index holds a later report for `courier` (a late fix never
+    /// overwrites a newer one; of two at the same time the second wins).
+    /// Returns whether it was applied.
+    ///
+    /// ```
+    /// use courier_core::{CourierId, GeoPoint, Timestamp};
+    /// use courier_matching::GeoIndex;
+    /// let mut index = GeoIndex::default();
+    /// let (here, there) = (GeoPoint::new(40.75, -73.99)?, GeoPoint::new(40.76, -73.98)?);
+    /// let courier = CourierId::new(7);
+    /// assert!(index.upsert_reported(courier, there, Timestamp::from_millis(2_000)));
+    /// assert!(!index.upsert_reported(courier, here, Timestamp::from_millis(1_000)));
+    /// assert_eq!(index.get(courier).map(|(at, _)| at.point()), Some(there));
+    /// assert_eq!(index.reported_at(courier), Some(Timestamp::from_millis(2_000)));
+    /// # Ok::<(), courier_core::GeoError>(())
+    /// ```
+    pub fn upsert_reported(&mut self, courier: CourierId, point: GeoPoint, at: Timestamp) -> bool {
+        self.place(courier, point, Some(at))
+    }
+
+    /// When `courier`'s position was reported, if it was placed by
+    /// [`GeoIndex::upsert_reported`].
+    pub fn reported_at(&self, courier: CourierId) -> Option<Timestamp> {
+        self.slots.get(&courier)?.reported
+    }
+
+    /// Every courier placed with a report time, with that time, in no
+    /// particular order.
+    pub fn reports(&self) -> impl Iterator<Item = (CourierId, Timestamp)> + '_ {
+        self.slots
+            .iter()
+            .filter_map(|(&courier, slot)| Some((courier, slot.reported?)))
+    }
+
+    fn place(&mut self, courier: CourierId, point: GeoPoint, reported: Option<Timestamp>) -> bool {
+        let Some(held) = self.slots.get_mut(&courier) else {
             let cell = self.cell_of(point);
-            self.file(Entry {
+            let entry = Entry {
                 at: Place::with_cell(point, cell),
                 courier,
                 room: MAX_ROOM,
-            });
-            return;
+            };
+            self.file(entry, reported);
+            return true;
         };
+        if held.reported.zip(reported).is_some_and(|(held, new)| held > new) {
+            return false;
+        }
+        held.reported = reported;
+        let slot = *held;
         // Most fixes land in the cell the courier was in, or a neighbour:
         // decide that with a few dot products before asking H3 (~0.7 µs).
         let xyz = Place::with_cell(point, self.cell_of_bucket(slot.bucket)).unit_vector();
@@ -273,10 +323,11 @@ impl GeoIndex {
         };
         let at = Place::with_cell(point, cell);
         if cell == self.cell_of_bucket(slot.bucket) && self.update_entry(slot, |e| e.at = at) {
-            return;
+            return true;
         }
         let room = self.take(courier, slot).map_or(MAX_ROOM, |e| e.room);
-        self.file(Entry { at, courier, room });
+        self.file(Entry { at, courier, room }, reported);
+        true
     }
 
     /// The neighbour of bucket `b`'s cell that surely contains `xyz`, if any.
@@ -679,7 +730,7 @@ impl GeoIndex {
         }
     }
 
-    fn file(&mut self, entry: Entry) {
+    fn file(&mut self, entry: Entry, reported: Option<Timestamp>) {
         let b = self.bucket_for(entry.at.cell());
         let bucket = &mut self.buckets[b as usize];
         bucket.count(entry.room, 1);
@@ -697,6 +748,7 @@ impl GeoIndex {
                 index,
                 centre_xyz,
                 inner_chord,
+                reported,
             },
         );
     }
