@@ -507,7 +507,9 @@ impl GeoIndex {
     /// its k in a few cells anyway).
     ///
     /// The factor is measured, in instructions per query on the crate's
-    /// nearest-20 bench (callgrind): 14,300 with no first pass; 15,800,
+    /// nearest-20 bench (callgrind, with each restaurant's one-time ring
+    /// cache build spread over the run, a few hundred a query): 14,300
+    /// with no first pass; 15,800,
     /// 12,500, 10,700, 10,700, 11,300 and 12,400 for factors 0.8, 0.9, 1.0,
     /// 1.1, 1.2 and 1.5. Too tight, most queries search twice; too loose,
     /// the heap churns as before. At 1.1 about one query in six (a uniform
