@@ -76,9 +76,10 @@ struct Bucket {
 
 impl Bucket {
     fn has_room(&self, min_room: u8) -> bool {
-        self.rooms.iter().skip(usize::from(min_room)).any(|&n| n > 0)
+        self.with_room(min_room) > 0
     }
 
+    /// Couriers here with room for at least `min_room` orders.
     fn with_room(&self, min_room: u8) -> u32 {
         self.rooms.iter().skip(usize::from(min_room)).sum()
     }
@@ -471,18 +472,22 @@ impl GeoIndex {
             // Finding fewer, the limit never shrank, so everything within
             // it has been offered: search on to the full radius for the
             // rest only.
+            let centre = match from.cell().parent(self.resolution) {
+                Some(c) => c,
+                None => self.cell_of(from.point()),
+            };
             let mut rest = query;
-            if let Some(reach) = self.likely_reach(from, k, min_room).filter(|&r| r < radius_m) {
+            if let Some(reach) = self.likely_reach(centre, k, min_room).filter(|&r| r < radius_m) {
                 let close = Query {
                     radius_m: reach,
                     radius_sq: squared(chord_of_arc(reach)),
                     ..query
                 };
-                self.offer_by_rings(from, &close, &mut keep, &mut nearest);
+                self.offer_by_rings(centre, &close, &mut keep, &mut nearest);
                 rest.offered_sq = close.radius_sq;
             }
             if nearest.len() < k {
-                self.offer_by_rings(from, &rest, &mut keep, &mut nearest);
+                self.offer_by_rings(centre, &rest, &mut keep, &mut nearest);
             }
         }
         let mut ranked = nearest.into_sorted_vec();
@@ -500,23 +505,22 @@ impl GeoIndex {
         found
     }
 
-    /// How far the k nearest with room likely are from `from`, judged by
-    /// how many couriers with room its own cell holds: the radius of a
+    /// How far the k nearest with room likely are from a query in cell
+    /// `centre`, judged by how many couriers with room that cell holds: the
+    /// radius of a
     /// disc expected to hold 1.21 k of them at that density. None when the
     /// cell holds fewer than 2 k (too sparse to judge, and the walk finds
     /// its k in a few cells anyway).
     ///
     /// The factor is measured, in instructions per query on the crate's
     /// nearest-20 bench (callgrind, with each restaurant's one-time ring
-    /// cache build spread over the run, a few hundred a query): 14,300
-    /// with no first pass; 15,800,
-    /// 12,500, 10,700, 10,700, 11,300 and 12,400 for factors 0.8, 0.9, 1.0,
-    /// 1.1, 1.2 and 1.5. Too tight, most queries search twice; too loose,
+    /// cache build spread over the run, a few hundred a query): 14,300 with
+    /// no first pass; 15,800, 12,500, 10,700, 10,700, 11,300 and 12,400 for
+    /// factors 0.8, 0.9, 1.0, 1.1, 1.2 and 1.5. Too tight, most queries search twice; too loose,
     /// the heap churns as before. At 1.1 about one query in six (a uniform
     /// scatter) finds fewer than k and searches on.
-    fn likely_reach(&self, from: &Place, k: usize, min_room: u8) -> Option<f64> {
-        let cell = from.cell().parent(self.resolution)?;
-        let bucket = self.buckets.get(*self.bucket_of.get(&cell)? as usize)?;
+    fn likely_reach(&self, centre: CellIndex, k: usize, min_room: u8) -> Option<f64> {
+        let bucket = self.buckets.get(*self.bucket_of.get(&centre)? as usize)?;
         let here = bucket.with_room(min_room);
         if (here as usize) < 2 * k {
             return None;
@@ -574,20 +578,16 @@ impl GeoIndex {
         self.by_bound = order;
     }
 
-    /// Offers the couriers of the cells around the query's, nearest cell
-    /// first, until no cell left can hold anything nearer.
+    /// Offers the couriers of the cells around the query's cell `centre`,
+    /// nearest cell first, until no cell left can hold anything nearer.
     fn offer_by_rings(
         &mut self,
-        from: &Place,
+        centre: CellIndex,
         query: &Query,
         keep: &mut impl FnMut(CourierId) -> bool,
         nearest: &mut BinaryHeap<Candidate>,
     ) {
         let (q, radius_sq, min_room) = (query.q, query.radius_sq, query.min_room);
-        let centre = match from.cell().parent(self.resolution) {
-            Some(c) => c,
-            None => self.cell_of(from.point()),
-        };
         let mut limit = radius_sq;
         let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
