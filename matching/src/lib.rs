@@ -19,6 +19,7 @@ mod book;
 mod cascade;
 mod cell_geometry;
 mod geo_index;
+mod k_nearest;
 mod room_lists;
 mod route;
 mod scoring;
