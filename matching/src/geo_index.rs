@@ -43,14 +43,12 @@ struct Entry {
 /// for couriers with room for all of it.
 pub const MAX_ROOM: u8 = 3;
 
-/// Where a courier is filed, with its cell's inner circle copied in so that
-/// an update that stays inside it costs one chord and no H3 call.
+/// Where a courier is filed: small, so that the map of slots, read at
+/// random by every update, stays as compact as it can.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     bucket: u32,
     index: u32,
-    centre_xyz: [f64; 3],
-    inner_chord: f64,
     /// When the position was reported, if the caller said
     /// ([`GeoIndex::upsert_reported`]): kept here, beside what an update
     /// reads anyway, so that a store of latest fixes needs no map of its own.
@@ -142,6 +140,10 @@ pub struct GeoIndex {
     buckets: Vec<Bucket>,
     /// Each bucket's cell shape, apart so that scans stay in fewer cache lines.
     geometry: Vec<Option<CellGeometry>>,
+    /// Each bucket's cell's centre (unit vector) and inscribed circle (as a
+    /// chord), 32 bytes a bucket: an update that stays inside that circle
+    /// costs one chord and no H3 call, and the array stays in cache.
+    inner: Vec<([f64; 3], f64)>,
     /// Each bucket's neighbouring buckets, resolved the first time a courier
     /// leaves it.
     neighbours: Vec<Option<Box<[u32]>>>,
@@ -173,6 +175,7 @@ impl GeoIndex {
             bucket_of: FxHashMap::default(),
             buckets: Vec::new(),
             geometry: Vec::new(),
+            inner: Vec::new(),
             neighbours: Vec::new(),
             rings: FxHashMap::default(),
             scratch: Default::default(),
@@ -257,7 +260,11 @@ impl GeoIndex {
         // Most fixes land in the cell the courier was in, or a neighbour:
         // decide that with a few dot products before asking H3 (~0.7 µs).
         let xyz = Place::with_cell(point, self.cell_of_bucket(slot.bucket)).unit_vector();
-        let bucket = if chord(&xyz, &slot.centre_xyz) < slot.inner_chord {
+        let inside = self
+            .inner
+            .get(slot.bucket as usize)
+            .is_some_and(|(centre, inner_chord)| chord(&xyz, centre) < *inner_chord);
+        let bucket = if inside {
             Some(slot.bucket)
         } else {
             match self.geometry_of(slot.bucket).and_then(|g| g.contains(&xyz)) {
@@ -643,7 +650,11 @@ impl GeoIndex {
             entries: SmallVec::new(),
             rooms: [0; MAX_ROOM as usize + 1],
         });
-        self.geometry.push(CellGeometry::of(cell));
+        let geometry = CellGeometry::of(cell);
+        // No shape: no circle (a zero chord holds nothing), H3 decides.
+        self.inner
+            .push(geometry.map_or(([0.0; 3], 0.0), |g| (g.centre_xyz, chord_of_arc(g.inradius_m))));
+        self.geometry.push(geometry);
         self.neighbours.push(None);
         self.bucket_of.insert(cell, b);
         b
@@ -678,18 +689,12 @@ impl GeoIndex {
         bucket.count(entry.room, 1);
         bucket.entries.push(entry);
         self.room_lists.sync(b, |n| bucket.has_room(n));
-        let (centre_xyz, inner_chord) = match self.geometry.get(b as usize).copied().flatten() {
-            Some(g) => (g.centre_xyz, chord_of_arc(g.inradius_m)),
-            None => ([0.0; 3], 0.0),
-        };
         let index = (bucket.entries.len() - 1) as u32;
         self.slots.insert(
             entry.courier,
             Slot {
                 bucket: b,
                 index,
-                centre_xyz,
-                inner_chord,
                 reported,
             },
         );
