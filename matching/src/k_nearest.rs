@@ -1,11 +1,13 @@
-//! The k nearest couriers a query has found so far, kept in rank order.
+//! The k nearest couriers a query has found so far, and their ranking.
 
 use std::collections::BinaryHeap;
 
 use courier_core::CourierId;
 
 /// A courier a query may return, where to find it, and its rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Candidates compare by rank alone: a courier is one entry, so equal
+/// ranks mean the same entry.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Candidate {
     /// The squared chord's bits (which rank as the chord does, chords never
     /// being negative) above the courier id (breaking ties): one integer
@@ -39,6 +41,14 @@ impl Candidate {
     }
 }
 
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+
+impl Eq for Candidate {}
+
 impl PartialOrd for Candidate {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -54,7 +64,7 @@ impl Ord for Candidate {
 /// At most `k` candidates, the farthest on top of a max-heap while
 /// gathering: a candidate either beats the top or is out, in a few
 /// comparisons of plain integers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct KNearest {
     k: usize,
     heap: BinaryHeap<Candidate>,
