@@ -459,18 +459,17 @@ impl GeoIndex {
 
     /// How far the k nearest with room likely are from a query in cell
     /// `centre`, judged by how many couriers with room that cell holds: the
-    /// radius of a
-    /// disc expected to hold 1.21 k of them at that density. None when the
-    /// cell holds fewer than 2 k (too sparse to judge, and the walk finds
-    /// its k in a few cells anyway).
+    /// radius of a disc expected to hold 1.21 k of them at that density.
+    /// None when the cell holds fewer than 2 k (too sparse to judge, and the
+    /// walk finds its k in a few cells anyway).
     ///
     /// The factor is measured, in instructions per query on the crate's
     /// nearest-20 bench (callgrind, with each restaurant's one-time ring
     /// cache build spread over the run, a few hundred a query): 14,300 with
     /// no first pass; 15,800, 12,500, 10,700, 10,700, 11,300 and 12,400 for
-    /// factors 0.8, 0.9, 1.0, 1.1, 1.2 and 1.5. Too tight, most queries search twice; too loose,
-    /// the heap churns as before. At 1.1 about one query in six (a uniform
-    /// scatter) finds fewer than k and searches on.
+    /// factors 0.8, 0.9, 1.0, 1.1, 1.2 and 1.5. Too tight, most queries
+    /// search twice; too loose, the heap churns as before. At 1.1 about one
+    /// query in six (a uniform scatter) finds fewer than k and searches on.
     fn likely_reach(&self, centre: CellIndex, k: usize, min_room: u8) -> Option<f64> {
         let bucket = self.buckets.get(*self.bucket_of.get(&centre)? as usize)?;
         let here = bucket.with_room(min_room);
@@ -536,7 +535,8 @@ impl GeoIndex {
     ) {
         let (q, radius_sq, min_room) = (query.q, query.radius_sq, query.min_room);
         let mut limit = radius_sq;
-        let centre_xyz = self.bucket_geometry(centre).map_or(q, |g| g.centre_xyz);
+        let centre_bucket = self.bucket_for(centre);
+        let centre_xyz = self.geometry_of(centre_bucket).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
         // is from that centre, so it is paid back once here.
         let offset = arc_of_squared_chord(squared_chord(&q, &centre_xyz));
@@ -633,11 +633,6 @@ impl GeoIndex {
         }
         nb.cells.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.rings.insert(centre, nb);
-    }
-
-    fn bucket_geometry(&mut self, cell: CellIndex) -> Option<CellGeometry> {
-        let b = self.bucket_for(cell);
-        self.geometry.get(b as usize).copied().flatten()
     }
 
     fn bucket_for(&mut self, cell: CellIndex) -> u32 {
@@ -749,12 +744,12 @@ fn offer_bucket(
 ) -> f64 {
     // Whether an entry is within the limit is close to a coin toss where
     // couriers are dense, which a branch per entry pays for in
-    // mispredictions. So each chunk of 64 is first sifted without a branch
-    // (one bit per entry, set when within the limit with room), and only the
-    // entries whose bit is set are looked at one by one, against the limit
-    // as it stands then. More instructions, less time: the nearest-20 bench
+    // mispredictions. So each chunk of 64 entries is first sifted without a
+    // branch (one bit per entry, set when within the limit with room), and
+    // only the entries whose bit is set are looked at one by one, against
+    // the limit as it stands then. More instructions, less time: the nearest-20 bench
     // ran 1.1-1.25x faster this way.
-    for (chunk_no, chunk) in bucket.entries.chunks(64).enumerate() {
+    for (chunk_no, chunk) in bucket.entries.chunks(SIFT_CHUNK).enumerate() {
         let mut within = 0u64;
         for (j, e) in chunk.iter().enumerate() {
             let c = squared_chord(&query.q, &e.at.unit_vector());
@@ -768,7 +763,7 @@ fn offer_bucket(
             if c > limit || c <= query.offered_sq || !keep(e.courier) {
                 continue;
             }
-            nearest.offer(Candidate::new(c, e.courier, b, (chunk_no * 64 + j) as u32));
+            nearest.offer(Candidate::new(c, e.courier, b, (chunk_no * SIFT_CHUNK + j) as u32));
             if let Some(kth) = nearest.limit() {
                 limit = kth;
             }
@@ -776,6 +771,9 @@ fn offer_bucket(
     }
     limit
 }
+
+/// Entries [`offer_bucket`] sifts at a time: one bit each in a `u64`.
+const SIFT_CHUNK: usize = u64::BITS as usize;
 
 /// Squared chord between two unit vectors: ranks exactly as the arc does.
 #[inline]

@@ -3,7 +3,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use courier_core::ports::{CourierLocation, LocationStore, NearbyCourier, StorageError};
-use courier_core::{CourierId, Duration, GeoPoint, Timestamp};
+use courier_core::{CourierId, Duration, GeoPoint, Place, Timestamp};
 use courier_matching::GeoIndex;
 
 /// The latest fixes: the index holds each courier's position and report
@@ -39,6 +39,11 @@ impl Fixes {
     /// The latest fix of `courier`, if it has one.
     fn latest(&self, courier: CourierId) -> Option<CourierLocation> {
         let (place, _) = self.index.get(courier)?;
+        self.fix_at(courier, place)
+    }
+
+    /// `courier`'s fix, given where the index holds it.
+    fn fix_at(&self, courier: CourierId, place: Place) -> Option<CourierLocation> {
         Some(CourierLocation {
             courier,
             point: place.point(),
@@ -70,11 +75,7 @@ impl LocationStore for MemoryLocationStore {
             .into_iter()
             .filter_map(|n| {
                 Some(NearbyCourier {
-                    location: CourierLocation {
-                        courier: n.courier,
-                        point: n.at.point(),
-                        at: f.index.reported_at(n.courier)?,
-                    },
+                    location: f.fix_at(n.courier, n.at)?,
                     distance_m: n.distance_m,
                 })
             })
