@@ -1,15 +1,16 @@
 //! Global batch assignment: every few seconds, all open orders against all
 //! free couriers at once, at the minimum total cost.
 //!
-//! 1. Orders from the same or nearby restaurants are bundled (two or three
-//!    to a courier) when one route beats separate trips and no order ends up
-//!    later than its promise (or than it would alone).
-//! 2. A unit (an order or a bundle) whose food will not be ready until well
-//!    after its nearest courier could get there is deferred (seed 002), so
-//!    couriers do not wait at restaurants.
-//! 3. Each remaining unit lists its nearest candidates with the marginal cost
-//!    of adding it to their route (travel, food waiting, courier idling,
-//!    lateness), and [`assign`] picks the exact minimum-cost assignment.
+//! 1. An order whose food will not be ready until well after its quickest
+//!    nearby courier could get there is deferred (seed 002), so couriers do
+//!    not wait at restaurants; the rest are released to this round.
+//! 2. Released orders from the same or nearby restaurants are bundled (two
+//!    or three to a courier) when one route beats separate trips and no
+//!    order ends up later than its promise (or than it would alone).
+//! 3. Each unit (an order or a bundle) lists its nearest candidates with
+//!    room for it and the marginal cost of adding it to their route (travel,
+//!    food waiting, courier idling, lateness), and [`assign`] picks the
+//!    exact minimum-cost assignment.
 
 use std::collections::BTreeMap;
 
@@ -30,8 +31,9 @@ pub struct BatchConfig {
     pub weights: CostWeights,
     /// Most orders a courier carries at once.
     pub batch_limit: usize,
-    /// Hold a unit back while its food will be ready more than this after
-    /// its nearest courier could arrive.
+    /// Hold an order back while its food will be ready more than this after
+    /// its quickest candidate could arrive (unless it rides in a bundle with
+    /// an order that goes).
     pub defer_slack: Duration,
     /// The cost of leaving a unit for the next round, in weighted seconds:
     /// no courier is given a unit at a higher marginal cost than this.
@@ -95,6 +97,14 @@ pub trait Carrying {
     fn load(&self, courier: CourierId) -> usize;
     /// Appends the jobs `courier` holds to `out`, in order id order.
     fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>);
+    /// Whether the index's room levels (see [`GeoIndex::set_room`]) already
+    /// equal the batch limit less [`Carrying::load`] for every courier in
+    /// it, because the caller keeps them so: then a search's room test
+    /// settles who has room, and `load` is not asked per courier found.
+    /// False unless a caller says otherwise.
+    fn rooms_kept(&self) -> bool {
+        false
+    }
 }
 
 impl Carrying for BTreeMap<CourierId, Vec<Job>> {
@@ -122,49 +132,53 @@ pub fn plan_batch(
     let mut jobs: Vec<Job> = open.to_vec();
     jobs.sort_by_key(|j| j.order);
     jobs.dedup_by_key(|j| j.order);
-    let units = bundle(now, &jobs, limit, travel, config);
-    let bundled = units.iter().filter(|u| u.len() > 1).map(Vec::len).sum();
+    let mut plan = BatchPlan::default();
+
+    // Most rounds find most orders' food far from ready. Each order's own
+    // nearest couriers decide whether it goes this round; a bundle needs at
+    // least one order that does (a pair of held-back orders would only be
+    // held back together), so pairs are priced around the released orders.
+    let mut solo_candidates: Vec<Option<Vec<Nearby>>> = jobs
+        .iter()
+        .map(|job| release(now, job, index, carrying, travel, config, limit))
+        .collect();
+    let released: Vec<bool> = solo_candidates.iter().map(Option::is_some).collect();
+    let units = bundle(now, &jobs, &released, limit, travel, config);
 
     let w = &config.weights;
     let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
     let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
     let mut column_ids: Vec<CourierId> = Vec::new();
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
-    let mut plan = BatchPlan {
-        bundled,
-        ..BatchPlan::default()
-    };
 
     // A courier's jobs with the unit added, refilled per candidate.
     let mut all: Vec<Job> = Vec::new();
-    for unit in units {
-        let Some(first) = unit.first() else { continue };
-        let size = unit.len();
-        // Only couriers with room for the whole unit; cells without one are
-        // skipped unread (the index's room levels are kept by the caller).
-        let room = u8::try_from(size).unwrap_or(u8::MAX);
-        let mut search = |k: usize| {
-            index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
-                carrying.load(c) + size <= limit
-            })
-        };
-        let quickest = |found: &[Nearby]| found.iter().map(|n| travel.travel(&n.at, &first.pickup, now)).min();
-        let ready = unit.iter().map(|j| j.ready_at).min().unwrap_or(now);
-        let held_back = |quickest: Duration| ready.since(now) > quickest.saturating_add(config.defer_slack);
-        // Most rounds find most units' food far from ready. The nearest
-        // courier by distance is one of the candidates, so its travel bounds
-        // the quickest candidate's from above: if even that says "hold
-        // back", every candidate would, and they need not be gathered.
-        let nearest = search(config.candidates_per_order.min(1));
-        let candidates = if quickest(&nearest).is_some_and(held_back) {
-            nearest
-        } else {
-            search(config.candidates_per_order)
-        };
-        if quickest(&candidates).is_some_and(held_back) {
+    for members in units {
+        let unit: Vec<Job> = members.iter().filter_map(|&i| jobs.get(i).copied()).collect();
+        if !members.iter().any(|&i| released.get(i).copied().unwrap_or(false)) {
             plan.deferred.extend(unit.iter().map(|j| j.order));
             continue;
         }
+        if unit.len() > 1 {
+            plan.bundled += unit.len();
+        }
+        let candidates = match members.as_slice() {
+            // A single order's candidates were gathered when it was released.
+            &[i] => solo_candidates.get_mut(i).and_then(Option::take).unwrap_or_default(),
+            // A bundle needs couriers with room for all of it.
+            _ => match unit.first() {
+                Some(first) => search(
+                    index,
+                    carrying,
+                    first,
+                    unit.len(),
+                    limit,
+                    config,
+                    config.candidates_per_order,
+                ),
+                None => Vec::new(),
+            },
+        };
         let mut edges = Vec::with_capacity(candidates.len());
         for n in &candidates {
             all.clear();
@@ -228,16 +242,77 @@ fn to_units(cost: f64) -> i64 {
     ((cost * 10.0).round() as i64).clamp(0, MAX_COST)
 }
 
-/// Groups orders into units: bundles where they pay, single orders otherwise.
+/// The nearest `k` couriers to `first`'s restaurant with room for a unit of
+/// `size` orders. Cells without such a courier are skipped unread (the
+/// index's room levels are kept by the caller); `carrying` has the last word
+/// unless it says the room levels are exact.
+fn search(
+    index: &mut GeoIndex,
+    carrying: &impl Carrying,
+    first: &Job,
+    size: usize,
+    limit: usize,
+    config: &BatchConfig,
+    k: usize,
+) -> Vec<Nearby> {
+    let room = u8::try_from(size).unwrap_or(u8::MAX);
+    if carrying.rooms_kept() {
+        return index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |_| true);
+    }
+    index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
+        carrying.load(c) + size <= limit
+    })
+}
+
+/// An order's candidates if it goes this round, or None if its food will
+/// not be ready until well after its quickest candidate could get there
+/// (seed 002: held back, so couriers do not wait at restaurants).
+fn release(
+    now: Timestamp,
+    job: &Job,
+    index: &mut GeoIndex,
+    carrying: &impl Carrying,
+    travel: &impl TravelTimes,
+    config: &BatchConfig,
+    limit: usize,
+) -> Option<Vec<Nearby>> {
+    let quickest = |found: &[Nearby]| found.iter().map(|n| travel.travel(&n.at, &job.pickup, now)).min();
+    let held_back = |quickest: Duration| job.ready_at.since(now) > quickest.saturating_add(config.defer_slack);
+    // The nearest courier by distance is one of the candidates, so its
+    // travel bounds the quickest candidate's from above: if even that says
+    // "hold back", every candidate would, and they need not be gathered.
+    let nearest = search(
+        index,
+        carrying,
+        job,
+        1,
+        limit,
+        config,
+        config.candidates_per_order.min(1),
+    );
+    if quickest(&nearest).is_some_and(held_back) {
+        return None;
+    }
+    let candidates = search(index, carrying, job, 1, limit, config, config.candidates_per_order);
+    if quickest(&candidates).is_some_and(held_back) {
+        return None;
+    }
+    Some(candidates)
+}
+
+/// Groups orders into units, as indices into `jobs`: bundles where they
+/// pay, single orders otherwise, in order of each unit's first order id.
+/// Every bundle holds at least one `released` order.
 fn bundle(
     now: Timestamp,
     jobs: &[Job],
+    released: &[bool],
     limit: usize,
     travel: &impl TravelTimes,
     config: &BatchConfig,
-) -> Vec<Vec<Job>> {
+) -> Vec<Vec<usize>> {
     if limit < 2 {
-        return jobs.iter().map(|j| vec![*j]).collect();
+        return (0..jobs.len()).map(|i| vec![i]).collect();
     }
     let w = &config.weights;
     let approach = config.typical_approach.as_secs_f64() * w.travel;
@@ -254,6 +329,7 @@ fn bundle(
             .unwrap_or(j.pickup.cell());
         by_cell.entry(u64::from(cell)).or_default().push(i);
     }
+    let is_released = |i: usize| released.get(i).copied().unwrap_or(false);
     // Pairs worth bundling, best saving first.
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for members in by_cell.values() {
@@ -261,6 +337,10 @@ fn bundle(
         let members = &members[..members.len().min(48)];
         for (a_pos, &a) in members.iter().enumerate() {
             for &b in &members[a_pos + 1..] {
+                if !(is_released(a) || is_released(b)) {
+                    continue;
+                }
+
                 if let Some(saving) = bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config) {
                     pairs.push((saving, a, b));
                 }
@@ -296,9 +376,6 @@ fn bundle(
     units.extend((0..jobs.len()).filter(|&i| !taken[i]).map(|i| vec![i]));
     units.sort_by_key(|u| u.iter().map(|&i| jobs[i].order).min());
     units
-        .into_iter()
-        .map(|u| u.into_iter().map(|i| jobs[i]).collect())
-        .collect()
 }
 
 /// The saving of routing `members` together over separately, if the bundle

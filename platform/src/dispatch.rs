@@ -7,7 +7,9 @@ use courier_core::order::{Actor, OrderAction, UnassignReason};
 use courier_core::ports::{CourierLocation, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, OrderId, Place, RestaurantId, Timestamp};
 use courier_eta::TravelModel;
-use courier_matching::{BatchConfig, Carrying, DispatchBook, GeoIndex, Job, OfferCascade, TravelTimes, plan_batch};
+use courier_matching::{
+    BatchConfig, Carrying, DispatchBook, GeoIndex, Job, MAX_ROOM, OfferCascade, TravelTimes, plan_batch,
+};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::{DispatchPolicy, PlatformConfig};
@@ -262,6 +264,8 @@ struct HeldJobs<'a> {
     book: &'a DispatchBook,
     open: &'a FxHashMap<OrderId, OpenOrder>,
     online: &'a BTreeSet<CourierId>,
+    /// The index's room levels equal the plan's limit less each load.
+    rooms_kept: bool,
 }
 
 impl HeldJobs<'_> {
@@ -281,6 +285,12 @@ impl Carrying for HeldJobs<'_> {
 
     fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
         out.extend(self.held(courier).map(|open| open.job));
+    }
+
+    /// A batch round brings every online courier's room in line first
+    /// (`refresh_rooms`) and lowers it with each assignment (`lower_room`).
+    fn rooms_kept(&self) -> bool {
+        self.rooms_kept
     }
 }
 
@@ -652,6 +662,10 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     book: &d.book,
                     open: &d.open,
                     online: &d.online,
+                    // Rooms were set from the platform's limit: exact for
+                    // this plan when it plans to the same limit.
+                    rooms_kept: config.batch_limit == self.config.batch_limit
+                        && (1..=usize::from(MAX_ROOM)).contains(&config.batch_limit),
                 };
                 let plan = plan_batch(now, &jobs, &mut d.index, &held, &LearnedTravel(rt.eta.travel()), config);
                 for unit in plan.assignments {
@@ -816,6 +830,7 @@ mod tests {
             book: &book,
             open: &orders,
             online: &online,
+            rooms_kept: false,
         };
         let mut jobs = Vec::new();
         held.jobs_of(c1, &mut jobs);

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
-use courier_matching::{BatchConfig, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
+use courier_matching::{BatchConfig, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
 use proptest::prelude::*;
 
 fn at(north_m: f64, east_m: f64) -> Place {
@@ -61,6 +61,29 @@ fn food_far_from_ready_is_deferred() {
     assert_eq!(plan.deferred, vec![OrderId::new(1)]);
     assert_eq!(plan.assignments.len(), 1);
     assert_eq!(plan.assignments[0].orders, vec![OrderId::new(2)]);
+}
+
+/// Two orders going the same way whose food is half an hour off: a pair
+/// of held-back orders would only be held back together, so neither is
+/// bundled; both wait, and nothing is counted as bundled.
+#[test]
+fn held_back_orders_are_not_bundled_with_each_other() {
+    let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0))]);
+    let open = [
+        job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 70),
+        job(2, at(0.0, 40.0), at(2_050.0, 0.0), 30, 70),
+    ];
+    let plan = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert_eq!(plan.deferred, vec![OrderId::new(1), OrderId::new(2)]);
+    assert_eq!(plan.bundled, 0);
+    assert!(plan.assignments.is_empty());
 }
 
 #[test]
@@ -194,6 +217,17 @@ proptest! {
         let config = BatchConfig { batch_limit: limit, ..BatchConfig::default() };
         let plan = plan_batch(now(), &open, &mut idx, &carrying, &StraightLine::default(), &config);
 
+        // With the index's rooms kept exact, trusting them plans the same.
+        let mut kept = GeoIndex::default();
+        for (i, (n, e, _)) in couriers.iter().enumerate() {
+            let id = CourierId::new(i as u64);
+            kept.upsert(id, at(*n, *e).point());
+            let load = carrying.get(&id).map_or(0, Vec::len);
+            kept.set_room(id, u8::try_from(limit - load).unwrap());
+        }
+        let trusted = plan_batch(now(), &open, &mut kept, &RoomsKept(&carrying), &StraightLine::default(), &config);
+        prop_assert_eq!(&trusted, &plan);
+
         let mut seen = BTreeSet::new();
         for o in plan.assignments.iter().flat_map(|a| a.orders.iter()).chain(&plan.deferred).chain(&plan.unassigned) {
             prop_assert!(seen.insert(*o), "{} appears twice", o);
@@ -216,12 +250,17 @@ proptest! {
     /// nearest courier is often not the quickest), an order is deferred
     /// exactly when its quickest candidate (of the nearest within the radius,
     /// found by a linear scan) would still be early by more than the slack.
+    ///
+    /// With bundles allowed, an order early by that rule may still ride in a
+    /// bundle with one that is not (never the other way round: an order on
+    /// time is never held back), and every bundle holds such an order.
     #[test]
     fn deferral_follows_the_quickest_candidate(
         couriers in prop::collection::vec((-3_000.0f64..3_000.0, -3_000.0f64..3_000.0), 0..12),
         orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, 0u64..30), 0..10),
+        limit in 1usize..4,
     ) {
-        let config = BatchConfig { batch_limit: 1, ..BatchConfig::default() };
+        let config = BatchConfig { batch_limit: limit, ..BatchConfig::default() };
         let places: Vec<(CourierId, Place)> = couriers.iter().enumerate().map(|(i, (n, e))| (CourierId::new(i as u64), at(*n, *e))).collect();
         let mut idx = GeoIndex::default();
         for (id, p) in &places {
@@ -229,6 +268,7 @@ proptest! {
         }
         let open: Vec<Job> = orders.iter().enumerate().map(|(i, (n, e, ready))| job(i as u64, at(*n, *e), at(0.0, 0.0), *ready, ready + 60)).collect();
         let plan = plan_batch(now(), &open, &mut idx, &BTreeMap::new(), &SlowEast, &config);
+        let mut early_orders = BTreeSet::new();
         for j in &open {
             let mut near: Vec<(f64, CourierId, Place)> = places
                 .iter()
@@ -239,8 +279,33 @@ proptest! {
             near.truncate(config.candidates_per_order);
             let quickest = near.iter().map(|(_, _, p)| SlowEast.travel(p, &j.pickup, now())).min();
             let early = quickest.is_some_and(|t| j.ready_at.since(now()) > t.saturating_add(config.defer_slack));
-            prop_assert_eq!(plan.deferred.contains(&j.order), early, "{}: quickest {:?}", j.order, quickest);
+            if limit == 1 || !early {
+                prop_assert_eq!(plan.deferred.contains(&j.order), early, "{}: quickest {:?}", j.order, quickest);
+            }
+            if early {
+                early_orders.insert(j.order);
+            }
         }
+        for a in plan.assignments.iter().filter(|a| a.orders.len() > 1) {
+            prop_assert!(a.orders.iter().any(|o| !early_orders.contains(o)), "a bundle of held-back orders: {:?}", a.orders);
+        }
+    }
+}
+
+/// What couriers carry, saying the index's rooms are kept in line with it.
+struct RoomsKept<'a>(&'a BTreeMap<CourierId, Vec<Job>>);
+
+impl Carrying for RoomsKept<'_> {
+    fn load(&self, courier: CourierId) -> usize {
+        self.0.load(courier)
+    }
+
+    fn jobs_of(&self, courier: CourierId, out: &mut Vec<Job>) {
+        self.0.jobs_of(courier, out);
+    }
+
+    fn rooms_kept(&self) -> bool {
+        true
     }
 }
 
