@@ -45,6 +45,9 @@ pub struct BatchConfig {
     pub bundle_min_saving: f64,
     /// The courier approach a bundle saves, valued at the travel weight.
     pub typical_approach: Duration,
+    /// Orders whose food is ready further apart than this do not share a
+    /// bundle: the courier would stand at the counter for the later one.
+    pub bundle_ready_window: Duration,
 }
 
 impl Default for BatchConfig {
@@ -59,6 +62,7 @@ impl Default for BatchConfig {
             bundle_resolution: Resolution::Eight,
             bundle_min_saving: 0.15,
             typical_approach: Duration::from_mins(6),
+            bundle_ready_window: Duration::from_mins(10),
         }
     }
 }
@@ -330,6 +334,10 @@ fn bundle(
         by_cell.entry(u64::from(cell)).or_default().push(i);
     }
     let is_released = |i: usize| released.get(i).copied().unwrap_or(false);
+    let close_in_readiness = |a: usize, b: usize| {
+        let (x, y) = (jobs[a].ready_at, jobs[b].ready_at);
+        x.max(y).since(x.min(y)) <= config.bundle_ready_window
+    };
     // Pairs worth bundling, best saving first.
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for members in by_cell.values() {
@@ -337,7 +345,7 @@ fn bundle(
         let members = &members[..members.len().min(48)];
         for (a_pos, &a) in members.iter().enumerate() {
             for &b in &members[a_pos + 1..] {
-                if !(is_released(a) || is_released(b)) {
+                if !(is_released(a) || is_released(b)) || !close_in_readiness(a, b) {
                     continue;
                 }
 
@@ -362,6 +370,7 @@ fn bundle(
             let cell = |i: usize| jobs[i].pickup.cell().parent(config.bundle_resolution);
             let best = (0..jobs.len())
                 .filter(|&c| !taken[c] && cell(c) == cell(unit[0]))
+                .filter(|&c| unit.iter().all(|&m| close_in_readiness(m, c)))
                 .filter_map(|c| {
                     let trio = [unit[0], unit[1], c];
                     bundle_saving(now, jobs, &solo, &trio, approach, travel, config).map(|s| (s, c))

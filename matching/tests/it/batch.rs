@@ -86,6 +86,40 @@ fn held_back_orders_are_not_bundled_with_each_other() {
     assert!(plan.assignments.is_empty());
 }
 
+/// One order's food is ready now, the other's in 12 minutes, same kitchen,
+/// same way: within a 30-minute readiness window they ride together (the
+/// courier would wait at the counter), within the 10-minute default the
+/// first goes alone and the second waits for its food.
+#[test]
+fn food_ready_far_apart_does_not_share_a_bundle() {
+    let open = [
+        job(1, at(0.0, 0.0), at(2_000.0, 0.0), 0, 40),
+        job(2, at(0.0, 40.0), at(2_050.0, 0.0), 12, 52),
+    ];
+    let plan_with = |window: Duration| {
+        let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0))]);
+        let config = BatchConfig {
+            bundle_ready_window: window,
+            ..BatchConfig::default()
+        };
+        plan_batch(
+            now(),
+            &open,
+            &mut idx,
+            &BTreeMap::new(),
+            &StraightLine::default(),
+            &config,
+        )
+    };
+    let wide = plan_with(mins(30));
+    assert_eq!(wide.bundled, 2, "{wide:?}");
+    let default = plan_with(BatchConfig::default().bundle_ready_window);
+    assert_eq!(default.bundled, 0);
+    assert_eq!(default.deferred, vec![OrderId::new(2)]);
+    assert_eq!(default.assignments.len(), 1);
+    assert_eq!(default.assignments[0].orders, vec![OrderId::new(1)]);
+}
+
 #[test]
 fn two_orders_going_the_same_way_ride_together() {
     let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-3_000.0, 0.0))]);
