@@ -46,7 +46,9 @@ pub struct BatchConfig {
     /// The courier approach a bundle saves, valued at the travel weight.
     pub typical_approach: Duration,
     /// Orders whose food is ready further apart than this do not share a
-    /// bundle: the courier would stand at the counter for the later one.
+    /// bundle: the courier would stand at the counter for the later one
+    /// longer than an order is let wait for its food before it is released
+    /// (the same five minutes as `defer_slack` by default).
     pub bundle_ready_window: Duration,
 }
 
@@ -62,7 +64,7 @@ impl Default for BatchConfig {
             bundle_resolution: Resolution::Eight,
             bundle_min_saving: 0.15,
             typical_approach: Duration::from_mins(6),
-            bundle_ready_window: Duration::from_mins(10),
+            bundle_ready_window: Duration::from_mins(5),
         }
     }
 }

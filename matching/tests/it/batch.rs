@@ -88,7 +88,7 @@ fn held_back_orders_are_not_bundled_with_each_other() {
 
 /// One order's food is ready now, the other's in 12 minutes, same kitchen,
 /// same way: within a 30-minute readiness window they ride together (the
-/// courier would wait at the counter), within the 10-minute default the
+/// courier would wait at the counter), within the 5-minute default the
 /// first goes alone and the second waits for its food.
 #[test]
 fn food_ready_far_apart_does_not_share_a_bundle() {
