@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
-use courier_matching::{BatchConfig, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
+use courier_matching::{BatchConfig, BatchPlan, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
 use proptest::prelude::*;
 
 fn at(north_m: f64, east_m: f64) -> Place {
@@ -39,6 +39,11 @@ fn index(couriers: &[(u64, Place)]) -> GeoIndex {
     index
 }
 
+/// One round with nobody carrying anything, at straight-line speeds.
+fn round(idx: &mut GeoIndex, open: &[Job], config: &BatchConfig) -> BatchPlan {
+    plan_batch(now(), open, idx, &BTreeMap::new(), &StraightLine::default(), config)
+}
+
 #[test]
 fn food_far_from_ready_is_deferred() {
     let mut idx = index(&[(1, at(800.0, 0.0)), (2, at(-800.0, 0.0))]);
@@ -50,14 +55,7 @@ fn food_far_from_ready_is_deferred() {
         batch_limit: 1,
         ..BatchConfig::default()
     };
-    let plan = plan_batch(
-        now(),
-        &open,
-        &mut idx,
-        &BTreeMap::new(),
-        &StraightLine::default(),
-        &config,
-    );
+    let plan = round(&mut idx, &open, &config);
     assert_eq!(plan.deferred, vec![OrderId::new(1)]);
     assert_eq!(plan.assignments.len(), 1);
     assert_eq!(plan.assignments[0].orders, vec![OrderId::new(2)]);
@@ -73,14 +71,7 @@ fn held_back_orders_are_not_bundled_with_each_other() {
         job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 70),
         job(2, at(0.0, 40.0), at(2_050.0, 0.0), 30, 70),
     ];
-    let plan = plan_batch(
-        now(),
-        &open,
-        &mut idx,
-        &BTreeMap::new(),
-        &StraightLine::default(),
-        &BatchConfig::default(),
-    );
+    let plan = round(&mut idx, &open, &BatchConfig::default());
     assert_eq!(plan.deferred, vec![OrderId::new(1), OrderId::new(2)]);
     assert_eq!(plan.bundled, 0);
     assert!(plan.assignments.is_empty());
@@ -102,14 +93,7 @@ fn food_ready_far_apart_does_not_share_a_bundle() {
             bundle_ready_window: window,
             ..BatchConfig::default()
         };
-        plan_batch(
-            now(),
-            &open,
-            &mut idx,
-            &BTreeMap::new(),
-            &StraightLine::default(),
-            &config,
-        )
+        round(&mut idx, &open, &config)
     };
     let wide = plan_with(mins(30));
     assert_eq!(wide.bundled, 2, "{wide:?}");
@@ -128,14 +112,7 @@ fn two_orders_going_the_same_way_ride_together() {
         job(1, kitchen, at(2_000.0, 100.0), 0, 45),
         job(2, kitchen, at(2_300.0, -100.0), 0, 45),
     ];
-    let plan = plan_batch(
-        now(),
-        &open,
-        &mut idx,
-        &BTreeMap::new(),
-        &StraightLine::default(),
-        &BatchConfig::default(),
-    );
+    let plan = round(&mut idx, &open, &BatchConfig::default());
     assert_eq!(plan.bundled, 2);
     assert_eq!(plan.assignments.len(), 1, "{plan:?}");
     let a = &plan.assignments[0];
@@ -154,14 +131,7 @@ fn opposite_doors_with_tight_promises_do_not_bundle() {
         job(1, kitchen, at(3_000.0, 0.0), 0, 16),
         job(2, kitchen, at(-3_000.0, 0.0), 0, 16),
     ];
-    let plan = plan_batch(
-        now(),
-        &open,
-        &mut idx,
-        &BTreeMap::new(),
-        &StraightLine::default(),
-        &BatchConfig::default(),
-    );
+    let plan = round(&mut idx, &open, &BatchConfig::default());
     assert_eq!(plan.bundled, 0);
     assert_eq!(plan.assignments.len(), 2);
 }
@@ -181,14 +151,7 @@ fn the_round_takes_the_optimum_not_the_greedy_choice() {
         batch_limit: 1,
         ..BatchConfig::default()
     };
-    let plan = plan_batch(
-        now(),
-        &open,
-        &mut idx,
-        &BTreeMap::new(),
-        &StraightLine::default(),
-        &config,
-    );
+    let plan = round(&mut idx, &open, &config);
     let given: BTreeMap<u64, u64> = plan
         .assignments
         .iter()
