@@ -262,11 +262,9 @@ fn search(
     k: usize,
 ) -> Vec<Nearby> {
     let room = u8::try_from(size).unwrap_or(u8::MAX);
-    if carrying.rooms_kept() {
-        return index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |_| true);
-    }
+    let rooms_kept = carrying.rooms_kept();
     index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
-        carrying.load(c) + size <= limit
+        rooms_kept || carrying.load(c) + size <= limit
     })
 }
 
@@ -350,7 +348,6 @@ fn bundle(
                 if !(is_released(a) || is_released(b)) || !close_in_readiness(a, b) {
                     continue;
                 }
-
                 if let Some(saving) = bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config) {
                     pairs.push((saving, a, b));
                 }
