@@ -327,12 +327,22 @@ fn bench_redis(c: &mut Criterion) {
                 for _ in 0..iters {
                     let p = centres[q % centres.len()];
                     q += 1;
+                    // Each goes first every other time: the second query on
+                    // a centre finds its part of the set in the cache.
+                    let raw_first = q.is_multiple_of(2);
+                    if raw_first {
+                        let start = Instant::now();
+                        black_box(raw_geosearch(&mut raw, &key, p).await);
+                        raw_total += start.elapsed();
+                    }
                     let start = Instant::now();
                     black_box(store.nearby(p, 3_000.0, 20).await.expect("nearby"));
                     adapter += start.elapsed();
-                    let start = Instant::now();
-                    black_box(raw_geosearch(&mut raw, &key, p).await);
-                    raw_total += start.elapsed();
+                    if !raw_first {
+                        let start = Instant::now();
+                        black_box(raw_geosearch(&mut raw, &key, p).await);
+                        raw_total += start.elapsed();
+                    }
                 }
                 adapter_total += adapter;
                 adapter

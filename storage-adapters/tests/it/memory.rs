@@ -42,6 +42,7 @@ conformance! {
     orders_every_event_round_trips: orders::every_event_kind_round_trips;
     orders_taken_id_conflicts: orders::a_taken_order_id_is_a_conflict;
     locations_nearby: locations::nearby_equals_brute_force;
+    locations_nearby_dense: locations::nearby_in_a_dense_city_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
     locations_batches: locations::batches_apply_fix_by_fix;

@@ -46,6 +46,7 @@ macro_rules! on_redis {
 
 on_redis! {
     locations_nearby: locations::nearby_equals_brute_force;
+    locations_nearby_dense: locations::nearby_in_a_dense_city_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
     locations_batches: locations::batches_apply_fix_by_fix;

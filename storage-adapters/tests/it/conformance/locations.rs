@@ -11,42 +11,96 @@ fn fix(id: u64, point: GeoPoint, at_ms: i64) -> CourierLocation {
     }
 }
 
+/// The `limit` nearest of `all` within `radius_m` of `centre`, by exact
+/// distance, ties by id.
+fn brute_force(all: &[CourierLocation], centre: GeoPoint, radius_m: f64, limit: usize) -> Vec<(u64, f64)> {
+    let mut want: Vec<(u64, f64)> = all
+        .iter()
+        .map(|f| (f.courier.get(), centre.distance_m(f.point)))
+        .filter(|(_, d)| *d <= radius_m)
+        .collect();
+    want.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    want.truncate(limit);
+    want
+}
+
+/// Asserts that the store's nearby answer equals a scan over `all`.
+async fn assert_nearby_is_exact(
+    store: &impl LocationStore,
+    all: &[CourierLocation],
+    centre: GeoPoint,
+    radius_m: f64,
+    limit: usize,
+) {
+    let got = store.nearby(centre, radius_m, limit).await.unwrap();
+    let got: Vec<(u64, f64)> = got.iter().map(|n| (n.location.courier.get(), n.distance_m)).collect();
+    let want = brute_force(all, centre, radius_m, limit);
+    let case = format!("centre {centre:?}, radius {radius_m} m, limit {limit}");
+    assert_eq!(got.len(), want.len(), "{case}");
+    for (g, w) in got.iter().zip(&want) {
+        // Adapters may store coordinates at reduced precision (Redis keeps
+        // 52-bit geohashes: under a metre).
+        assert!((g.1 - w.1).abs() < 1.0, "{case}: {g:?} vs {w:?}");
+    }
+}
+
+/// A deterministic point `i` in a square of `side_m` around `centre`.
+fn scattered(centre: GeoPoint, side_m: u64, i: u64) -> GeoPoint {
+    let h = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let half = side_m as f64 / 2.0;
+    centre
+        .offset_m(((h >> 8) % side_m) as f64 - half, ((h >> 32) % side_m) as f64 - half)
+        .unwrap()
+}
+
 /// A deterministic scatter of couriers within ~4 km; the nearby answer must
 /// equal a scan over what was stored.
 pub(crate) async fn nearby_equals_brute_force(store: &impl LocationStore, base: u64) {
     let centre = GeoPoint::new(40.75, -73.99).unwrap();
     let mut all = Vec::new();
     for i in 0..200u64 {
-        let h = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let p = centre
-            .offset_m(
-                ((h >> 8) % 8_000) as f64 - 4_000.0,
-                ((h >> 32) % 8_000) as f64 - 4_000.0,
-            )
-            .unwrap();
-        let f = fix(base + i, p, 1_000);
+        let f = fix(base + i, scattered(centre, 8_000, i), 1_000);
         store.upsert_location(f).await.unwrap();
         all.push(f);
     }
-    for (radius, limit) in [(1_500.0, 10usize), (3_000.0, 50), (10_000.0, 500), (50.0, 5)] {
-        let got = store.nearby(centre, radius, limit).await.unwrap();
-        let got: Vec<(u64, f64)> = got
-            .iter()
-            .map(|n| (n.location.courier.get(), n.distance_m))
-            .filter(|(id, _)| *id >= base && *id < base + 200)
-            .collect();
-        let mut want: Vec<(u64, f64)> = all
-            .iter()
-            .map(|f| (f.courier.get(), centre.distance_m(f.point)))
-            .filter(|(_, d)| *d <= radius)
-            .collect();
-        want.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        want.truncate(limit);
-        assert_eq!(got.len(), want.len(), "radius {radius} limit {limit}");
-        for (g, w) in got.iter().zip(&want) {
-            // Adapters may store coordinates at reduced precision (Redis keeps
-            // 52-bit geohashes: under a metre).
-            assert!((g.1 - w.1).abs() < 1.0, "{g:?} vs {w:?}");
+    for (radius, limit) in [
+        (1_500.0, 10usize),
+        (3_000.0, 50),
+        (10_000.0, 500),
+        (50.0, 5),
+        (3_000.0, 1),
+        (3_000.0, 3),
+    ] {
+        assert_nearby_is_exact(store, &all, centre, radius, limit).await;
+    }
+}
+
+/// A dense city (1,200 couriers in 3 km by 3 km) inside a sparse region
+/// (300 more in 40 km): nearest-k answers from many centres, where a few
+/// hundred metres hold the k nearest and where they need the whole radius,
+/// equal a scan.
+pub(crate) async fn nearby_in_a_dense_city_equals_brute_force(store: &impl LocationStore, base: u64) {
+    let centre = GeoPoint::new(-33.87, 151.21).unwrap();
+    let all: Vec<CourierLocation> = (0..1_500u64)
+        .map(|i| {
+            let side = if i < 1_200 { 3_000 } else { 40_000 };
+            fix(base + i, scattered(centre, side, i), 1_000)
+        })
+        .collect();
+    for chunk in all.chunks(256) {
+        store.upsert_locations(chunk).await.unwrap();
+    }
+    for q in 0..12u64 {
+        let from = scattered(centre, if q < 8 { 3_000 } else { 30_000 }, 5_000 + q);
+        for (radius, limit) in [
+            (3_000.0, 20usize),
+            (3_000.0, 1),
+            (300.0, 5),
+            (800.0, 150),
+            (20_000.0, 40),
+            (5.0, 1),
+        ] {
+            assert_nearby_is_exact(store, &all, from, radius, limit).await;
         }
     }
 }
