@@ -66,6 +66,14 @@ impl Place {
         }
     }
 
+    /// The same point filed in another cell, without computing its unit
+    /// vector again (a geo index that finds a courier crossed into a
+    /// neighbouring cell). As for [`Place::with_cell`], the cell must contain
+    /// the point.
+    pub fn in_cell(self, cell: CellIndex) -> Place {
+        Place { cell, ..self }
+    }
+
     /// Great-circle distance in metres, the arc [`GeoPoint::distance_m`]
     /// measures (haversine), computed from the chord between the two unit
     /// vectors: `2R asin(chord / 2)`, one square root and one arcsine.

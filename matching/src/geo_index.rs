@@ -5,9 +5,10 @@ use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_of_arc};
+use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_of_arc, unit_vector};
 use crate::k_nearest::{Candidate, KNearest};
 use crate::room_lists::RoomLists;
+use crate::square_grid::SquareGrid;
 
 /// How many query cells keep their rings cached.
 const MAX_CACHED_CENTRES: usize = 65_536;
@@ -156,6 +157,9 @@ pub struct GeoIndex {
     room_lists: RoomLists,
     /// Where a query over those lists orders its buckets, kept as `scratch` is.
     by_bound: Vec<(f64, u32)>,
+    /// The bucket last found for each small square: a courier that jumps
+    /// far is filed from it and the cell shapes, without H3.
+    squares: SquareGrid,
 }
 
 impl Default for GeoIndex {
@@ -181,6 +185,7 @@ impl GeoIndex {
             scratch: Default::default(),
             room_lists: RoomLists::default(),
             by_bound: Vec::new(),
+            squares: SquareGrid::new(resolution),
         }
     }
 
@@ -243,9 +248,10 @@ impl GeoIndex {
 
     fn place(&mut self, courier: CourierId, point: GeoPoint, reported: Option<Timestamp>) -> bool {
         let Some(held) = self.slots.get_mut(&courier) else {
-            let cell = self.cell_of(point);
+            let xyz = unit_vector(point.lat().to_radians(), point.lng().to_radians());
+            let bucket = self.locate(point, &xyz, None);
             let entry = Entry {
-                at: Place::with_cell(point, cell),
+                at: Place::with_cell(point, self.cell_of_bucket(bucket)),
                 courier,
                 room: MAX_ROOM,
             };
@@ -258,32 +264,44 @@ impl GeoIndex {
         held.reported = reported;
         let slot = *held;
         // Most fixes land in the cell the courier was in, or a neighbour:
-        // decide that with a few dot products before asking H3 (~0.7 µs).
-        let xyz = Place::with_cell(point, self.cell_of_bucket(slot.bucket)).unit_vector();
+        // decide that with a few dot products before asking H3 (~0.5 µs).
+        let at = Place::with_cell(point, self.cell_of_bucket(slot.bucket));
+        let xyz = at.unit_vector();
         let inside = self
             .inner
             .get(slot.bucket as usize)
             .is_some_and(|(centre, inner_chord)| chord(&xyz, centre) < *inner_chord);
-        let bucket = if inside {
-            Some(slot.bucket)
-        } else {
-            match self.geometry_of(slot.bucket).and_then(|g| g.contains(&xyz)) {
-                Some(true) => Some(slot.bucket),
-                Some(false) => self.neighbour_containing(slot.bucket, &xyz),
-                None => None,
-            }
-        };
-        let cell = match bucket {
-            Some(b) => self.cell_of_bucket(b),
-            None => self.cell_of(point),
-        };
-        let at = Place::with_cell(point, cell);
-        if cell == self.cell_of_bucket(slot.bucket) && self.update_entry(slot, |e| e.at = at) {
+        if inside && self.update_entry(slot, |e| e.at = at) {
             return true;
         }
+        let bucket = self.locate(point, &xyz, Some(slot.bucket));
+        if bucket == slot.bucket && self.update_entry(slot, |e| e.at = at) {
+            return true;
+        }
+        let at = at.in_cell(self.cell_of_bucket(bucket));
         let room = self.take(courier, slot).map_or(MAX_ROOM, |e| e.room);
         self.file(Entry { at, courier, room }, reported);
         true
+    }
+
+    /// The bucket whose cell holds `point` (unit vector `xyz`): the cell of
+    /// `near` (where the courier was) or of the bucket last found for the
+    /// point's square, or a neighbour of it, when their shapes say so for
+    /// certain; H3 otherwise.
+    fn locate(&mut self, point: GeoPoint, xyz: &[f64; 3], near: Option<u32>) -> u32 {
+        for guess in [near, self.squares.get(point)].into_iter().flatten() {
+            let found = match self.geometry_of(guess).and_then(|g| g.contains(xyz)) {
+                Some(true) => Some(guess),
+                Some(false) => self.neighbour_containing(guess, xyz),
+                None => None,
+            };
+            if let Some(b) = found {
+                return b;
+            }
+        }
+        let b = self.bucket_for(self.cell_of(point));
+        self.squares.remember(point, b);
+        b
     }
 
     /// The neighbour of bucket `b`'s cell that surely contains `xyz`, if any.

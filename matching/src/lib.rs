@@ -23,6 +23,7 @@ mod k_nearest;
 mod room_lists;
 mod route;
 mod scoring;
+mod square_grid;
 
 pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
 pub use batch::{BatchAssignment, BatchConfig, BatchPlan, Carrying, plan_batch};

@@ -230,3 +230,33 @@ fn a_query_from_a_known_place_skips_unwanted_couriers() {
     assert!(index.nearest(centre, 10_000.0, 0).is_empty());
     assert!(index.nearest(centre, -1.0, 5).is_empty());
 }
+
+/// Couriers jumping about a small area, so that most jumps land in a square
+/// the index has seen (and filed from memory), at a cell-rich resolution and
+/// around a pentagon: every courier is filed in the cell H3 gives.
+#[test]
+fn jumps_are_filed_in_the_cell_h3_gives() {
+    for (centre, resolution) in [
+        (GeoPoint::new(52.37, 4.90).unwrap(), Resolution::Eight),
+        (GeoPoint::new(52.37, 4.90).unwrap(), Resolution::Ten),
+        (pentagon_centre(), Resolution::Nine),
+    ] {
+        let mut index = GeoIndex::new(resolution);
+        let mut h = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..20u64 {
+            for id in 0..500u64 {
+                h = h
+                    .rotate_left(17)
+                    .wrapping_mul(0xBF58_476D_1CE4_E5B9)
+                    .wrapping_add(round);
+                let n = ((h >> 8) % 2_000) as f64 - 1_000.0;
+                let e = ((h >> 32) % 2_000) as f64 - 1_000.0;
+                let p = centre.offset_m(n, e).unwrap();
+                index.upsert(CourierId::new(id), p);
+                let (at, _) = index.get(CourierId::new(id)).unwrap();
+                let want = LatLng::new(p.lat(), p.lng()).unwrap().to_cell(resolution);
+                assert_eq!(at.cell(), want, "courier {id} at {p:?}, resolution {resolution}");
+            }
+        }
+    }
+}
