@@ -12,13 +12,14 @@
 //!    food waiting, courier idling, lateness), and [`assign`] picks the
 //!    exact minimum-cost assignment.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use courier_core::{CourierId, Duration, OrderId, Timestamp};
+use courier_core::{CourierId, Duration, OrderId, Place, Timestamp};
 use h3o::Resolution;
 
-use crate::route::{MAX_ROUTE_ORDERS, best_route, best_route_within};
-use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, RoutePlan, TravelTimes, assign};
+use crate::route::{MAX_ROUTE_ORDERS, Sequence, best_route, best_route_within, cheapest_sequence_within};
+use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, RoutePlan, TravelTimes, assign, price};
 
 /// How a batch is planned.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +197,7 @@ pub fn plan_batch(
             // Routes dearer than the unassigned cost are dropped below: the
             // search need not finish them.
             let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
-            let Some(route) = best_route_within(&n.at, now, &all, travel, w, cap) else {
+            let Some(route) = cheapest_sequence_within(&n.at, now, &all, travel, w, cap) else {
                 continue;
             };
             let marginal = (route.cost - base).max(0.0);
@@ -207,7 +208,7 @@ pub fn plan_batch(
                 column_ids.push(n.courier);
                 (column_ids.len() - 1) as u32
             });
-            edges.push((col, to_units(marginal), route, marginal));
+            edges.push((col, to_units(marginal), route, marginal, n.at));
         }
         graph_rows.push((unit, edges));
     }
@@ -227,21 +228,28 @@ pub fn plan_batch(
         let orders: Vec<OrderId> = unit.iter().map(|j| j.order).collect();
         let chosen = col.and_then(|c| edges.into_iter().find(|e| e.0 == c));
         match chosen.and_then(|e| column_ids.get(e.0 as usize).map(|&courier| (courier, e))) {
-            Some((courier, (_, _, route, marginal))) => plan.assignments.push(BatchAssignment {
-                courier,
-                orders,
-                route,
-                marginal_cost: marginal,
-            }),
+            Some((courier, (_, _, stops, marginal, at))) => {
+                // The same jobs, in the same order, as when the stops were found.
+                all.clear();
+                carrying.jobs_of(courier, &mut all);
+                all.extend(unit.iter().copied());
+                plan.assignments.push(BatchAssignment {
+                    courier,
+                    orders,
+                    route: price(&at, now, &all, stops.stops(), travel, &config.weights),
+                    marginal_cost: marginal,
+                });
+            }
             None => plan.unassigned.extend(orders),
         }
     }
     plan
 }
 
-/// A candidate for a unit: column, solver cost, the courier's route with the
-/// unit, and the marginal cost in weighted seconds.
-type Edge = (u32, i64, RoutePlan, f64);
+/// A candidate for a unit: column, solver cost, the stops of the courier's
+/// route with the unit, the marginal cost in weighted seconds, and where the
+/// courier is (the route is priced in full only if the unit is given).
+type Edge = (u32, i64, Sequence, f64, Place);
 
 /// Weighted seconds to the solver's integer units (tenths of a second).
 fn to_units(cost: f64) -> i64 {
@@ -320,10 +328,9 @@ fn bundle(
     }
     let w = &config.weights;
     let approach = config.typical_approach.as_secs_f64() * w.travel;
-    let solo: Vec<Option<RoutePlan>> = jobs
-        .iter()
-        .map(|j| best_route(&j.pickup, now, &[*j], travel, w))
-        .collect();
+    // Most waiting orders are never tried in a bundle: their solo routes
+    // are priced when first asked for.
+    let solo = SoloRoutes::new(now, jobs, travel, w);
     let mut by_cell: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (i, j) in jobs.iter().enumerate() {
         let cell = j
@@ -392,7 +399,7 @@ fn bundle(
 fn bundle_saving(
     now: Timestamp,
     jobs: &[Job],
-    solo: &[Option<RoutePlan>],
+    solo: &SoloRoutes<'_, impl TravelTimes>,
     members: &[usize],
     approach: f64,
     travel: &impl TravelTimes,
@@ -400,7 +407,7 @@ fn bundle_saving(
 ) -> Option<f64> {
     let mut separate = 0.0;
     for &i in members {
-        separate += solo[i].as_ref()?.cost + approach;
+        separate += solo.get(i)?.cost + approach;
     }
     // The saving test below, solved for the route's cost: no dearer route
     // can pass it, so the search drops them early.
@@ -411,7 +418,7 @@ fn bundle_saving(
     let together: Vec<Job> = members.iter().map(|&i| jobs[i]).collect();
     let route = best_route_within(&together.first()?.pickup, now, &together, travel, &config.weights, cap)?;
     for &i in members {
-        let alone = solo[i].as_ref()?;
+        let alone = solo.get(i)?;
         let job = &jobs[i];
         let when = route.deliveries.iter().find(|d| d.0 == job.order)?.1;
         let alone_when = alone.deliveries.first()?.1;
@@ -422,6 +429,36 @@ fn bundle_saving(
     // The bundle still needs one approach.
     let saving = separate - (route.cost + approach);
     (saving >= config.bundle_min_saving * separate).then_some(saving)
+}
+
+/// Each job's route alone from its pickup, priced on first use.
+struct SoloRoutes<'a, T> {
+    now: Timestamp,
+    jobs: &'a [Job],
+    travel: &'a T,
+    w: &'a CostWeights,
+    routes: Vec<OnceCell<Option<RoutePlan>>>,
+}
+
+impl<'a, T: TravelTimes> SoloRoutes<'a, T> {
+    fn new(now: Timestamp, jobs: &'a [Job], travel: &'a T, w: &'a CostWeights) -> Self {
+        SoloRoutes {
+            now,
+            jobs,
+            travel,
+            w,
+            routes: vec![OnceCell::new(); jobs.len()],
+        }
+    }
+
+    /// Job `i`'s solo route, if it has one.
+    fn get(&self, i: usize) -> Option<&RoutePlan> {
+        let job = self.jobs.get(i)?;
+        self.routes
+            .get(i)?
+            .get_or_init(|| best_route(&job.pickup, self.now, &[*job], self.travel, self.w))
+            .as_ref()
+    }
 }
 
 /// `bound` widened by far more than the rounding of sums of magnitude

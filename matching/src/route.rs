@@ -178,6 +178,38 @@ pub fn best_route_within(
     w: &CostWeights,
     cap: f64,
 ) -> Option<RoutePlan> {
+    let best = cheapest_sequence_within(start, now, jobs, travel, w, cap)?;
+    Some(price(start, now, jobs, best.stops(), travel, w))
+}
+
+/// The stops of the cheapest route through some jobs and its cost: what
+/// [`best_route_within`] finds before it prices the route in full. A round
+/// that weighs dozens of couriers per order keeps these and prices only the
+/// routes it gives out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sequence {
+    stops: [Stop; 2 * MAX_ROUTE_ORDERS],
+    len: usize,
+    /// The cost [`price`] gives these stops (the same walk computes both).
+    pub(crate) cost: f64,
+}
+
+impl Sequence {
+    /// The stops in order.
+    pub(crate) fn stops(&self) -> &[Stop] {
+        self.stops.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// As [`best_route_within`], without pricing the route in full.
+pub(crate) fn cheapest_sequence_within(
+    start: &Place,
+    now: Timestamp,
+    jobs: &[Job],
+    travel: &impl TravelTimes,
+    w: &CostWeights,
+    cap: f64,
+) -> Option<Sequence> {
     if jobs.is_empty() || jobs.len() > MAX_ROUTE_ORDERS || cap.is_nan() {
         return None;
     }
@@ -201,11 +233,11 @@ pub fn best_route_within(
     let remaining = jobs.iter().map(|j| if j.picked_up { 1 } else { 2 }).sum();
     search.extend(Leg::start(start, now), 0, remaining);
     let (stops, len) = search.best?;
-    let plan = price(start, now, jobs, &stops[..len], travel, w);
-    // Not `plan.cost <= cap`: a NaN cost (NaN weights) is no reason to say "none".
-    match plan.cost.partial_cmp(&cap) {
+    let cost = search.best_cost;
+    // Not `cost <= cap`: a NaN cost (NaN weights) is no reason to say "none".
+    match cost.partial_cmp(&cap) {
         Some(std::cmp::Ordering::Greater) => None,
-        _ => Some(plan),
+        _ => Some(Sequence { stops, len, cost }),
     }
 }
 

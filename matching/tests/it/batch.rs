@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
-use courier_matching::{BatchConfig, BatchPlan, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, plan_batch};
+use courier_matching::{
+    BatchConfig, BatchPlan, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, best_route, plan_batch,
+};
 use proptest::prelude::*;
 
 fn at(north_m: f64, east_m: f64) -> Place {
@@ -239,6 +241,12 @@ proptest! {
             for o in &a.orders {
                 prop_assert!(a.route.stops.contains(&Stop::Dropoff(*o)));
             }
+            // The route given is the best through what the courier held and the unit.
+            let mut jobs = carrying.get(&a.courier).cloned().unwrap_or_default();
+            jobs.extend(a.orders.iter().map(|o| open[o.get() as usize]));
+            let (place, _) = idx.get(a.courier).unwrap();
+            let best = best_route(&place, now(), &jobs, &StraightLine::default(), &config.weights);
+            prop_assert_eq!(Some(&a.route), best.as_ref());
         }
     }
 
