@@ -197,10 +197,10 @@ pub fn plan_batch(
             // Routes dearer than the unassigned cost are dropped below: the
             // search need not finish them.
             let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
-            let Some(route) = cheapest_sequence_within(&n.at, now, &all, travel, w, cap) else {
+            let Some(sequence) = cheapest_sequence_within(&n.at, now, &all, travel, w, cap) else {
                 continue;
             };
-            let marginal = (route.cost - base).max(0.0);
+            let marginal = (sequence.cost - base).max(0.0);
             if marginal > config.unassigned_cost {
                 continue;
             }
@@ -208,7 +208,7 @@ pub fn plan_batch(
                 column_ids.push(n.courier);
                 (column_ids.len() - 1) as u32
             });
-            edges.push((col, to_units(marginal), route, marginal, n.at));
+            edges.push((col, to_units(marginal), sequence, marginal, n.at));
         }
         graph_rows.push((unit, edges));
     }
@@ -228,7 +228,7 @@ pub fn plan_batch(
         let orders: Vec<OrderId> = unit.iter().map(|j| j.order).collect();
         let chosen = col.and_then(|c| edges.into_iter().find(|e| e.0 == c));
         match chosen.and_then(|e| column_ids.get(e.0 as usize).map(|&courier| (courier, e))) {
-            Some((courier, (_, _, stops, marginal, at))) => {
+            Some((courier, (_, _, sequence, marginal, at))) => {
                 // The same jobs, in the same order, as when the stops were found.
                 all.clear();
                 carrying.jobs_of(courier, &mut all);
@@ -236,7 +236,7 @@ pub fn plan_batch(
                 plan.assignments.push(BatchAssignment {
                     courier,
                     orders,
-                    route: price(&at, now, &all, stops.stops(), travel, &config.weights),
+                    route: price(&at, now, &all, sequence.stops(), travel, &config.weights),
                     marginal_cost: marginal,
                 });
             }
