@@ -17,9 +17,12 @@ use std::collections::BTreeMap;
 
 use courier_core::{CourierId, Duration, OrderId, Place, Timestamp};
 use h3o::Resolution;
+use rustc_hash::FxHashMap;
 
 use crate::route::{MAX_ROUTE_ORDERS, Sequence, best_route, best_route_within, cheapest_sequence_within};
-use crate::{CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, RoutePlan, TravelTimes, assign, price};
+use crate::{
+    CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, ReleaseMemo, RoutePlan, TravelTimes, assign, price,
+};
 
 /// How a batch is planned.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +130,11 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
 /// Plans one round. `open` are the unassigned orders; `index` holds the
 /// couriers that may take work (position and availability); `carrying` is
 /// what couriers already hold.
+///
+/// An order is held back while its food will be ready more than
+/// [`BatchConfig::defer_slack`] after a courier with room within the search
+/// radius could get to it: its nearest courier, its quickest candidate, or
+/// (see [`plan_batch_remembering`]) the courier that held it back last round.
 pub fn plan_batch(
     now: Timestamp,
     open: &[Job],
@@ -134,6 +142,21 @@ pub fn plan_batch(
     carrying: &impl Carrying,
     travel: &impl TravelTimes,
     config: &BatchConfig,
+) -> BatchPlan {
+    plan_batch_remembering(now, open, index, carrying, travel, config, &mut ReleaseMemo::default())
+}
+
+/// As [`plan_batch`], for a caller that plans round after round: `memo`
+/// holds who held each order back in the last round (checked first, before
+/// a nearest search) and is replaced with this round's.
+pub fn plan_batch_remembering(
+    now: Timestamp,
+    open: &[Job],
+    index: &mut GeoIndex,
+    carrying: &impl Carrying,
+    travel: &impl TravelTimes,
+    config: &BatchConfig,
+    memo: &mut ReleaseMemo,
 ) -> BatchPlan {
     let limit = config.batch_limit.clamp(1, MAX_ROUTE_ORDERS);
     let mut jobs: Vec<Job> = open.to_vec();
@@ -145,10 +168,28 @@ pub fn plan_batch(
     // nearest couriers decide whether it goes this round; a bundle needs at
     // least one order that does (a pair of held-back orders would only be
     // held back together), so pairs are priced around the released orders.
+    let mut held_by = FxHashMap::default();
     let mut solo_candidates: Vec<Option<Vec<Nearby>>> = jobs
         .iter()
-        .map(|job| release(now, job, index, carrying, travel, config, limit))
+        .map(|job| {
+            let check = ReleaseCheck {
+                now,
+                job,
+                carrying,
+                travel,
+                config,
+                limit,
+            };
+            match check.run(index, memo.held_by(job.order)) {
+                Released(candidates) => Some(candidates),
+                HeldBackBy(courier) => {
+                    held_by.insert(job.order, courier);
+                    None
+                }
+            }
+        })
         .collect();
+    memo.replace(held_by);
     let released: Vec<bool> = solo_candidates.iter().map(Option::is_some).collect();
     let units = bundle(now, &jobs, &released, limit, travel, config);
 
@@ -276,40 +317,92 @@ fn search(
     })
 }
 
-/// An order's candidates if it goes this round, or None if its food will
-/// not be ready until well after its quickest candidate could get there
-/// (seed 002: held back, so couriers do not wait at restaurants).
-fn release(
+/// What a release check decides for one order.
+enum Release {
+    /// The order goes this round, with its candidates.
+    Released(Vec<Nearby>),
+    /// The order is held back: this courier could be there well before
+    /// its food is ready.
+    HeldBackBy(CourierId),
+}
+use Release::{HeldBackBy, Released};
+
+/// Whether an order goes this round (seed 002: an order whose food will not
+/// be ready until well after a courier could get there is held back, so
+/// couriers do not wait at restaurants).
+struct ReleaseCheck<'a, C, T> {
     now: Timestamp,
-    job: &Job,
-    index: &mut GeoIndex,
-    carrying: &impl Carrying,
-    travel: &impl TravelTimes,
-    config: &BatchConfig,
+    job: &'a Job,
+    carrying: &'a C,
+    travel: &'a T,
+    config: &'a BatchConfig,
     limit: usize,
-) -> Option<Vec<Nearby>> {
-    let quickest = |found: &[Nearby]| found.iter().map(|n| travel.travel(&n.at, &job.pickup, now)).min();
-    let held_back = |quickest: Duration| job.ready_at.since(now) > quickest.saturating_add(config.defer_slack);
-    // The nearest courier by distance is one of the candidates, so its
-    // travel bounds the quickest candidate's from above: if even that says
-    // "hold back", every candidate would, and they need not be gathered.
-    let nearest = search(
-        index,
-        carrying,
-        job,
-        1,
-        limit,
-        config,
-        config.candidates_per_order.min(1),
-    );
-    if quickest(&nearest).is_some_and(held_back) {
-        return None;
+}
+
+impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
+    fn run(&self, index: &mut GeoIndex, last_held_by: Option<CourierId>) -> Release {
+        // The courier that held the order back last round usually still
+        // does: one estimate settles it without a search.
+        if let Some(courier) = last_held_by.filter(|&c| self.still_holds_back(index, c)) {
+            return HeldBackBy(courier);
+        }
+        // The nearest courier by distance is one of the candidates, so its
+        // travel bounds the quickest candidate's from above: if even that
+        // says "hold back", every candidate would, and they need not be
+        // gathered.
+        let config = self.config;
+        let nearest = search(
+            index,
+            self.carrying,
+            self.job,
+            1,
+            self.limit,
+            config,
+            config.candidates_per_order.min(1),
+        );
+        if let Some(courier) = self.quickest_holding_back(&nearest) {
+            return HeldBackBy(courier);
+        }
+        let candidates = search(
+            index,
+            self.carrying,
+            self.job,
+            1,
+            self.limit,
+            config,
+            config.candidates_per_order,
+        );
+        match self.quickest_holding_back(&candidates) {
+            Some(courier) => HeldBackBy(courier),
+            None => Released(candidates),
+        }
     }
-    let candidates = search(index, carrying, job, 1, limit, config, config.candidates_per_order);
-    if quickest(&candidates).is_some_and(held_back) {
-        return None;
+
+    /// Whether the food will be ready more than the slack after `travel`.
+    fn holds_back(&self, travel: Duration) -> bool {
+        self.job.ready_at.since(self.now) > travel.saturating_add(self.config.defer_slack)
     }
-    Some(candidates)
+
+    /// The quickest of `found` (the first of equals), if it holds the order back.
+    fn quickest_holding_back(&self, found: &[Nearby]) -> Option<CourierId> {
+        let (courier, quickest) = found
+            .iter()
+            .map(|n| (n.courier, self.travel.travel(&n.at, &self.job.pickup, self.now)))
+            .min_by_key(|&(_, t)| t)?;
+        self.holds_back(quickest).then_some(courier)
+    }
+
+    /// Whether `courier` could still take the order (indexed, with room, as
+    /// a search would find it) and would be there soon enough to hold it back.
+    fn still_holds_back(&self, index: &GeoIndex, courier: CourierId) -> bool {
+        let Some((at, room)) = index.room_of(courier) else {
+            return false;
+        };
+        let has_room = room >= 1 && (self.carrying.rooms_kept() || self.carrying.load(courier) < self.limit);
+        has_room
+            && at.distance_m(&self.job.pickup) <= self.config.search_radius_m
+            && self.holds_back(self.travel.travel(&at, &self.job.pickup, self.now))
+    }
 }
 
 /// Groups orders into units, as indices into `jobs`: bundles where they

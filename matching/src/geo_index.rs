@@ -372,13 +372,19 @@ impl GeoIndex {
 
     /// Where `courier` is, and whether it is available.
     pub fn get(&self, courier: CourierId) -> Option<(Place, bool)> {
+        self.room_of(courier).map(|(at, room)| (at, room > 0))
+    }
+
+    /// Where `courier` is and how many more orders it has room for (see
+    /// [`GeoIndex::set_room`]; 0: unavailable).
+    pub fn room_of(&self, courier: CourierId) -> Option<(Place, u8)> {
         let slot = self.slots.get(&courier)?;
         let e = self
             .buckets
             .get(slot.bucket as usize)?
             .entries
             .get(slot.index as usize)?;
-        Some((e.at, e.room > 0))
+        Some((e.at, e.room))
     }
 
     /// Every indexed courier with its place and availability, in no particular order.

@@ -20,16 +20,18 @@ mod cascade;
 mod cell_geometry;
 mod geo_index;
 mod k_nearest;
+mod release_memo;
 mod room_lists;
 mod route;
 mod scoring;
 mod square_grid;
 
 pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
-pub use batch::{BatchAssignment, BatchConfig, BatchPlan, Carrying, plan_batch};
+pub use batch::{BatchAssignment, BatchConfig, BatchPlan, Carrying, plan_batch, plan_batch_remembering};
 pub use book::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
 pub use cascade::{CascadeConfig, CascadeError, CascadeStep, OfferCascade, OfferOutcome};
 pub use geo_index::{GeoIndex, MAX_ROOM, Nearby};
+pub use release_memo::ReleaseMemo;
 pub use route::{
     CostWeights, Job, MAX_ROUTE_ORDERS, RoutePlan, Stop, StraightLine, TravelTimes, best_route, best_route_within,
     price,

@@ -8,7 +8,8 @@ use courier_core::ports::{CourierLocation, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, OrderId, Place, RestaurantId, Timestamp};
 use courier_eta::TravelModel;
 use courier_matching::{
-    BatchConfig, Carrying, DispatchBook, GeoIndex, Job, MAX_ROOM, OfferCascade, TravelTimes, plan_batch,
+    BatchConfig, Carrying, DispatchBook, GeoIndex, Job, MAX_ROOM, OfferCascade, ReleaseMemo, TravelTimes,
+    plan_batch_remembering,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -58,6 +59,9 @@ pub(crate) struct DispatchState {
     /// Open orders not yet picked up, per restaurant (the kitchen's load,
     /// which preparation estimates read at every acceptance).
     kitchen_load: FxHashMap<RestaurantId, u32>,
+    /// Who held each waiting order back in the last batch round, one memo
+    /// per pass (fresh orders, then those waiting long).
+    pub release_memos: [ReleaseMemo; 2],
 }
 
 impl DispatchState {
@@ -76,6 +80,7 @@ impl DispatchState {
             arrived: FxHashSet::default(),
             lowered_room: FxHashMap::default(),
             kitchen_load: FxHashMap::default(),
+            release_memos: Default::default(),
         })
     }
 
@@ -650,7 +655,9 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             // Rooms are brought in line once; the second pass sees the first
             // pass's assignments through the book and the rooms they lowered.
             let mut rooms_fresh = false;
-            for (jobs, config) in [(fresh, batch_config), (stale, &widened)] {
+            // Taken out for the passes, which borrow the rest of the state.
+            let mut memos = std::mem::take(&mut d.release_memos);
+            for ((jobs, config), memo) in [(fresh, batch_config), (stale, &widened)].into_iter().zip(&mut memos) {
                 if jobs.is_empty() {
                     continue;
                 }
@@ -667,7 +674,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     rooms_kept: config.batch_limit == self.config.batch_limit
                         && (1..=usize::from(MAX_ROOM)).contains(&config.batch_limit),
                 };
-                let plan = plan_batch(now, &jobs, &mut d.index, &held, &LearnedTravel(rt.eta.travel()), config);
+                let travel = LearnedTravel(rt.eta.travel());
+                let plan = plan_batch_remembering(now, &jobs, &mut d.index, &held, &travel, config, memo);
                 for unit in plan.assignments {
                     for order in unit.orders {
                         if d.book.assign(order, unit.courier, now).is_ok() {
@@ -678,6 +686,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     }
                 }
             }
+            d.release_memos = memos;
             reserved
         };
         let mut reserved = reserved.into_iter();

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
 use courier_matching::{
-    BatchConfig, BatchPlan, Carrying, GeoIndex, Job, Stop, StraightLine, TravelTimes, best_route, plan_batch,
+    BatchConfig, BatchPlan, Carrying, GeoIndex, Job, ReleaseMemo, Stop, StraightLine, TravelTimes, best_route,
+    plan_batch, plan_batch_remembering,
 };
 use proptest::prelude::*;
 
@@ -189,8 +190,106 @@ fn a_courier_carrying_an_order_takes_one_on_the_way() {
     assert!(!route.stops.contains(&Stop::Pickup(OrderId::new(10))));
 }
 
+/// A held-back order is checked first against the courier that held it
+/// back: a nearer courier arriving changes nothing while that one still
+/// holds it back; once it is busy, a search finds the other; once nobody
+/// with room is near, the order goes.
+#[test]
+fn the_courier_that_held_an_order_back_is_asked_first() {
+    let config = BatchConfig {
+        batch_limit: 1,
+        ..BatchConfig::default()
+    };
+    let open = [job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 70)];
+    let (c1, c2) = (CourierId::new(1), CourierId::new(2));
+    let mut idx = index(&[(1, at(300.0, 0.0))]);
+    let mut memo = ReleaseMemo::default();
+    let round = |idx: &mut GeoIndex, memo: &mut ReleaseMemo| {
+        plan_batch_remembering(
+            now(),
+            &open,
+            idx,
+            &BTreeMap::new(),
+            &StraightLine::default(),
+            &config,
+            memo,
+        )
+    };
+    assert_eq!(round(&mut idx, &mut memo).deferred, vec![OrderId::new(1)]);
+    assert_eq!(memo.held_by(OrderId::new(1)), Some(c1));
+
+    idx.upsert(c2, at(100.0, 0.0).point());
+    assert_eq!(round(&mut idx, &mut memo).deferred, vec![OrderId::new(1)]);
+    assert_eq!(memo.held_by(OrderId::new(1)), Some(c1), "still held back by courier 1");
+
+    idx.set_available(c1, false);
+    assert_eq!(round(&mut idx, &mut memo).deferred, vec![OrderId::new(1)]);
+    assert_eq!(memo.held_by(OrderId::new(1)), Some(c2), "found by the search");
+
+    idx.upsert(c2, at(20_000.0, 0.0).point());
+    let plan = round(&mut idx, &mut memo);
+    assert!(plan.deferred.is_empty(), "{plan:?}");
+    assert_eq!(plan.unassigned, vec![OrderId::new(1)]);
+    assert!(memo.is_empty());
+}
+
 proptest! {
     #![proptest_config(crate::cases(200))]
+
+    /// Over two rounds with couriers moving, leaving and filling up in
+    /// between, a memo only ever adds held-back orders, each one held back
+    /// by the courier remembered (indexed, with room, within the radius,
+    /// near enough in time), and remembers exactly the orders it held back,
+    /// each with a courier that holds it back.
+    #[test]
+    fn a_memo_holds_back_only_what_its_courier_would(
+        couriers in prop::collection::vec((-3_000.0f64..3_000.0, -3_000.0f64..3_000.0, -9_000.0f64..9_000.0, -9_000.0f64..9_000.0, 0u8..3), 0..12),
+        orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, 0u64..30), 0..10),
+        later_secs in 0u64..600,
+    ) {
+        let config = BatchConfig { batch_limit: 1, ..BatchConfig::default() };
+        let mut idx = GeoIndex::default();
+        for (i, (n, e, ..)) in couriers.iter().enumerate() {
+            idx.upsert(CourierId::new(i as u64), at(*n, *e).point());
+        }
+        let open: Vec<Job> = orders.iter().enumerate().map(|(i, (n, e, ready))| job(i as u64, at(*n, *e), at(0.0, 0.0), *ready, ready + 60)).collect();
+        let carrying = BTreeMap::new();
+        let mut memo = ReleaseMemo::default();
+        plan_batch_remembering(now(), &open, &mut idx, &carrying, &SlowEast, &config, &mut memo);
+        // Between rounds: some couriers move (up to 9 km), some fill up, some leave.
+        for (i, (n, e, dn, de, fate)) in couriers.iter().enumerate() {
+            let id = CourierId::new(i as u64);
+            match fate {
+                0 => { idx.upsert(id, at(n + dn, e + de).point()); }
+                1 => { idx.set_available(id, false); }
+                _ => { idx.remove(id); }
+            }
+        }
+        let later = now().plus(Duration::from_secs(later_secs));
+        let remembered = memo.clone();
+        let with = plan_batch_remembering(later, &open, &mut idx.clone(), &carrying, &SlowEast, &config, &mut memo);
+        let without = plan_batch(later, &open, &mut idx.clone(), &carrying, &SlowEast, &config);
+        let holds_back = |order: OrderId, courier: CourierId| {
+            let j = &open[order.get() as usize];
+            idx.room_of(courier).is_some_and(|(p, room)| {
+                room > 0
+                    && p.distance_m(&j.pickup) <= config.search_radius_m
+                    && j.ready_at.since(later) > SlowEast.travel(&p, &j.pickup, later).saturating_add(config.defer_slack)
+            })
+        };
+        for o in &without.deferred {
+            prop_assert!(with.deferred.contains(o), "{} held back without the memo, not with it", o);
+        }
+        for o in with.deferred.iter().filter(|o| !without.deferred.contains(o)) {
+            let courier = remembered.held_by(*o);
+            prop_assert!(courier.is_some_and(|c| holds_back(*o, c)), "{} held back by {:?}", o, courier);
+        }
+        prop_assert_eq!(memo.len(), with.deferred.len());
+        for o in &with.deferred {
+            let courier = memo.held_by(*o);
+            prop_assert!(courier.is_some_and(|c| holds_back(*o, c)), "{} remembered as held back by {:?}", o, courier);
+        }
+    }
 
     /// Random worlds: every open order comes out exactly once (assigned,
     /// deferred or unassigned), no courier ends over the batch limit counting
