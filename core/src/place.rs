@@ -3,7 +3,6 @@
 
 use h3o::{CellIndex, LatLng, Resolution};
 
-use crate::geo::EARTH_RADIUS_M;
 use crate::{GeoError, GeoPoint};
 
 /// Why a [`Place`] could not be resolved.
@@ -92,7 +91,7 @@ impl Place {
             self.xyz[1] - other.xyz[1],
             self.xyz[2] - other.xyz[2],
         );
-        2.0 * EARTH_RADIUS_M * (0.5 * (dx * dx + dy * dy + dz * dz).sqrt()).min(1.0).asin()
+        crate::geo::arc_of_chord_m((dx * dx + dy * dy + dz * dz).sqrt())
     }
 
     /// The point as a unit vector from the Earth's centre (x towards 0°N 0°E,

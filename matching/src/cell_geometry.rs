@@ -144,7 +144,7 @@ pub(crate) fn sin_of_arc(metres: f64) -> f64 {
     sin_small((metres / EARTH_RADIUS_M).min(std::f64::consts::FRAC_PI_2))
 }
 
-/// Below this argument the Taylor series of `sin` and `asin` to the 7th
+/// Below this argument the Taylor series of `sin` to the 7th
 /// power are exact in double precision (the next term is under 1e-25 of the
 /// result): everything within about 12 km.
 const SMALL: f64 = 1e-3;
@@ -158,17 +158,6 @@ pub(crate) fn sin_small(y: f64) -> f64 {
         y * (1.0 - y2 * (1.0 / 6.0 - y2 * (1.0 / 120.0 - y2 / 5_040.0)))
     } else {
         y.sin()
-    }
-}
-
-/// `x.asin()` for x in [0, 1], with the series for small arguments.
-#[inline]
-pub(crate) fn asin_small(x: f64) -> f64 {
-    if x.abs() < SMALL {
-        let x2 = x * x;
-        x * (1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0))))
-    } else {
-        x.min(1.0).asin()
     }
 }
 
@@ -199,13 +188,9 @@ mod tests {
     use h3o::Resolution;
 
     #[test]
-    fn small_angle_series_match_libm() {
+    fn the_small_angle_sine_matches_libm() {
         for i in 0..=2_000 {
             let x = f64::from(i) * 1.1e-3 / 2_000.0;
-            assert!(
-                (asin_small(x) - x.asin()).abs() <= 2.0 * f64::EPSILON * x.max(f64::MIN_POSITIVE),
-                "asin {x}"
-            );
             assert!(
                 (sin_small(x) - x.sin()).abs() <= 2.0 * f64::EPSILON * x.max(f64::MIN_POSITIVE),
                 "sin {x}"

@@ -5,7 +5,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::cell_geometry::{CellGeometry, asin_small, chord, chord_of_arc, sin_of_arc, unit_vector};
+use crate::cell_geometry::{CellGeometry, chord, chord_of_arc, sin_of_arc, unit_vector};
 use crate::k_nearest::{Candidate, KNearest};
 use crate::room_lists::RoomLists;
 use crate::square_grid::SquareGrid;
@@ -814,5 +814,5 @@ fn squared(x: f64) -> f64 {
 
 /// Great-circle metres of a squared chord (radius 1).
 fn arc_of_squared_chord(c: f64) -> f64 {
-    2.0 * courier_core::geo::EARTH_RADIUS_M * asin_small((0.5 * c.sqrt()).min(1.0))
+    courier_core::geo::arc_of_chord_m(c.sqrt())
 }
