@@ -98,7 +98,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             rt.payments.remove(&id);
             rt.captures.remove(&id);
             rt.promises.remove(&id);
-            rt.deadlines.retain(|&(_, o)| o != id);
+            rt.deadlines.clear(id);
         }
         self.release_if_unprepared(order).await;
         let settlement = self.settlement_of(order).await?;

@@ -87,7 +87,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let now = self.now();
         {
             let mut rt = self.rt();
-            rt.deadlines.retain(|&(_, o)| o != order);
+            rt.deadlines.clear(order);
             admit(&mut rt, &accepted, now)?;
             rt.dispatch.enter_pool(order, now);
         }
@@ -167,11 +167,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let due: Vec<OrderId> = {
             let mut rt = self.rt();
             let mut due = Vec::new();
-            while let Some(&(deadline, order)) = rt.deadlines.first() {
-                if deadline > now {
-                    break;
-                }
-                rt.deadlines.pop_first();
+            while let Some(order) = rt.deadlines.pop_due(now) {
                 due.push(order);
             }
             due
@@ -184,7 +180,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     expired.push(order);
                 }
                 Err(e) if e.is_transient() => {
-                    self.rt().deadlines.insert((now, order));
+                    self.rt().deadlines.set(order, now);
                     failure.get_or_insert(e);
                 }
                 // Accepted or cancelled meanwhile: the deadline no longer applies.

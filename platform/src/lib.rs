@@ -25,6 +25,7 @@
 mod cancellation;
 mod catalog;
 pub mod config;
+mod deadlines;
 pub mod degradation;
 mod delivery;
 mod dispatch;

@@ -396,7 +396,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 match self.apply(id, Actor::System, OrderAction::AuthorizePayment).await {
                     Ok((paid, _)) => {
                         if let Some(deadline) = paid.acceptance_deadline() {
-                            self.rt().deadlines.insert((deadline, id));
+                            self.rt().deadlines.set(id, deadline);
                         }
                         self.notify(Recipient::Restaurant(paid.restaurant()), NotificationKind::NewOrder, id)
                             .await;

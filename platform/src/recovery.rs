@@ -62,7 +62,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                     }
                     OrderStatus::Placed => {
                         if let Some(deadline) = order.acceptance_deadline() {
-                            rt.deadlines.insert((deadline, id));
+                            rt.deadlines.set(id, deadline);
                         }
                         found.awaiting_acceptance += 1;
                     }

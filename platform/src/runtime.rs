@@ -11,6 +11,7 @@ use rand::RngCore;
 use rustc_hash::FxHashMap;
 
 use crate::config::PlatformConfig;
+use crate::deadlines::Deadlines;
 use crate::dispatch::DispatchState;
 use crate::error::PlatformError;
 use crate::resilience::CircuitBreaker;
@@ -29,7 +30,7 @@ pub(crate) struct Runtime {
     pub breaker: CircuitBreaker,
     pub rng: Box<dyn RngCore + Send>,
     pub payments: BTreeMap<OrderId, QueuedPayment>,
-    pub deadlines: BTreeSet<(Timestamp, OrderId)>,
+    pub deadlines: Deadlines,
     pub captures: BTreeMap<OrderId, QueuedPayment>,
     /// Orders in a final state whose money bookkeeping failed for a
     /// transient reason; the tick settles them again.
@@ -54,7 +55,7 @@ impl Runtime {
             breaker: CircuitBreaker::new(config.payment_breaker),
             rng,
             payments: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
+            deadlines: Deadlines::default(),
             captures: BTreeMap::new(),
             unsettled: BTreeSet::new(),
             unreturned: BTreeSet::new(),
