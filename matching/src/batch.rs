@@ -311,10 +311,16 @@ fn search(
     k: usize,
 ) -> Vec<Nearby> {
     let room = u8::try_from(size).unwrap_or(u8::MAX);
-    let rooms_kept = carrying.rooms_kept();
     index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
-        rooms_kept || carrying.load(c) + size <= limit
+        carries_room_for(carrying, c, size, limit)
     })
+}
+
+/// Whether what `courier` carries leaves room for `size` more orders under
+/// `limit`: settled by the index's room levels when the caller keeps them
+/// exact, by its load otherwise.
+fn carries_room_for(carrying: &impl Carrying, courier: CourierId, size: usize, limit: usize) -> bool {
+    carrying.rooms_kept() || carrying.load(courier) + size <= limit
 }
 
 /// What a release check decides for one order.
@@ -398,8 +404,8 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
         let Some((at, room)) = index.room_of(courier) else {
             return false;
         };
-        let has_room = room >= 1 && (self.carrying.rooms_kept() || self.carrying.load(courier) < self.limit);
-        has_room
+        room >= 1
+            && carries_room_for(self.carrying, courier, 1, self.limit)
             && at.distance_m(&self.job.pickup) <= self.config.search_radius_m
             && self.holds_back(self.travel.travel(&at, &self.job.pickup, self.now))
     }
