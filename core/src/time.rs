@@ -69,8 +69,7 @@ impl Duration {
         if secs < 0.0 {
             return Err(DurationError::Negative { value: secs });
         }
-        // `as` saturates for values beyond u64, which is the documented behaviour.
-        Ok(Duration((secs * 1_000.0).round() as u64))
+        Ok(Duration(round_half_up_millis(secs * 1_000.0)))
     }
 
     /// Length in milliseconds.
@@ -192,6 +191,23 @@ impl fmt::Debug for Timestamp {
     }
 }
 
+/// `millis.round() as u64` for finite, non-negative `millis`, without the
+/// C library's `round` (not inlined on baseline x86-64, and travel estimates
+/// convert seconds to a `Duration` millions of times a simulated hour).
+/// Exact: below 2^52 the fraction `millis - trunc(millis)` is computed
+/// without rounding, and from 2^52 every double is already whole; `as`
+/// saturates beyond u64, which is the documented behaviour.
+#[inline]
+fn round_half_up_millis(millis: f64) -> u64 {
+    const WHOLE_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
+    if millis >= WHOLE_FROM {
+        return millis as u64;
+    }
+    let whole = millis as u64;
+    let fraction = millis - whole as f64;
+    whole + u64::from(fraction >= 0.5)
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t={}ms", self.as_millis())
@@ -201,6 +217,7 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn timestamps_keep_their_millis_and_order_and_an_option_costs_nothing() {
@@ -217,6 +234,46 @@ mod tests {
         assert_eq!(format!("{:?}", Timestamp::from_millis(-7)), "Timestamp(-7)");
         assert_eq!(Timestamp::from_millis(-7).to_string(), "t=-7ms");
         assert_eq!(size_of::<Option<Timestamp>>(), 8);
+    }
+
+    /// The C library's rounding, which the hand-written one replaces.
+    fn libm_millis(secs: f64) -> u64 {
+        (secs * 1_000.0).round() as u64
+    }
+
+    #[test]
+    fn seconds_round_to_the_nearest_millisecond_halves_up() {
+        for (secs, millis) in [
+            (0.0, 0),
+            (0.000_4, 0),
+            (0.000_5, 1),
+            (0.001_499, 1),
+            (1.5, 1_500),
+            (2.000_5, 2_001),
+            (4_503_599_627_370.495, 4_503_599_627_370_495),
+            (1e300, u64::MAX),
+        ] {
+            assert_eq!(
+                Duration::try_from_secs_f64(secs),
+                Ok(Duration::from_millis(millis)),
+                "{secs}"
+            );
+            assert_eq!(libm_millis(secs), millis, "{secs}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rounding_matches_the_c_library(
+            secs in proptest::prop_oneof![
+                0.0..10_000.0f64,
+                0.0..1e19f64,
+                (0u64..1 << 40).prop_map(|half_millis| half_millis as f64 / 2_000.0),
+                proptest::num::f64::POSITIVE | proptest::num::f64::ZERO,
+            ]
+        ) {
+            proptest::prop_assert_eq!(Duration::try_from_secs_f64(secs), Ok(Duration(libm_millis(secs))));
+        }
     }
 
     #[test]
