@@ -220,6 +220,7 @@ pub(crate) fn cheapest_sequence_within(
         prune: [w.travel, w.food_wait, w.courier_idle, w.lateness]
             .iter()
             .all(|&x| x >= 0.0),
+        first_of: [0; MAX_ROUTE_ORDERS],
         picked: [false; MAX_ROUTE_ORDERS],
         dropped: [false; MAX_ROUTE_ORDERS],
         stops: [Stop::Pickup(OrderId::new(0)); 2 * MAX_ROUTE_ORDERS],
@@ -229,6 +230,7 @@ pub(crate) fn cheapest_sequence_within(
     };
     for (i, job) in jobs.iter().enumerate() {
         search.picked[i] = job.picked_up;
+        search.first_of[i] = jobs.iter().position(|j| j.order == job.order).unwrap_or(i);
     }
     let remaining = jobs.iter().map(|j| if j.picked_up { 1 } else { 2 }).sum();
     search.extend(Leg::start(start, now), 0, remaining);
@@ -306,6 +308,9 @@ struct Search<'a, T> {
     /// Costs never fall as stops are added (all weights non-negative), so a
     /// prefix's cost bounds every sequence it starts.
     prune: bool,
+    /// For each job, the first job with its order id, as `price` looks a
+    /// stop up: found once here rather than at every step of the walk.
+    first_of: [usize; MAX_ROUTE_ORDERS],
     picked: [bool; MAX_ROUTE_ORDERS],
     dropped: [bool; MAX_ROUTE_ORDERS],
     stops: [Stop; 2 * MAX_ROUTE_ORDERS],
@@ -334,8 +339,7 @@ impl<T: TravelTimes> Search<'_, T> {
                 (true, false) => (false, self.jobs[i].order),
                 (true, true) => continue,
             };
-            // The first job with this id, as `price` looks it up.
-            let Some(job) = self.jobs.iter().find(|j| j.order == order) else {
+            let Some(job) = self.jobs.get(self.first_of[i]) else {
                 continue;
             };
             let next = leg.then(job, pickup, self.travel, self.w);
