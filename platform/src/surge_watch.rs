@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use courier_core::ports::Store;
-use courier_core::{CourierId, Place, Timestamp};
+use courier_core::{CourierId, Timestamp};
 use h3o::CellIndex;
 use rustc_hash::FxHashSet;
 
@@ -44,9 +44,11 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// The surge published now.
     pub fn surge_snapshot(&self) -> SurgeSnapshot {
         let rt = self.rt();
-        let waiting = count_cells(&rt, self.config.batch_limit);
+        // Supply does not enter the snapshot, and a cell never observed is
+        // priced at 1.0x, so the orders waiting per cell are all it needs.
+        let waiting = count_waiting(&rt);
         let (mut weighted, mut demand) = (0u64, 0u64);
-        for (cell, (d, _)) in &waiting {
+        for (cell, d) in &waiting {
             weighted += u64::from(rt.surge.multiplier(*cell).get()) * u64::from(*d);
             demand += u64::from(*d);
         }
@@ -69,19 +71,11 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
 /// is observed at zero demand and its surge decays.
 fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
     let resolution = rt.surge.config().resolution;
-    let cell_of = |place: &Place| {
-        place
-            .cell()
-            .parent(resolution)
-            .or_else(|| rt.surge.cell_of(place.point()))
-    };
     let d = &rt.dispatch;
-    let mut counts: BTreeMap<CellIndex, (u32, u32)> = rt.surge.cells().map(|c| (c, (0, 0))).collect();
-    for order in d.pool.keys() {
-        if let Some(cell) = d.open.get(order).and_then(|o| cell_of(&o.job.pickup)) {
-            counts.entry(cell).or_default().0 += 1;
-        }
-    }
+    let mut counts: BTreeMap<CellIndex, (u32, u32)> = count_waiting(rt)
+        .into_iter()
+        .map(|(cell, waiting)| (cell, (waiting, 0)))
+        .collect();
     // The index holds exactly the online couriers (they join it going online
     // and leave it going offline), so its entries are walked in place rather
     // than looking each online courier up; the few at the limit are set apart
@@ -107,6 +101,27 @@ fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
         };
         if let Some(cell) = parent.or_else(|| rt.surge.cell_of(place.point())) {
             counts.entry(cell).or_default().1 += 1;
+        }
+    }
+    counts
+}
+
+/// Orders waiting for a courier per surge cell, with every cell the book
+/// has observed before listed (at zero if none waits there).
+fn count_waiting(rt: &Runtime) -> BTreeMap<CellIndex, u32> {
+    let resolution = rt.surge.config().resolution;
+    let d = &rt.dispatch;
+    let mut counts: BTreeMap<CellIndex, u32> = rt.surge.cells().map(|c| (c, 0)).collect();
+    for order in d.pool.keys() {
+        let Some(pickup) = d.open.get(order).map(|o| &o.job.pickup) else {
+            continue;
+        };
+        let cell = pickup
+            .cell()
+            .parent(resolution)
+            .or_else(|| rt.surge.cell_of(pickup.point()));
+        if let Some(cell) = cell {
+            *counts.entry(cell).or_default() += 1;
         }
     }
     counts
