@@ -166,11 +166,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         let now = self.now();
         let due: Vec<OrderId> = {
             let mut rt = self.rt();
-            let mut due = Vec::new();
-            while let Some(order) = rt.deadlines.pop_due(now) {
-                due.push(order);
-            }
-            due
+            std::iter::from_fn(|| rt.deadlines.pop_due(now)).collect()
         };
         let mut failure = None;
         for order in due {
