@@ -194,8 +194,9 @@ pub fn plan_batch_remembering(
     let units = bundle(now, &jobs, &released, limit, travel, config);
 
     let w = &config.weights;
-    let mut base_cost: BTreeMap<CourierId, f64> = BTreeMap::new();
-    let mut columns: BTreeMap<CourierId, u32> = BTreeMap::new();
+    // Looked up per candidate, never walked: hashed.
+    let mut base_cost: FxHashMap<CourierId, f64> = FxHashMap::default();
+    let mut columns: FxHashMap<CourierId, u32> = FxHashMap::default();
     let mut column_ids: Vec<CourierId> = Vec::new();
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
 
@@ -430,15 +431,22 @@ fn bundle(
     // Most waiting orders are never tried in a bundle: their solo routes
     // are priced when first asked for.
     let solo = SoloRoutes::new(now, jobs, travel, w);
-    let mut by_cell: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for (i, j) in jobs.iter().enumerate() {
-        let cell = j
-            .pickup
-            .cell()
-            .parent(config.bundle_resolution)
-            .unwrap_or(j.pickup.cell());
-        by_cell.entry(u64::from(cell)).or_default().push(i);
-    }
+    // Orders by restaurant cell, in index order within a cell: one sorted
+    // list rather than a list per cell (the pairs are sorted in full below,
+    // so the order cells come in does not matter).
+    let mut by_cell: Vec<(u64, usize)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let cell = j
+                .pickup
+                .cell()
+                .parent(config.bundle_resolution)
+                .unwrap_or(j.pickup.cell());
+            (u64::from(cell), i)
+        })
+        .collect();
+    by_cell.sort_unstable();
     let is_released = |i: usize| released.get(i).copied().unwrap_or(false);
     let close_in_readiness = |a: usize, b: usize| {
         let (x, y) = (jobs[a].ready_at, jobs[b].ready_at);
@@ -446,11 +454,11 @@ fn bundle(
     };
     // Pairs worth bundling, best saving first.
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-    for members in by_cell.values() {
+    for cell in by_cell.chunk_by(|x, y| x.0 == y.0) {
         // Bounded work per cell: the earliest orders matter most.
-        let members = &members[..members.len().min(48)];
-        for (a_pos, &a) in members.iter().enumerate() {
-            for &b in &members[a_pos + 1..] {
+        let members = &cell[..cell.len().min(48)];
+        for (a_pos, &(_, a)) in members.iter().enumerate() {
+            for &(_, b) in &members[a_pos + 1..] {
                 if !(is_released(a) || is_released(b)) || !close_in_readiness(a, b) {
                     continue;
                 }

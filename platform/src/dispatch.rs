@@ -1,7 +1,7 @@
 //! Dispatch: courier presence and positions, the offer cascade or batch
 //! rounds, offer answers, geofenced arrivals and couriers going offline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use courier_core::order::{Actor, OrderAction, UnassignReason};
 use courier_core::ports::{CourierLocation, Store};
@@ -51,7 +51,8 @@ pub(crate) struct DispatchState {
     pub open: FxHashMap<OrderId, OpenOrder>,
     pub pool: BTreeMap<OrderId, PoolEntry>,
     pub offers: FxHashMap<CourierId, OrderId>,
-    pub online: BTreeSet<CourierId>,
+    /// Asked whether a courier is online, never walked: hashed.
+    pub online: FxHashSet<CourierId>,
     pub arrived: FxHashSet<(OrderId, Stop)>,
     /// Couriers whose room in the index was last set below the batch
     /// limit, with that room.
@@ -76,7 +77,7 @@ impl DispatchState {
             open: FxHashMap::default(),
             pool: BTreeMap::new(),
             offers: FxHashMap::default(),
-            online: BTreeSet::new(),
+            online: FxHashSet::default(),
             arrived: FxHashSet::default(),
             lowered_room: FxHashMap::default(),
             kitchen_load: FxHashMap::default(),
@@ -268,7 +269,7 @@ impl TravelTimes for LearnedTravel<'_> {
 struct HeldJobs<'a> {
     book: &'a DispatchBook,
     open: &'a FxHashMap<OrderId, OpenOrder>,
-    online: &'a BTreeSet<CourierId>,
+    online: &'a FxHashSet<CourierId>,
     /// The index's room levels equal the plan's limit less each load.
     rooms_kept: bool,
 }
@@ -834,7 +835,7 @@ mod tests {
             orders.insert(id, open(order));
         }
         // Courier 2 went offline still listed: a round must not count it.
-        let online = BTreeSet::from([c1, c3]);
+        let online = FxHashSet::from_iter([c1, c3]);
         let held = HeldJobs {
             book: &book,
             open: &orders,
