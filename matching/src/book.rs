@@ -4,8 +4,6 @@
 //! order is never assigned to two couriers. Every change goes through a
 //! method that checks both first and changes nothing when it refuses.
 
-use std::collections::BTreeMap;
-
 use courier_core::{CourierId, OrderId, Timestamp};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -92,7 +90,9 @@ struct OpenOrder {
 #[derive(Debug, Clone)]
 pub struct DispatchBook {
     batch_limit: usize,
-    orders: BTreeMap<OrderId, OpenOrder>,
+    /// Hashed: every dispatch step looks an order up, and nothing but the
+    /// pool (sorted when asked for) walks them.
+    orders: FxHashMap<OrderId, OpenOrder>,
     /// Per courier, what it holds: hashed, because a batch round asks for
     /// the couriers its searches find, far more often than anything walks
     /// the couriers in turn.
@@ -138,7 +138,7 @@ impl DispatchBook {
     pub fn new(batch_limit: usize) -> DispatchBook {
         DispatchBook {
             batch_limit: batch_limit.max(1),
-            orders: BTreeMap::new(),
+            orders: FxHashMap::default(),
             carrying: FxHashMap::default(),
         }
     }
@@ -154,11 +154,15 @@ impl DispatchBook {
     }
 
     /// Open orders without a courier, in id order.
-    pub fn pool(&self) -> impl Iterator<Item = OrderId> + '_ {
-        self.orders
+    pub fn pool(&self) -> impl Iterator<Item = OrderId> + use<> {
+        let mut pool: Vec<OrderId> = self
+            .orders
             .iter()
             .filter(|(_, o)| o.courier.is_none())
             .map(|(&id, _)| id)
+            .collect();
+        pool.sort_unstable();
+        pool.into_iter()
     }
 
     /// The courier holding `order`, if any.
@@ -283,42 +287,63 @@ impl DispatchBook {
     /// Checks the invariants from scratch: every held order is open and held
     /// by exactly that courier, and no courier exceeds the batch limit.
     pub fn check(&self) -> Result<(), String> {
-        // Two sorted lists compared in one pass, rather than a map lookup per
-        // order: the simulator runs this after every dispatch round.
-        let mut listed: Vec<(OrderId, CourierId)> = Vec::new();
-        for (courier, orders) in &self.carrying {
-            if orders.len() > self.batch_limit {
+        // One hashed lookup per held order, rather than two sorted lists: the
+        // simulator runs this after every dispatch round. Each courier's list
+        // strictly ascending and every listed order assigned to its lister
+        // make the listed pairs distinct orders, each assigned; as many as
+        // are assigned, they are all the assigned ones.
+        let mut listed = 0;
+        for (courier, held) in &self.carrying {
+            if held.len() > self.batch_limit {
                 return Err(format!(
                     "{courier} holds {} orders, over the limit {}",
-                    orders.len(),
+                    held.len(),
                     self.batch_limit
                 ));
             }
-            listed.extend(orders.iter().map(|&order| (order, *courier)));
+            let ascending = held.0.windows(2).all(|pair| pair[0] < pair[1]);
+            let assigned_here = held
+                .iter()
+                .all(|order| self.orders.get(order).and_then(|o| o.courier) == Some(*courier));
+            if !(ascending && assigned_here) {
+                return Err(self.disagreement());
+            }
+            listed += held.len();
         }
+        let assigned = self.orders.values().filter(|o| o.courier.is_some()).count();
+        if listed == assigned {
+            Ok(())
+        } else {
+            Err(self.disagreement())
+        }
+    }
+
+    /// Where the couriers' lists and the orders' assignments disagree,
+    /// found by comparing both sorted (only once they are known to).
+    fn disagreement(&self) -> String {
+        let mut listed: Vec<(OrderId, CourierId)> = self
+            .carrying
+            .iter()
+            .flat_map(|(&courier, held)| held.iter().map(move |&order| (order, courier)))
+            .collect();
         listed.sort_unstable();
-        let assigned: Vec<(OrderId, CourierId)> = self
+        let mut assigned: Vec<(OrderId, CourierId)> = self
             .orders
             .iter()
             .filter_map(|(&order, open)| open.courier.map(|c| (order, c)))
             .collect();
-        if listed == assigned {
-            return Ok(());
-        }
+        assigned.sort_unstable();
         if let Some(pair) = listed.windows(2).find(|p| p[0].0 == p[1].0) {
-            return Err(format!(
-                "{} is held by two couriers, {} and {}",
-                pair[0].0, pair[0].1, pair[1].1
-            ));
+            return format!("{} is held by two couriers, {} and {}", pair[0].0, pair[0].1, pair[1].1);
         }
         let differ = listed.iter().zip(&assigned).position(|(l, a)| l != a);
         let at = differ.unwrap_or(listed.len().min(assigned.len()));
         match (listed.get(at), assigned.get(at)) {
             (Some(&(order, courier)), a) if a.is_none_or(|&(other, _)| order <= other) => {
-                Err(format!("{order} is listed under {courier} but not assigned to it"))
+                format!("{order} is listed under {courier} but not assigned to it")
             }
-            (_, Some(&(order, courier))) => Err(format!("{order} is assigned to {courier} but not listed under it")),
-            _ => Err("the book's lists disagree".to_owned()),
+            (_, Some(&(order, courier))) => format!("{order} is assigned to {courier} but not listed under it"),
+            _ => "the book's lists disagree".to_owned(),
         }
     }
 }
@@ -393,5 +418,18 @@ mod tests {
             .or_default()
             .insert(OrderId::new(3));
         assert_eq!(book.check(), Err("courier_7 holds 3 orders, over the limit 2".into()));
+    }
+
+    #[test]
+    fn an_order_listed_twice_under_its_courier_is_reported() {
+        let mut book = book();
+        if let Some(held) = book.carrying.get_mut(&CourierId::new(7)) {
+            held.0.clear();
+            held.0.extend([OrderId::new(1), OrderId::new(1)]);
+        }
+        assert_eq!(
+            book.check(),
+            Err("order_1 is held by two couriers, courier_7 and courier_7".into())
+        );
     }
 }
