@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use courier_core::ports::Store;
 use courier_core::{CourierId, Timestamp};
 use h3o::CellIndex;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::platform::Platform;
@@ -68,11 +68,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
 
 /// (waiting orders, couriers with room) per surge cell; every cell the
 /// book has observed before is listed too, so a cell whose queue cleared
-/// is observed at zero demand and its surge decays.
+/// is observed at zero demand and its surge decays. In cell order, so the
+/// book observes them in the same order on every run.
 fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
     let resolution = rt.surge.config().resolution;
     let d = &rt.dispatch;
-    let mut counts: BTreeMap<CellIndex, (u32, u32)> = count_waiting(rt)
+    let mut counts: FxHashMap<CellIndex, (u32, u32)> = count_waiting(rt)
         .into_iter()
         .map(|(cell, waiting)| (cell, (waiting, 0)))
         .collect();
@@ -103,15 +104,17 @@ fn count_cells(rt: &Runtime, limit: usize) -> BTreeMap<CellIndex, (u32, u32)> {
             counts.entry(cell).or_default().1 += 1;
         }
     }
-    counts
+    counts.into_iter().collect()
 }
 
 /// Orders waiting for a courier per surge cell, with every cell the book
-/// has observed before listed (at zero if none waits there).
-fn count_waiting(rt: &Runtime) -> BTreeMap<CellIndex, u32> {
+/// has observed before listed (at zero if none waits there). Hashed: counted
+/// into once per waiting order, and its callers either sum it (in any order)
+/// or sort it.
+fn count_waiting(rt: &Runtime) -> FxHashMap<CellIndex, u32> {
     let resolution = rt.surge.config().resolution;
     let d = &rt.dispatch;
-    let mut counts: BTreeMap<CellIndex, u32> = rt.surge.cells().map(|c| (c, 0)).collect();
+    let mut counts: FxHashMap<CellIndex, u32> = rt.surge.cells().map(|c| (c, 0)).collect();
     for order in d.pool.keys() {
         let Some(pickup) = d.open.get(order).map(|o| &o.job.pickup) else {
             continue;

@@ -1,18 +1,20 @@
 //! In-memory `CatalogStore`: restaurants and menus held directly (there is
 //! nothing slower behind them to cache).
 
-use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use courier_core::ports::{
     CatalogStore, Menu, Restaurant, StockChange, StockOutcome, StorageError, apply_stock_changes,
 };
 use courier_core::{GeoPoint, RestaurantId};
+use rustc_hash::FxHashMap;
 
+/// Hashed: read by id at every order, and the one walk (restaurants near a
+/// point) ranks its answer by distance and id whatever order it walks in.
 #[derive(Debug, Default)]
 struct Catalog {
-    restaurants: BTreeMap<RestaurantId, Restaurant>,
-    menus: BTreeMap<RestaurantId, Menu>,
+    restaurants: FxHashMap<RestaurantId, Restaurant>,
+    menus: FxHashMap<RestaurantId, Menu>,
 }
 
 /// Restaurants and menus in process memory.
