@@ -528,8 +528,7 @@ fn bundle_saving(
         let alone = solo.get(i)?;
         let job = &jobs[i];
         let when = route.deliveries.iter().find(|d| d.0 == job.order)?.1;
-        let alone_when = alone.deliveries.first()?.1;
-        if when > job.promised_by && when > alone_when {
+        if when > job.promised_by && when > alone.delivered {
             return None;
         }
     }
@@ -544,7 +543,19 @@ struct SoloRoutes<'a, T> {
     jobs: &'a [Job],
     travel: &'a T,
     w: &'a CostWeights,
-    routes: Vec<OnceCell<Option<RoutePlan>>>,
+    /// One slot per waiting order, most never filled: kept to the two
+    /// numbers a bundle is judged by, not the whole route, so a round with
+    /// thousands waiting clears little memory.
+    routes: Vec<OnceCell<Option<Solo>>>,
+}
+
+/// What a bundle is judged against: an order's route alone.
+#[derive(Debug, Clone, Copy)]
+struct Solo {
+    /// Its cost.
+    cost: f64,
+    /// When it hands the order over.
+    delivered: Timestamp,
 }
 
 impl<'a, T: TravelTimes> SoloRoutes<'a, T> {
@@ -559,12 +570,15 @@ impl<'a, T: TravelTimes> SoloRoutes<'a, T> {
     }
 
     /// Job `i`'s solo route, if it has one.
-    fn get(&self, i: usize) -> Option<&RoutePlan> {
+    fn get(&self, i: usize) -> Option<Solo> {
         let job = self.jobs.get(i)?;
-        self.routes
-            .get(i)?
-            .get_or_init(|| best_route(&job.pickup, self.now, &[*job], self.travel, self.w))
-            .as_ref()
+        *self.routes.get(i)?.get_or_init(|| {
+            let route = best_route(&job.pickup, self.now, &[*job], self.travel, self.w)?;
+            Some(Solo {
+                cost: route.cost,
+                delivered: route.deliveries.first()?.1,
+            })
+        })
     }
 }
 

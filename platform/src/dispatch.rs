@@ -55,8 +55,10 @@ pub(crate) struct DispatchState {
     pub online: FxHashSet<CourierId>,
     pub arrived: FxHashSet<(OrderId, Stop)>,
     /// Couriers whose room in the index was last set below the batch
-    /// limit, with that room.
-    pub lowered_room: FxHashMap<CourierId, u8>,
+    /// limit, with that room and the refresh that last saw them holding.
+    pub lowered_room: FxHashMap<CourierId, (u8, u32)>,
+    /// How many times rooms were refreshed (wrapping): the mark above.
+    pub room_refreshes: u32,
     /// Open orders not yet picked up, per restaurant (the kitchen's load,
     /// which preparation estimates read at every acceptance).
     kitchen_load: FxHashMap<RestaurantId, u32>,
@@ -80,6 +82,7 @@ impl DispatchState {
             online: FxHashSet::default(),
             arrived: FxHashSet::default(),
             lowered_room: FxHashMap::default(),
+            room_refreshes: 0,
             kitchen_load: FxHashMap::default(),
             release_memos: Default::default(),
         })
@@ -94,20 +97,30 @@ impl DispatchState {
     /// changed, and couriers who no longer hold anything get the limit back.
     pub(crate) fn refresh_rooms(&mut self, limit: usize) {
         let full_room = room_left(limit, 0);
-        let mut lowered = FxHashMap::with_capacity_and_hasher(self.lowered_room.len(), Default::default());
+        // Marked in place rather than gathered into a new map: most couriers
+        // holding work held it last round too, at the same room.
+        self.room_refreshes = self.room_refreshes.wrapping_add(1);
+        let refresh = self.room_refreshes;
         for (courier, held) in self.book.holding() {
             if !self.online.contains(&courier) {
                 continue;
             }
             let room = room_left(limit, held.len());
-            if self.lowered_room.remove(&courier) != Some(room) {
+            let (set, seen) = self.lowered_room.entry(courier).or_insert((full_room, refresh));
+            if *set != room {
                 self.index.set_room(courier, room);
+                *set = room;
             }
-            lowered.insert(courier, room);
+            *seen = refresh;
         }
-        for (courier, _) in std::mem::replace(&mut self.lowered_room, lowered) {
-            self.index.set_room(courier, full_room);
-        }
+        let index = &mut self.index;
+        self.lowered_room.retain(|&courier, &mut (_, seen)| {
+            let holding = seen == refresh;
+            if !holding {
+                index.set_room(courier, full_room);
+            }
+            holding
+        });
     }
 
     /// Lowers the room of `courier`, just given an order, to match its load.
@@ -116,7 +129,8 @@ impl DispatchState {
             return;
         }
         let room = room_left(limit, self.book.load(courier));
-        if self.lowered_room.insert(courier, room) != Some(room) {
+        let before = self.lowered_room.insert(courier, (room, self.room_refreshes));
+        if before.map(|(set, _)| set) != Some(room) {
             self.index.set_room(courier, room);
         }
     }
