@@ -320,6 +320,31 @@ struct Search<'a, T> {
 }
 
 impl<T: TravelTimes> Search<'_, T> {
+    /// `leg` with what every completion of it must still add, whatever the
+    /// travel: food left waiting until at least now at each pickup to come,
+    /// and lateness at each drop-off to come, which cannot happen before its
+    /// own service times have passed. Each figure is at most the one a
+    /// completed sequence reaches, so its cost is at most that sequence's.
+    fn at_least(&self, leg: &Leg) -> Leg {
+        let mut floor = *leg;
+        for i in 0..self.jobs.len() {
+            if self.dropped[i] {
+                continue;
+            }
+            let Some(job) = self.jobs.get(self.first_of[i]) else {
+                continue;
+            };
+            let mut handed_over = leg.t;
+            if !self.picked[i] {
+                floor.food_wait = floor.food_wait.saturating_add(leg.t.since(job.ready_at));
+                handed_over = handed_over.plus(self.w.pickup_service);
+            }
+            handed_over = handed_over.plus(self.w.dropoff_service);
+            floor.late = floor.late.saturating_add(handed_over.since(job.promised_by));
+        }
+        floor
+    }
+
     fn extend(&mut self, leg: Leg, depth: usize, remaining: usize) {
         let cost = leg.cost(self.w);
         if remaining == 0 {
@@ -330,8 +355,14 @@ impl<T: TravelTimes> Search<'_, T> {
             }
             return;
         }
-        if self.prune && (cost > self.cap || cost >= self.best_cost) {
-            return;
+        if self.prune {
+            // Costs only grow, and by at least what the orders left already
+            // owe: a completion no cheaper than the best (or the cap) is not
+            // worth its travel estimates.
+            let floor = self.at_least(&leg).cost(self.w);
+            if floor > self.cap || floor >= self.best_cost {
+                return;
+            }
         }
         for i in 0..self.jobs.len() {
             let (pickup, order) = match (self.picked[i], self.dropped[i]) {
