@@ -9,6 +9,23 @@ use courier_core::{Duration, OrderId, Place, Timestamp};
 pub trait TravelTimes {
     /// How long from `from` to `to`, leaving at `at`.
     fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration;
+
+    /// A figure of `place` alone that [`TravelTimes::travel`] depends on
+    /// (the learned model's pace of its cell): a route search travels
+    /// between the same few places many times, so it asks once per place
+    /// and hands the figures to [`TravelTimes::travel_between`]. A model
+    /// without such a figure keeps the default.
+    fn place_figure(&self, place: &Place) -> f64 {
+        let _ = place;
+        0.0
+    }
+
+    /// Exactly [`TravelTimes::travel`], given [`TravelTimes::place_figure`]
+    /// of both places.
+    fn travel_between(&self, from: &Place, from_figure: f64, to: &Place, to_figure: f64, at: Timestamp) -> Duration {
+        let _ = (from_figure, to_figure);
+        self.travel(from, to, at)
+    }
 }
 
 /// Great-circle distance times a circuity factor at a constant speed.
@@ -221,6 +238,7 @@ pub(crate) fn cheapest_sequence_within(
             .iter()
             .all(|&x| x >= 0.0),
         first_of: [0; MAX_ROUTE_ORDERS],
+        figures: [(0.0, 0.0); MAX_ROUTE_ORDERS],
         picked: [false; MAX_ROUTE_ORDERS],
         dropped: [false; MAX_ROUTE_ORDERS],
         stops: [Stop::Pickup(OrderId::new(0)); 2 * MAX_ROUTE_ORDERS],
@@ -232,8 +250,20 @@ pub(crate) fn cheapest_sequence_within(
         search.picked[i] = job.picked_up;
         search.first_of[i] = jobs.iter().position(|j| j.order == job.order).unwrap_or(i);
     }
+    for i in 0..jobs.len() {
+        // The places the walk goes to: those of each job's first namesake.
+        if let Some(job) = jobs.get(search.first_of[i]) {
+            // A job already on the bike is never picked up in this walk.
+            let pickup = if search.picked[i] {
+                0.0
+            } else {
+                travel.place_figure(&job.pickup)
+            };
+            search.figures[i] = (pickup, travel.place_figure(&job.dropoff));
+        }
+    }
     let remaining = jobs.iter().map(|j| if j.picked_up { 1 } else { 2 }).sum();
-    search.extend(Leg::start(start, now), 0, remaining);
+    search.extend(Leg::start(start, travel.place_figure(start), now), 0, remaining);
     let (stops, len) = search.best?;
     let cost = search.best_cost;
     // Not `cost <= cap`: a NaN cost (NaN weights) is no reason to say "none".
@@ -249,6 +279,8 @@ pub(crate) fn cheapest_sequence_within(
 #[derive(Clone, Copy)]
 struct Leg {
     at: Place,
+    /// The travel model's figure of `at`.
+    figure: f64,
     t: Timestamp,
     moving: Duration,
     food_wait: Duration,
@@ -257,9 +289,10 @@ struct Leg {
 }
 
 impl Leg {
-    fn start(at: &Place, now: Timestamp) -> Leg {
+    fn start(at: &Place, figure: f64, now: Timestamp) -> Leg {
         Leg {
             at: *at,
+            figure,
             t: now,
             moving: Duration::ZERO,
             food_wait: Duration::ZERO,
@@ -268,13 +301,15 @@ impl Leg {
         }
     }
 
-    /// Goes on to the pickup (or drop-off) of `job`.
-    fn then(mut self, job: &Job, pickup: bool, travel: &impl TravelTimes, w: &CostWeights) -> Leg {
+    /// Goes on to the pickup (or drop-off) of `job`, whose travel figure
+    /// is `figure`.
+    fn then(mut self, job: &Job, pickup: bool, figure: f64, travel: &impl TravelTimes, w: &CostWeights) -> Leg {
         let to = if pickup { job.pickup } else { job.dropoff };
-        let leg = travel.travel(&self.at, &to, self.t);
+        let leg = travel.travel_between(&self.at, self.figure, &to, figure, self.t);
         self.moving = self.moving.saturating_add(leg);
         self.t = self.t.plus(leg);
         self.at = to;
+        self.figure = figure;
         if pickup {
             if self.t < job.ready_at {
                 self.idle = self.idle.saturating_add(job.ready_at.since(self.t));
@@ -311,6 +346,8 @@ struct Search<'a, T> {
     /// For each job, the first job with its order id, as `price` looks a
     /// stop up: found once here rather than at every step of the walk.
     first_of: [usize; MAX_ROUTE_ORDERS],
+    /// Each job's pickup and drop-off travel figures, asked once per search.
+    figures: [(f64, f64); MAX_ROUTE_ORDERS],
     picked: [bool; MAX_ROUTE_ORDERS],
     dropped: [bool; MAX_ROUTE_ORDERS],
     stops: [Stop; 2 * MAX_ROUTE_ORDERS],
@@ -373,7 +410,8 @@ impl<T: TravelTimes> Search<'_, T> {
             let Some(job) = self.jobs.get(self.first_of[i]) else {
                 continue;
             };
-            let next = leg.then(job, pickup, self.travel, self.w);
+            let figure = if pickup { self.figures[i].0 } else { self.figures[i].1 };
+            let next = leg.then(job, pickup, figure, self.travel, self.w);
             if pickup {
                 self.picked[i] = true;
                 self.stops[depth] = Stop::Pickup(order);
@@ -400,7 +438,7 @@ pub fn price(
     travel: &impl TravelTimes,
     w: &CostWeights,
 ) -> RoutePlan {
-    let mut leg = Leg::start(start, now);
+    let mut leg = Leg::start(start, travel.place_figure(start), now);
     let mut deliveries = Vec::with_capacity(jobs.len());
     for stop in stops {
         let (order, pickup) = match *stop {
@@ -410,7 +448,8 @@ pub fn price(
         let Some(job) = jobs.iter().find(|j| j.order == order) else {
             continue;
         };
-        leg = leg.then(job, pickup, travel, w);
+        let figure = travel.place_figure(if pickup { &job.pickup } else { &job.dropoff });
+        leg = leg.then(job, pickup, figure, travel, w);
         if !pickup {
             deliveries.push((order, leg.t));
         }

@@ -275,6 +275,16 @@ impl TravelTimes for LearnedTravel<'_> {
     fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
         self.0.travel_time(from, to, at)
     }
+
+    /// The learned pace of the place's cell: two hashed lookups per
+    /// estimate otherwise, the larger part of its cost.
+    fn place_figure(&self, place: &Place) -> f64 {
+        self.0.pace(place.cell())
+    }
+
+    fn travel_between(&self, from: &Place, from_pace: f64, to: &Place, to_pace: f64, at: Timestamp) -> Duration {
+        self.0.travel_time_paced(from, from_pace, to, to_pace, at)
+    }
 }
 
 /// What online couriers hold, read from the dispatch book when a batch

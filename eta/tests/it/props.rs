@@ -113,6 +113,22 @@ proptest! {
         prop_assert!((after - observed).abs() <= (before - observed).abs() + 1e-3);
     }
 
+    /// Travel given the two paces looked up beforehand is travel, to the
+    /// millisecond, on any learned state (route searches rely on it).
+    #[test]
+    fn travel_with_paces_looked_up_once_is_travel(
+        obs in prop::collection::vec(observation(), 0..20),
+        (n1, e1, n2, e2) in (-6_000.0f64..6_000.0, -6_000.0f64..6_000.0, -6_000.0f64..6_000.0, -6_000.0f64..6_000.0),
+        at_ms in 0i64..(3 * 86_400_000),
+    ) {
+        let model = trained(&obs);
+        let travel = model.travel();
+        let (from, to) = (place(n1, e1), place(n2, e2));
+        let at = Timestamp::from_millis(at_ms);
+        let paced = travel.travel_time_paced(&from, travel.pace(from.cell()), &to, travel.pace(to.cell()), at);
+        prop_assert_eq!(paced, travel.travel_time(&from, &to, at));
+    }
+
     /// A ready event moves the restaurant's expected preparation toward it.
     #[test]
     fn learning_a_ready_event_moves_toward_it(
