@@ -232,9 +232,15 @@ pub fn plan_batch_remembering(
         for n in &candidates {
             all.clear();
             carrying.jobs_of(n.courier, &mut all);
-            let base = *base_cost
-                .entry(n.courier)
-                .or_insert_with(|| best_route(&n.at, now, &all, travel, w).map_or(0.0, |r| r.cost));
+            // A courier carrying nothing has no route to extend (most
+            // candidates, off the peak): nothing to price or remember.
+            let base = if all.is_empty() {
+                0.0
+            } else {
+                *base_cost
+                    .entry(n.courier)
+                    .or_insert_with(|| best_route(&n.at, now, &all, travel, w).map_or(0.0, |r| r.cost))
+            };
             all.extend(unit.iter().copied());
             // Routes dearer than the unassigned cost are dropped below: the
             // search need not finish them.
