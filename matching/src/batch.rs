@@ -168,7 +168,7 @@ pub fn plan_batch_remembering(
     // nearest couriers decide whether it goes this round; a bundle needs at
     // least one order that does (a pair of held-back orders would only be
     // held back together), so pairs are priced around the released orders.
-    let mut held_by = FxHashMap::default();
+    let mut held_by = FxHashMap::with_capacity_and_hasher(jobs.len(), Default::default());
     let mut solo_candidates: Vec<Option<Vec<Nearby>>> = jobs
         .iter()
         .map(|job| {
@@ -239,7 +239,10 @@ pub fn plan_batch_remembering(
             } else {
                 *base_cost
                     .entry(n.courier)
-                    .or_insert_with(|| best_route(&n.at, now, &all, travel, w).map_or(0.0, |r| r.cost))
+                    .or_insert_with(|| {
+                        // Its cost is all that is needed, not the route priced in full.
+                        cheapest_sequence_within(&n.at, now, &all, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
+                    })
             };
             all.extend(unit.iter().copied());
             // Routes dearer than the unassigned cost are dropped below: the

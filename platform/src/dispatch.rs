@@ -163,7 +163,8 @@ impl DispatchState {
 
     /// The kept kitchen loads equal a count over the open orders.
     pub(crate) fn check_kitchen_load(&self) -> Result<(), String> {
-        let mut counted: FxHashMap<RestaurantId, u32> = FxHashMap::default();
+        let mut counted: FxHashMap<RestaurantId, u32> =
+            FxHashMap::with_capacity_and_hasher(self.kitchen_load.len(), Default::default());
         for open in self.open.values().filter(|o| !o.job.picked_up) {
             *counted.entry(open.restaurant).or_default() += 1;
         }
