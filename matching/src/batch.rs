@@ -237,12 +237,10 @@ pub fn plan_batch_remembering(
             let base = if all.is_empty() {
                 0.0
             } else {
-                *base_cost
-                    .entry(n.courier)
-                    .or_insert_with(|| {
-                        // Its cost is all that is needed, not the route priced in full.
-                        cheapest_sequence_within(&n.at, now, &all, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
-                    })
+                *base_cost.entry(n.courier).or_insert_with(|| {
+                    // Its cost is all that is needed, not the route priced in full.
+                    cheapest_sequence_within(&n.at, now, &all, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
+                })
             };
             all.extend(unit.iter().copied());
             // Routes dearer than the unassigned cost are dropped below: the

@@ -383,8 +383,8 @@ impl<T: TravelTimes> Search<'_, T> {
     }
 
     fn extend(&mut self, leg: Leg, depth: usize, remaining: usize) {
-        let cost = leg.cost(self.w);
         if remaining == 0 {
+            let cost = leg.cost(self.w);
             // Ties keep the first sequence found.
             if self.best.is_none() || cost < self.best_cost {
                 self.best = Some((self.stops, depth));

@@ -875,4 +875,38 @@ mod tests {
         held.jobs_of(c2, &mut jobs);
         assert!(jobs.is_empty());
     }
+
+    #[test]
+    fn rooms_follow_loads_and_come_back_when_work_is_done() {
+        let config = PlatformConfig::default();
+        let limit = 2;
+        let mut d = DispatchState::new(&config).unwrap();
+        let (c1, c2) = (CourierId::new(1), CourierId::new(2));
+        for c in [c1, c2] {
+            d.index.upsert(c, GeoPoint::new(40.75, -73.99).unwrap());
+            d.online.insert(c);
+        }
+        let room = |d: &DispatchState, c| d.index.room_of(c).map(|(_, room)| room);
+        let (o1, o2) = (OrderId::new(1), OrderId::new(2));
+        for o in [o1, o2] {
+            d.book.open(o);
+        }
+        let idle = room(&d, c2);
+        d.book.assign(o1, c1, Timestamp::EPOCH).unwrap();
+        d.refresh_rooms(limit);
+        // Only couriers holding work are touched.
+        assert_eq!((room(&d, c1), room(&d, c2)), (Some(1), idle));
+        // An assignment within the round lowers the room at once.
+        d.book.assign(o2, c1, Timestamp::EPOCH).unwrap();
+        d.lower_room(c1, limit);
+        assert_eq!(room(&d, c1), Some(0));
+        // Work finished between rounds: the next refresh gives room back.
+        d.book.close(o1);
+        d.refresh_rooms(limit);
+        assert_eq!(room(&d, c1), Some(1));
+        d.book.close(o2);
+        d.refresh_rooms(limit);
+        assert_eq!(room(&d, c1), Some(2));
+        assert!(d.lowered_room.is_empty());
+    }
 }
