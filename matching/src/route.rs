@@ -276,61 +276,94 @@ pub(crate) fn cheapest_sequence_within(
 /// Where a partial sequence has got to, with its running totals: the search
 /// extends one per prefix, and [`price`] walks one over a whole sequence, so
 /// the two cannot price a route differently.
+///
+/// The clock and totals are plain milliseconds with the saturating
+/// arithmetic of [`Timestamp`] and [`Duration`], which a search would
+/// otherwise convert in and out of at every step.
 #[derive(Clone, Copy)]
-struct Leg {
-    at: Place,
+struct Leg<'p> {
+    /// Borrowed from the start or a job: a leg is copied at every step of a
+    /// search, and a place is larger than the rest of it.
+    at: &'p Place,
     /// The travel model's figure of `at`.
     figure: f64,
-    t: Timestamp,
-    moving: Duration,
-    food_wait: Duration,
-    idle: Duration,
-    late: Duration,
+    /// [`Timestamp::as_millis`] of the clock.
+    t: i64,
+    moving: u64,
+    food_wait: u64,
+    idle: u64,
+    late: u64,
 }
 
-impl Leg {
-    fn start(at: &Place, figure: f64, now: Timestamp) -> Leg {
+/// [`Timestamp::plus`] in milliseconds.
+#[inline]
+fn plus(t: i64, d: u64) -> i64 {
+    t.saturating_add(i64::try_from(d).unwrap_or(i64::MAX))
+}
+
+/// [`Timestamp::since`] in milliseconds.
+#[inline]
+fn since(t: i64, earlier: i64) -> u64 {
+    if t <= earlier { 0 } else { t.abs_diff(earlier) }
+}
+
+impl<'p> Leg<'p> {
+    fn start(at: &'p Place, figure: f64, now: Timestamp) -> Leg<'p> {
         Leg {
-            at: *at,
+            at,
             figure,
-            t: now,
-            moving: Duration::ZERO,
-            food_wait: Duration::ZERO,
-            idle: Duration::ZERO,
-            late: Duration::ZERO,
+            t: now.as_millis(),
+            moving: 0,
+            food_wait: 0,
+            idle: 0,
+            late: 0,
         }
+    }
+
+    /// The clock as a timestamp.
+    fn time(&self) -> Timestamp {
+        Timestamp::from_millis(self.t)
     }
 
     /// Goes on to the pickup (or drop-off) of `job`, whose travel figure
     /// is `figure`.
-    fn then(mut self, job: &Job, pickup: bool, figure: f64, travel: &impl TravelTimes, w: &CostWeights) -> Leg {
-        let to = if pickup { job.pickup } else { job.dropoff };
-        let leg = travel.travel_between(&self.at, self.figure, &to, figure, self.t);
+    fn then(mut self, job: &'p Job, pickup: bool, figure: f64, travel: &impl TravelTimes, w: &CostWeights) -> Leg<'p> {
+        let to = if pickup { &job.pickup } else { &job.dropoff };
+        let leg = travel
+            .travel_between(self.at, self.figure, to, figure, self.time())
+            .as_millis();
         self.moving = self.moving.saturating_add(leg);
-        self.t = self.t.plus(leg);
+        self.t = plus(self.t, leg);
         self.at = to;
         self.figure = figure;
         if pickup {
-            if self.t < job.ready_at {
-                self.idle = self.idle.saturating_add(job.ready_at.since(self.t));
-                self.t = job.ready_at;
+            let ready = job.ready_at.as_millis();
+            if self.t < ready {
+                self.idle = self.idle.saturating_add(since(ready, self.t));
+                self.t = ready;
             } else {
-                self.food_wait = self.food_wait.saturating_add(self.t.since(job.ready_at));
+                self.food_wait = self.food_wait.saturating_add(since(self.t, ready));
             }
-            self.t = self.t.plus(w.pickup_service);
+            self.t = plus(self.t, w.pickup_service.as_millis());
         } else {
-            self.t = self.t.plus(w.dropoff_service);
-            self.late = self.late.saturating_add(self.t.since(job.promised_by));
+            self.t = plus(self.t, w.dropoff_service.as_millis());
+            self.late = self.late.saturating_add(since(self.t, job.promised_by.as_millis()));
         }
         self
     }
 
     fn cost(&self, w: &CostWeights) -> f64 {
-        w.travel * self.moving.as_secs_f64()
-            + w.food_wait * self.food_wait.as_secs_f64()
-            + w.courier_idle * self.idle.as_secs_f64()
-            + w.lateness * self.late.as_secs_f64()
+        w.travel * secs(self.moving)
+            + w.food_wait * secs(self.food_wait)
+            + w.courier_idle * secs(self.idle)
+            + w.lateness * secs(self.late)
     }
+}
+
+/// [`Duration::as_secs_f64`] of milliseconds.
+#[inline]
+fn secs(millis: u64) -> f64 {
+    Duration::from_millis(millis).as_secs_f64()
 }
 
 /// A depth-first walk over every pickup-before-drop-off sequence, carrying
@@ -356,13 +389,13 @@ struct Search<'a, T> {
     cap: f64,
 }
 
-impl<T: TravelTimes> Search<'_, T> {
+impl<'a, T: TravelTimes> Search<'a, T> {
     /// `leg` with what every completion of it must still add, whatever the
     /// travel: food left waiting until at least now at each pickup to come,
     /// and lateness at each drop-off to come, which cannot happen before its
     /// own service times have passed. Each figure is at most the one a
     /// completed sequence reaches, so its cost is at most that sequence's.
-    fn at_least(&self, leg: &Leg) -> Leg {
+    fn at_least(&self, leg: &Leg<'a>) -> Leg<'a> {
         let mut floor = *leg;
         for i in 0..self.jobs.len() {
             if self.dropped[i] {
@@ -373,16 +406,18 @@ impl<T: TravelTimes> Search<'_, T> {
             };
             let mut handed_over = leg.t;
             if !self.picked[i] {
-                floor.food_wait = floor.food_wait.saturating_add(leg.t.since(job.ready_at));
-                handed_over = handed_over.plus(self.w.pickup_service);
+                floor.food_wait = floor.food_wait.saturating_add(since(leg.t, job.ready_at.as_millis()));
+                handed_over = plus(handed_over, self.w.pickup_service.as_millis());
             }
-            handed_over = handed_over.plus(self.w.dropoff_service);
-            floor.late = floor.late.saturating_add(handed_over.since(job.promised_by));
+            handed_over = plus(handed_over, self.w.dropoff_service.as_millis());
+            floor.late = floor
+                .late
+                .saturating_add(since(handed_over, job.promised_by.as_millis()));
         }
         floor
     }
 
-    fn extend(&mut self, leg: Leg, depth: usize, remaining: usize) {
+    fn extend(&mut self, leg: Leg<'a>, depth: usize, remaining: usize) {
         if remaining == 0 {
             let cost = leg.cost(self.w);
             // Ties keep the first sequence found.
@@ -407,7 +442,8 @@ impl<T: TravelTimes> Search<'_, T> {
                 (true, false) => (false, self.jobs[i].order),
                 (true, true) => continue,
             };
-            let Some(job) = self.jobs.get(self.first_of[i]) else {
+            let jobs = self.jobs;
+            let Some(job) = jobs.get(self.first_of[i]) else {
                 continue;
             };
             let figure = if pickup { self.figures[i].0 } else { self.figures[i].1 };
@@ -451,16 +487,16 @@ pub fn price(
         let figure = travel.place_figure(if pickup { &job.pickup } else { &job.dropoff });
         leg = leg.then(job, pickup, figure, travel, w);
         if !pickup {
-            deliveries.push((order, leg.t));
+            deliveries.push((order, leg.time()));
         }
     }
     RoutePlan {
         stops: stops.to_vec(),
         deliveries,
-        travel: leg.moving,
-        food_wait: leg.food_wait,
-        courier_idle: leg.idle,
-        lateness: leg.late,
+        travel: Duration::from_millis(leg.moving),
+        food_wait: Duration::from_millis(leg.food_wait),
+        courier_idle: Duration::from_millis(leg.idle),
+        lateness: Duration::from_millis(leg.late),
         cost: leg.cost(w),
     }
 }
