@@ -194,8 +194,10 @@ pub fn plan_batch_remembering(
     let units = bundle(now, &jobs, &released, limit, travel, config);
 
     let w = &config.weights;
-    // Looked up per candidate, never walked: hashed.
-    let mut base_cost: FxHashMap<CourierId, f64> = FxHashMap::default();
+    // What each candidate holds and what its route costs without the unit,
+    // read once a round: a courier is a candidate for many units, and
+    // asking `carrying` means several hashed lookups in large maps.
+    let mut holdings = Holdings::default();
     let mut columns: FxHashMap<CourierId, u32> = FxHashMap::default();
     let mut column_ids: Vec<CourierId> = Vec::new();
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
@@ -230,18 +232,9 @@ pub fn plan_batch_remembering(
         };
         let mut edges = Vec::with_capacity(candidates.len());
         for n in &candidates {
+            let (held, base) = holdings.of(n, now, carrying, travel, w);
             all.clear();
-            carrying.jobs_of(n.courier, &mut all);
-            // A courier carrying nothing has no route to extend (most
-            // candidates, off the peak): nothing to price or remember.
-            let base = if all.is_empty() {
-                0.0
-            } else {
-                *base_cost.entry(n.courier).or_insert_with(|| {
-                    // Its cost is all that is needed, not the route priced in full.
-                    cheapest_sequence_within(&n.at, now, &all, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
-                })
-            };
+            all.extend_from_slice(held);
             all.extend(unit.iter().copied());
             // Routes dearer than the unassigned cost are dropped below: the
             // search need not finish them.
@@ -280,7 +273,7 @@ pub fn plan_batch_remembering(
             Some((courier, (_, _, sequence, marginal, at))) => {
                 // The same jobs, in the same order, as when the stops were found.
                 all.clear();
-                carrying.jobs_of(courier, &mut all);
+                all.extend_from_slice(holdings.jobs(courier));
                 all.extend(unit.iter().copied());
                 plan.assignments.push(BatchAssignment {
                     courier,
@@ -293,6 +286,54 @@ pub fn plan_batch_remembering(
         }
     }
     plan
+}
+
+/// Each candidate courier's jobs and base cost, gathered the first time a
+/// round meets it.
+#[derive(Default)]
+struct Holdings {
+    /// Courier to (its jobs' start in `jobs`, their count, the cost of its
+    /// route without any new unit).
+    index: FxHashMap<CourierId, (usize, usize, f64)>,
+    /// Every gathered courier's jobs, one run after another.
+    jobs: Vec<Job>,
+}
+
+impl Holdings {
+    /// The jobs `n`'s courier holds and their route's cost from where it is.
+    fn of(
+        &mut self,
+        n: &Nearby,
+        now: Timestamp,
+        carrying: &impl Carrying,
+        travel: &impl TravelTimes,
+        w: &CostWeights,
+    ) -> (&[Job], f64) {
+        let jobs = &mut self.jobs;
+        let &mut (start, len, base) = self.index.entry(n.courier).or_insert_with(|| {
+            let start = jobs.len();
+            carrying.jobs_of(n.courier, jobs);
+            let held = jobs.get(start..).unwrap_or_default();
+            // A courier carrying nothing (most candidates, off the peak)
+            // has no route to extend; for the others the cost is all that
+            // is needed, not the route priced in full.
+            let base = if held.is_empty() {
+                0.0
+            } else {
+                cheapest_sequence_within(&n.at, now, held, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
+            };
+            (start, held.len(), base)
+        });
+        (self.jobs.get(start..start + len).unwrap_or_default(), base)
+    }
+
+    /// The jobs of a courier already met (none for one never met).
+    fn jobs(&self, courier: CourierId) -> &[Job] {
+        self.index
+            .get(&courier)
+            .and_then(|&(start, len, _)| self.jobs.get(start..start + len))
+            .unwrap_or_default()
+    }
 }
 
 /// A candidate for a unit: column, solver cost, the stops of the courier's
