@@ -442,6 +442,8 @@ impl<'a, T: TravelTimes> Search<'a, T> {
                 (true, false) => (false, self.jobs[i].order),
                 (true, true) => continue,
             };
+            // Through the slice itself, so the leg may borrow the job for
+            // as long as the search runs, not just while `self` is borrowed.
             let jobs = self.jobs;
             let Some(job) = jobs.get(self.first_of[i]) else {
                 continue;
