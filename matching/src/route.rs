@@ -502,3 +502,53 @@ pub fn price(
         cost: leg.cost(w),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{plus, since};
+    use courier_core::{Duration, Timestamp};
+    use proptest::prelude::*;
+
+    /// `plus` and `since` against the `Timestamp` arithmetic they stand in
+    /// for. A leg's clock starts from a timestamp and only grows, so it
+    /// never holds `i64::MIN`, the one value a timestamp cannot.
+    fn agree(t: i64, d: u64, earlier: i64) -> Result<(), TestCaseError> {
+        let at = Timestamp::from_millis(t);
+        prop_assert_eq!(plus(t, d), at.plus(Duration::from_millis(d)).as_millis());
+        prop_assert_eq!(since(t, earlier), at.since(Timestamp::from_millis(earlier)).as_millis());
+        Ok(())
+    }
+
+    #[test]
+    fn millisecond_arithmetic_agrees_with_timestamps_at_the_extremes() {
+        let clocks = [i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+        let lengths = [
+            0,
+            1,
+            i64::MAX as u64 - 1,
+            i64::MAX as u64,
+            i64::MAX as u64 + 1,
+            u64::MAX,
+        ];
+        for &t in &clocks {
+            for &d in &lengths {
+                for &earlier in &clocks {
+                    if let Err(e) = agree(t, d, earlier) {
+                        panic!("t={t} d={d} earlier={earlier}: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn millisecond_arithmetic_agrees_with_timestamps(
+            t in (i64::MIN + 1)..=i64::MAX,
+            d in any::<u64>(),
+            earlier in (i64::MIN + 1)..=i64::MAX,
+        ) {
+            agree(t, d, earlier)?;
+        }
+    }
+}
