@@ -10,7 +10,10 @@
 //! 3. Each unit (an order or a bundle) lists its nearest candidates with
 //!    room for it and the marginal cost of adding it to their route (travel,
 //!    food waiting, courier idling, lateness), and [`assign`] picks the
-//!    exact minimum-cost assignment.
+//!    exact minimum-cost assignment. A courier listed by more units than
+//!    [`BatchConfig::units_per_courier`] (a rush short of couriers) is
+//!    priced only for the nearest of them and for those it is the nearest
+//!    candidate of.
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -19,7 +22,9 @@ use courier_core::{CourierId, Duration, OrderId, Place, Timestamp};
 use h3o::Resolution;
 use rustc_hash::FxHashMap;
 
+use crate::round_couriers::RoundCouriers;
 use crate::route::{MAX_ROUTE_ORDERS, Sequence, best_route, best_route_within, cheapest_sequence_within};
+use crate::shortlist::Shortlist;
 use crate::{
     CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, ReleaseMemo, RoutePlan, TravelTimes, assign, price,
 };
@@ -31,6 +36,11 @@ pub struct BatchConfig {
     pub candidates_per_order: usize,
     /// How far to look for candidates.
     pub search_radius_m: f64,
+    /// Most units one courier is priced for in a round, nearest first: when
+    /// more units than this list a courier (orders far outnumber couriers
+    /// with room), the further ones are not priced for it, unless it is
+    /// their nearest candidate.
+    pub units_per_courier: usize,
     /// Route pricing.
     pub weights: CostWeights,
     /// Most orders a courier carries at once.
@@ -61,6 +71,7 @@ impl Default for BatchConfig {
         BatchConfig {
             candidates_per_order: 30,
             search_radius_m: 5_000.0,
+            units_per_courier: 30,
             weights: CostWeights::default(),
             batch_limit: 2,
             defer_slack: Duration::from_mins(5),
@@ -194,16 +205,11 @@ pub fn plan_batch_remembering(
     let units = bundle(now, &jobs, &released, limit, travel, config);
 
     let w = &config.weights;
-    // What each candidate holds and what its route costs without the unit,
-    // read once a round: a courier is a candidate for many units, and
-    // asking `carrying` means several hashed lookups in large maps.
-    let mut holdings = Holdings::default();
-    let mut columns: FxHashMap<CourierId, u32> = FxHashMap::default();
-    let mut column_ids: Vec<CourierId> = Vec::new();
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
 
-    // A courier's jobs with the unit added, refilled per candidate.
-    let mut all: Vec<Job> = Vec::new();
+    // Each unit to price, with its candidates.
+    let mut listed: Vec<Vec<Job>> = Vec::new();
+    let mut lists: Vec<Vec<Nearby>> = Vec::new();
     for members in units {
         let unit: Vec<Job> = members.iter().filter_map(|&i| jobs.get(i).copied()).collect();
         if !members.iter().any(|&i| released.get(i).copied().unwrap_or(false)) {
@@ -230,9 +236,33 @@ pub fn plan_batch_remembering(
                 None => Vec::new(),
             },
         };
+        listed.push(unit);
+        lists.push(candidates);
+    }
+    let couriers = RoundCouriers::number(&lists);
+    // At a rush short of couriers, one courier is listed by hundreds of units.
+    let shortlist = Shortlist::new(&lists, &couriers, config.units_per_courier);
+    // What each candidate holds and what its route costs without the unit,
+    // read once a round: a courier is a candidate for many units, and
+    // asking `carrying` means several hashed lookups in large maps.
+    let mut holdings = Holdings::new(couriers.len());
+    // Slot to the courier's column in the assignment, numbered as first given an edge.
+    let mut columns: Vec<Option<u32>> = vec![None; couriers.len()];
+    let mut column_slots: Vec<u32> = Vec::new();
+
+    // A courier's jobs with the unit added, refilled per candidate.
+    let mut all: Vec<Job> = Vec::new();
+    for (row, (unit, candidates)) in listed.into_iter().zip(lists).enumerate() {
         let mut edges = Vec::with_capacity(candidates.len());
-        for n in &candidates {
-            let (held, base) = holdings.of(n, now, carrying, travel, w);
+        let admitted = candidates
+            .iter()
+            .zip(couriers.slots(row))
+            .enumerate()
+            .filter(|&(place, (n, &slot))| shortlist.admits(n, slot, row, place));
+        for (_, (n, &slot)) in admitted {
+            let Some((held, base)) = holdings.of(slot, n, now, carrying, travel, w) else {
+                continue;
+            };
             all.clear();
             all.extend_from_slice(held);
             all.extend(unit.iter().copied());
@@ -246,16 +276,19 @@ pub fn plan_batch_remembering(
             if marginal > config.unassigned_cost {
                 continue;
             }
-            let col = *columns.entry(n.courier).or_insert_with(|| {
-                column_ids.push(n.courier);
-                (column_ids.len() - 1) as u32
+            let Some(column) = columns.get_mut(slot as usize) else {
+                continue;
+            };
+            let col = *column.get_or_insert_with(|| {
+                column_slots.push(slot);
+                (column_slots.len() - 1) as u32
             });
             edges.push((col, to_units(marginal), sequence, marginal, n.at));
         }
         graph_rows.push((unit, edges));
     }
 
-    let mut graph = CandidateGraph::new(column_ids.len() as u32);
+    let mut graph = CandidateGraph::new(column_slots.len() as u32);
     for (_, edges) in &graph_rows {
         // Costs are rounded, non-negative and below MAX_COST, so no row is refused.
         if graph.add_row(edges.iter().map(|e| (e.0, e.1))).is_err() {
@@ -269,11 +302,15 @@ pub fn plan_batch_remembering(
     for ((unit, edges), col) in graph_rows.into_iter().zip(row_to_col) {
         let orders: Vec<OrderId> = unit.iter().map(|j| j.order).collect();
         let chosen = col.and_then(|c| edges.into_iter().find(|e| e.0 == c));
-        match chosen.and_then(|e| column_ids.get(e.0 as usize).map(|&courier| (courier, e))) {
-            Some((courier, (_, _, sequence, marginal, at))) => {
+        let given = chosen.and_then(|e| {
+            let slot = *column_slots.get(e.0 as usize)?;
+            Some((slot, couriers.id(slot)?, e))
+        });
+        match given {
+            Some((slot, courier, (_, _, sequence, marginal, at))) => {
                 // The same jobs, in the same order, as when the stops were found.
                 all.clear();
-                all.extend_from_slice(holdings.jobs(courier));
+                all.extend_from_slice(holdings.jobs(slot));
                 all.extend(unit.iter().copied());
                 plan.assignments.push(BatchAssignment {
                     courier,
@@ -289,28 +326,39 @@ pub fn plan_batch_remembering(
 }
 
 /// Each candidate courier's jobs and base cost, gathered the first time a
-/// round meets it.
-#[derive(Default)]
+/// round prices it.
 struct Holdings {
-    /// Courier to (its jobs' start in `jobs`, their count, the cost of its
-    /// route without any new unit).
-    index: FxHashMap<CourierId, (usize, usize, f64)>,
+    /// Slot (see [`RoundCouriers`]) to (its jobs' start in `jobs`, their
+    /// count, the cost of its route without any new unit), once gathered.
+    index: Vec<Option<(usize, usize, f64)>>,
     /// Every gathered courier's jobs, one run after another.
     jobs: Vec<Job>,
 }
 
 impl Holdings {
-    /// The jobs `n`'s courier holds and their route's cost from where it is.
+    /// Room for `couriers` slots, none gathered.
+    fn new(couriers: usize) -> Self {
+        Holdings {
+            index: vec![None; couriers],
+            jobs: Vec::new(),
+        }
+    }
+
+    /// The jobs `n`'s courier (in `slot`) holds and their route's cost from
+    /// where it is (`None` for a slot out of range).
     fn of(
         &mut self,
+        slot: u32,
         n: &Nearby,
         now: Timestamp,
         carrying: &impl Carrying,
         travel: &impl TravelTimes,
         w: &CostWeights,
-    ) -> (&[Job], f64) {
+    ) -> Option<(&[Job], f64)> {
         let jobs = &mut self.jobs;
-        let &mut (start, len, base) = self.index.entry(n.courier).or_insert_with(|| {
+        // Every slot a round hands in was numbered for it.
+        let entry = self.index.get_mut(slot as usize)?;
+        let &mut (start, len, base) = entry.get_or_insert_with(|| {
             let start = jobs.len();
             carrying.jobs_of(n.courier, jobs);
             let held = jobs.get(start..).unwrap_or_default();
@@ -324,14 +372,16 @@ impl Holdings {
             };
             (start, held.len(), base)
         });
-        (self.jobs.get(start..start + len).unwrap_or_default(), base)
+        Some((self.jobs.get(start..start + len)?, base))
     }
 
-    /// The jobs of a courier already met (none for one never met).
-    fn jobs(&self, courier: CourierId) -> &[Job] {
+    /// The jobs of the courier in `slot`, if gathered (none otherwise).
+    fn jobs(&self, slot: u32) -> &[Job] {
         self.index
-            .get(&courier)
-            .and_then(|&(start, len, _)| self.jobs.get(start..start + len))
+            .get(slot as usize)
+            .copied()
+            .flatten()
+            .and_then(|(start, len, _)| self.jobs.get(start..start + len))
             .unwrap_or_default()
     }
 }

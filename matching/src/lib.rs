@@ -22,8 +22,10 @@ mod geo_index;
 mod k_nearest;
 mod release_memo;
 mod room_lists;
+mod round_couriers;
 mod route;
 mod scoring;
+mod shortlist;
 mod square_grid;
 
 pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};

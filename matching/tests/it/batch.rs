@@ -64,6 +64,60 @@ fn food_far_from_ready_is_deferred() {
     assert_eq!(plan.assignments[0].orders, vec![OrderId::new(2)]);
 }
 
+/// Courier 1 is second nearest to every order (courier 2 a little nearer),
+/// and the two orders nearest it go too far to be worth taking. Priced for
+/// its two nearest units only, it takes nothing this round; priced for
+/// all, it takes the nearer of the two short trips. Either way every order
+/// is accounted for.
+#[test]
+fn an_over_listed_courier_is_priced_for_its_nearest_units_only() {
+    let open = [
+        job(1, at(0.0, 200.0), at(35_000.0, 200.0), 0, 60),
+        job(2, at(0.0, 400.0), at(-35_000.0, 400.0), 0, 60),
+        job(3, at(0.0, 1_500.0), at(1_000.0, 1_500.0), 0, 60),
+        job(4, at(0.0, 3_000.0), at(-1_000.0, 3_000.0), 0, 60),
+    ];
+    let plan_with = |units_per_courier: usize| {
+        let mut idx = index(&[(1, at(0.0, 0.0)), (2, at(0.0, 100.0))]);
+        let config = BatchConfig {
+            units_per_courier,
+            batch_limit: 1,
+            ..BatchConfig::default()
+        };
+        round(&mut idx, &open, &config)
+    };
+    let given = |plan: &BatchPlan| -> BTreeMap<CourierId, Vec<OrderId>> {
+        plan.assignments.iter().map(|a| (a.courier, a.orders.clone())).collect()
+    };
+    let accounted = |plan: &BatchPlan| -> BTreeSet<OrderId> {
+        let assigned = plan.assignments.iter().flat_map(|a| a.orders.iter().copied());
+        assigned
+            .chain(plan.unassigned.iter().copied())
+            .chain(plan.deferred.iter().copied())
+            .collect()
+    };
+    let all: BTreeSet<OrderId> = open.iter().map(|j| j.order).collect();
+
+    let short = plan_with(2);
+    assert_eq!(
+        given(&short),
+        BTreeMap::from([(CourierId::new(2), vec![OrderId::new(3)])]),
+        "{short:?}"
+    );
+    assert_eq!(accounted(&short), all);
+
+    let full = plan_with(30);
+    assert_eq!(
+        given(&full),
+        BTreeMap::from([
+            (CourierId::new(1), vec![OrderId::new(4)]),
+            (CourierId::new(2), vec![OrderId::new(3)]),
+        ]),
+        "{full:?}"
+    );
+    assert_eq!(accounted(&full), all);
+}
+
 /// Two orders going the same way whose food is half an hour off: a pair
 /// of held-back orders would only be held back together, so neither is
 /// bundled; both wait, and nothing is counted as bundled.
