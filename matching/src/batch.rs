@@ -39,7 +39,7 @@ pub struct BatchConfig {
     /// Most units one courier is priced for in a round, nearest first: when
     /// more units than this list a courier (orders far outnumber couriers
     /// with room), the further ones are not priced for it, unless it is
-    /// their nearest candidate.
+    /// their nearest candidate. 0 counts as 1.
     pub units_per_courier: usize,
     /// Route pricing.
     pub weights: CostWeights,
