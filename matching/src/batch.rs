@@ -208,7 +208,7 @@ pub fn plan_batch_remembering(
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
 
     // Each unit to price, with its candidates.
-    let mut listed: Vec<Vec<Job>> = Vec::new();
+    let mut to_price: Vec<Vec<Job>> = Vec::new();
     let mut lists: Vec<Vec<Nearby>> = Vec::new();
     for members in units {
         let unit: Vec<Job> = members.iter().filter_map(|&i| jobs.get(i).copied()).collect();
@@ -236,7 +236,7 @@ pub fn plan_batch_remembering(
                 None => Vec::new(),
             },
         };
-        listed.push(unit);
+        to_price.push(unit);
         lists.push(candidates);
     }
     let couriers = RoundCouriers::number(&lists);
@@ -252,7 +252,7 @@ pub fn plan_batch_remembering(
 
     // A courier's jobs with the unit added, refilled per candidate.
     let mut all: Vec<Job> = Vec::new();
-    for (row, (unit, candidates)) in listed.into_iter().zip(lists).enumerate() {
+    for (row, (unit, candidates)) in to_price.into_iter().zip(lists).enumerate() {
         let mut edges = Vec::with_capacity(candidates.len());
         let admitted = candidates
             .iter()
