@@ -446,6 +446,12 @@ struct ReleaseCheck<'a, C, T> {
 
 impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
     fn run(&self, index: &mut GeoIndex, last_held_by: Option<CourierId>) -> Release {
+        // Food due within the slack (at a rush short of couriers, most
+        // waiting orders' food is long ready) is held back by no courier,
+        // however close: the candidates are all that is wanted.
+        if !self.holds_back(Duration::ZERO) {
+            return Released(self.candidates(index));
+        }
         // The courier that held the order back last round usually still
         // does: one estimate settles it without a search.
         if let Some(courier) = last_held_by.filter(|&c| self.still_holds_back(index, c)) {
@@ -468,7 +474,17 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
         if let Some(courier) = self.quickest_holding_back(&nearest) {
             return HeldBackBy(courier);
         }
-        let candidates = search(
+        let candidates = self.candidates(index);
+        match self.quickest_holding_back(&candidates) {
+            Some(courier) => HeldBackBy(courier),
+            None => Released(candidates),
+        }
+    }
+
+    /// The order's candidates, nearest first.
+    fn candidates(&self, index: &mut GeoIndex) -> Vec<Nearby> {
+        let config = self.config;
+        search(
             index,
             self.carrying,
             self.job,
@@ -476,11 +492,7 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
             self.limit,
             config,
             config.candidates_per_order,
-        );
-        match self.quickest_holding_back(&candidates) {
-            Some(courier) => HeldBackBy(courier),
-            None => Released(candidates),
-        }
+        )
     }
 
     /// Whether the food will be ready more than the slack after `travel`.
