@@ -55,6 +55,11 @@ pub struct BatchConfig {
     /// Orders are bundled only if their restaurants share an H3 cell at this
     /// resolution (resolution 8: about 900 m across).
     pub bundle_resolution: Resolution,
+    /// Most waiting orders per bundle cell tried in pairs, earliest first
+    /// (fewer than two: no bundles). The pairs tried, each a route
+    /// search, grow with its square: at a rush short of couriers thousands
+    /// of orders wait in a few dozen cells.
+    pub bundle_orders_per_cell: usize,
     /// A bundle must save at least this share of its orders' separate cost.
     pub bundle_min_saving: f64,
     /// The courier approach a bundle saves, valued at the travel weight.
@@ -77,6 +82,7 @@ impl Default for BatchConfig {
             defer_slack: Duration::from_mins(5),
             unassigned_cost: 7_200.0,
             bundle_resolution: Resolution::Eight,
+            bundle_orders_per_cell: 32,
             bundle_min_saving: 0.15,
             typical_approach: Duration::from_mins(6),
             bundle_ready_window: Duration::from_mins(5),
@@ -566,7 +572,7 @@ fn bundle(
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for cell in by_cell.chunk_by(|x, y| x.0 == y.0) {
         // Bounded work per cell: the earliest orders matter most.
-        let members = &cell[..cell.len().min(48)];
+        let members = &cell[..cell.len().min(config.bundle_orders_per_cell)];
         for (a_pos, &(_, a)) in members.iter().enumerate() {
             for &(_, b) in &members[a_pos + 1..] {
                 if !(is_released(a) || is_released(b)) || !close_in_readiness(a, b) {

@@ -180,6 +180,37 @@ fn two_orders_going_the_same_way_ride_together() {
     assert_eq!(a.route.stops[2], Stop::Dropoff(OrderId::new(1)));
 }
 
+/// Orders 1 and 3 would ride together; order 2 goes the other way. Pairs
+/// are tried among the earliest orders of a cell only: with two tried,
+/// order 3 is never paired and all three go alone.
+#[test]
+fn bundles_are_tried_among_a_cells_earliest_orders() {
+    let kitchen = at(0.0, 0.0);
+    let open = [
+        job(1, kitchen, at(2_000.0, 100.0), 0, 45),
+        job(2, kitchen, at(-3_000.0, 0.0), 0, 16),
+        job(3, kitchen, at(2_300.0, -100.0), 0, 45),
+    ];
+    let plan_with = |bundle_orders_per_cell: usize| {
+        let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0)), (3, at(0.0, 300.0))]);
+        let config = BatchConfig {
+            bundle_orders_per_cell,
+            ..BatchConfig::default()
+        };
+        round(&mut idx, &open, &config)
+    };
+    let all = plan_with(3);
+    let units: Vec<Vec<OrderId>> = all.assignments.iter().map(|a| a.orders.clone()).collect();
+    assert_eq!(
+        units,
+        vec![vec![OrderId::new(1), OrderId::new(3)], vec![OrderId::new(2)]],
+        "{all:?}"
+    );
+    let earliest_two = plan_with(2);
+    assert_eq!(earliest_two.bundled, 0, "{earliest_two:?}");
+    assert_eq!(earliest_two.assignments.len(), 3);
+}
+
 #[test]
 fn opposite_doors_with_tight_promises_do_not_bundle() {
     let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0))]);
