@@ -55,10 +55,10 @@ pub struct BatchConfig {
     /// Orders are bundled only if their restaurants share an H3 cell at this
     /// resolution (resolution 8: about 900 m across).
     pub bundle_resolution: Resolution,
-    /// Most waiting orders per bundle cell tried in pairs, earliest first
-    /// (fewer than two: no bundles). The pairs tried, each a route
-    /// search, grow with its square: at a rush short of couriers thousands
-    /// of orders wait in a few dozen cells.
+    /// Most waiting orders of one `bundle_resolution` cell tried in pairs,
+    /// earliest placed first (fewer than two: no bundles). The pairs tried,
+    /// each a route search, grow with its square: at a rush short of
+    /// couriers thousands of orders wait in a few dozen cells.
     pub bundle_orders_per_cell: usize,
     /// A bundle must save at least this share of its orders' separate cost.
     pub bundle_min_saving: f64,
