@@ -455,8 +455,9 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
         // Food due within the slack (at a rush short of couriers, most
         // waiting orders' food is long ready) is held back by no courier,
         // however close: the candidates are all that is wanted.
+        let all = self.config.candidates_per_order;
         if !self.holds_back(Duration::ZERO) {
-            return Released(self.candidates(index));
+            return Released(self.nearest(index, all));
         }
         // The courier that held the order back last round usually still
         // does: one estimate settles it without a search.
@@ -467,38 +468,20 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
         // travel bounds the quickest candidate's from above: if even that
         // says "hold back", every candidate would, and they need not be
         // gathered.
-        let config = self.config;
-        let nearest = search(
-            index,
-            self.carrying,
-            self.job,
-            1,
-            self.limit,
-            config,
-            config.candidates_per_order.min(1),
-        );
+        let nearest = self.nearest(index, all.min(1));
         if let Some(courier) = self.quickest_holding_back(&nearest) {
             return HeldBackBy(courier);
         }
-        let candidates = self.candidates(index);
+        let candidates = self.nearest(index, all);
         match self.quickest_holding_back(&candidates) {
             Some(courier) => HeldBackBy(courier),
             None => Released(candidates),
         }
     }
 
-    /// The order's candidates, nearest first.
-    fn candidates(&self, index: &mut GeoIndex) -> Vec<Nearby> {
-        let config = self.config;
-        search(
-            index,
-            self.carrying,
-            self.job,
-            1,
-            self.limit,
-            config,
-            config.candidates_per_order,
-        )
+    /// The order's `k` nearest couriers with room for it, nearest first.
+    fn nearest(&self, index: &mut GeoIndex, k: usize) -> Vec<Nearby> {
+        search(index, self.carrying, self.job, 1, self.limit, self.config, k)
     }
 
     /// Whether the food will be ready more than the slack after `travel`.
