@@ -15,11 +15,12 @@
 //!    priced only for the nearest of them and for those it is the nearest
 //!    candidate of.
 
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use courier_core::{CourierId, Duration, OrderId, Place, Timestamp};
 use h3o::Resolution;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::round_couriers::RoundCouriers;
@@ -152,12 +153,19 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
 /// [`BatchConfig::defer_slack`] after a courier with room within the search
 /// radius could get to it: its nearest courier, its quickest candidate, or
 /// (see [`plan_batch_remembering`]) the courier that held it back last round.
+///
+/// The route searches (pairs tried as bundles, each unit against its
+/// candidates) run on rayon's thread pool: the caller's, inside
+/// `ThreadPool::install`, the global one otherwise. The plan is the same on
+/// any number of threads. A caller outside any pool waits at each round for
+/// a sleeping worker to take the work up; one planning round after round
+/// does better to plan from a worker of the pool (the simulator runs there).
 pub fn plan_batch(
     now: Timestamp,
     open: &[Job],
     index: &mut GeoIndex,
     carrying: &impl Carrying,
-    travel: &impl TravelTimes,
+    travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
 ) -> BatchPlan {
     plan_batch_remembering(now, open, index, carrying, travel, config, &mut ReleaseMemo::default())
@@ -171,7 +179,7 @@ pub fn plan_batch_remembering(
     open: &[Job],
     index: &mut GeoIndex,
     carrying: &impl Carrying,
-    travel: &impl TravelTimes,
+    travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
     memo: &mut ReleaseMemo,
 ) -> BatchPlan {
@@ -256,32 +264,51 @@ pub fn plan_batch_remembering(
     let mut columns: Vec<Option<u32>> = vec![None; couriers.len()];
     let mut column_slots: Vec<u32> = Vec::new();
 
-    // A courier's jobs with the unit added, refilled per candidate.
-    let mut all: Vec<Job> = Vec::new();
-    for (row, (unit, candidates)) in to_price.into_iter().zip(lists).enumerate() {
-        let mut edges = Vec::with_capacity(candidates.len());
-        let admitted = candidates
-            .iter()
-            .zip(couriers.slots(row))
-            .enumerate()
-            .filter(|&(place, (n, &slot))| shortlist.admits(n, slot, row, place));
-        for (_, (n, &slot)) in admitted {
-            let Some((held, base)) = holdings.of(slot, n, now, carrying, travel, w) else {
-                continue;
-            };
-            all.clear();
-            all.extend_from_slice(held);
-            all.extend(unit.iter().copied());
-            // Routes dearer than the unassigned cost are dropped below: the
-            // search need not finish them.
-            let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
-            let Some(sequence) = cheapest_sequence_within(&n.at, now, &all, travel, w, cap) else {
-                continue;
-            };
-            let marginal = (sequence.cost - base).max(0.0);
-            if marginal > config.unassigned_cost {
-                continue;
-            }
+    // Each row's admitted candidates, with their holdings gathered: read
+    // once, in row order, before the rows are priced side by side.
+    let admitted: Vec<Vec<(u32, usize)>> = lists
+        .iter()
+        .enumerate()
+        .map(|(row, candidates)| {
+            candidates
+                .iter()
+                .zip(couriers.slots(row))
+                .enumerate()
+                .filter(|&(place, (n, &slot))| shortlist.admits(n, slot, row, place))
+                .filter(|&(_, (n, &slot))| holdings.of(slot, n, now, carrying, travel, w).is_some())
+                .map(|(place, (_, &slot))| (slot, place))
+                .collect()
+        })
+        .collect();
+    // The route searches, the bulk of a round, on every core: each row's
+    // prices depend on nothing another row computes, and the rows come
+    // back in order, so the plan is the same on any number of threads.
+    let priced: Vec<Vec<(u32, f64, Sequence, Place)>> = to_price
+        .par_iter()
+        .zip(&lists)
+        .zip(&admitted)
+        .map_init(Vec::new, |all, ((unit, candidates), admitted)| {
+            admitted
+                .iter()
+                .filter_map(|&(slot, place)| {
+                    let n = candidates.get(place)?;
+                    let (held, base) = holdings.gathered(slot)?;
+                    all.clear();
+                    all.extend_from_slice(held);
+                    all.extend(unit.iter().copied());
+                    // Routes dearer than the unassigned cost are dropped
+                    // below: the search need not finish them.
+                    let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
+                    let sequence = cheapest_sequence_within(&n.at, now, all, travel, w, cap)?;
+                    let marginal = (sequence.cost - base).max(0.0);
+                    (marginal <= config.unassigned_cost).then_some((slot, marginal, sequence, n.at))
+                })
+                .collect()
+        })
+        .collect();
+    for (unit, row) in to_price.into_iter().zip(priced) {
+        let mut edges = Vec::with_capacity(row.len());
+        for (slot, marginal, sequence, at) in row {
             let Some(column) = columns.get_mut(slot as usize) else {
                 continue;
             };
@@ -289,7 +316,7 @@ pub fn plan_batch_remembering(
                 column_slots.push(slot);
                 (column_slots.len() - 1) as u32
             });
-            edges.push((col, to_units(marginal), sequence, marginal, n.at));
+            edges.push((col, to_units(marginal), sequence, marginal, at));
         }
         graph_rows.push((unit, edges));
     }
@@ -315,7 +342,7 @@ pub fn plan_batch_remembering(
         match given {
             Some((slot, courier, (_, _, sequence, marginal, at))) => {
                 // The same jobs, in the same order, as when the stops were found.
-                all.clear();
+                let mut all = Vec::with_capacity(unit.len() + MAX_ROUTE_ORDERS);
                 all.extend_from_slice(holdings.jobs(slot));
                 all.extend(unit.iter().copied());
                 plan.assignments.push(BatchAssignment {
@@ -378,6 +405,12 @@ impl Holdings {
             };
             (start, held.len(), base)
         });
+        Some((self.jobs.get(start..start + len)?, base))
+    }
+
+    /// The jobs and base cost of the courier in `slot`, if gathered.
+    fn gathered(&self, slot: u32) -> Option<(&[Job], f64)> {
+        let (start, len, base) = self.index.get(slot as usize).copied().flatten()?;
         Some((self.jobs.get(start..start + len)?, base))
     }
 
@@ -519,7 +552,7 @@ fn bundle(
     jobs: &[Job],
     released: &[bool],
     limit: usize,
-    travel: &impl TravelTimes,
+    travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
 ) -> Vec<Vec<usize>> {
     if limit < 2 {
@@ -551,22 +584,25 @@ fn bundle(
         let (x, y) = (jobs[a].ready_at, jobs[b].ready_at);
         x.max(y).since(x.min(y)) <= config.bundle_ready_window
     };
-    // Pairs worth bundling, best saving first.
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    // The pairs worth trying, in cell order: found here, priced below on
+    // every core and gathered back in the same order.
+    let mut tries: Vec<(usize, usize)> = Vec::new();
     for cell in by_cell.chunk_by(|x, y| x.0 == y.0) {
         // Bounded work per cell: the earliest orders matter most.
         let members = &cell[..cell.len().min(config.bundle_orders_per_cell)];
         for (a_pos, &(_, a)) in members.iter().enumerate() {
             for &(_, b) in &members[a_pos + 1..] {
-                if !(is_released(a) || is_released(b)) || !close_in_readiness(a, b) {
-                    continue;
-                }
-                if let Some(saving) = bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config) {
-                    pairs.push((saving, a, b));
+                if (is_released(a) || is_released(b)) && close_in_readiness(a, b) {
+                    tries.push((a, b));
                 }
             }
         }
     }
+    // Pairs worth bundling, best saving first.
+    let mut pairs: Vec<(f64, usize, usize)> = tries
+        .par_iter()
+        .filter_map(|&(a, b)| bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config).map(|s| (s, a, b)))
+        .collect();
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let mut taken = vec![false; jobs.len()];
     let mut units: Vec<Vec<usize>> = Vec::new();
@@ -605,10 +641,10 @@ fn bundle(
 fn bundle_saving(
     now: Timestamp,
     jobs: &[Job],
-    solo: &SoloRoutes<'_, impl TravelTimes>,
+    solo: &SoloRoutes<'_, impl TravelTimes + Sync>,
     members: &[usize],
     approach: f64,
-    travel: &impl TravelTimes,
+    travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
 ) -> Option<f64> {
     let mut separate = 0.0;
@@ -645,7 +681,7 @@ struct SoloRoutes<'a, T> {
     /// One slot per waiting order, most never filled: kept to the two
     /// numbers a bundle is judged by, not the whole route, so a round with
     /// thousands waiting clears little memory.
-    routes: Vec<OnceCell<Option<Solo>>>,
+    routes: Vec<OnceLock<Option<Solo>>>,
 }
 
 /// What a bundle is judged against: an order's route alone.
@@ -664,7 +700,7 @@ impl<'a, T: TravelTimes> SoloRoutes<'a, T> {
             jobs,
             travel,
             w,
-            routes: vec![OnceCell::new(); jobs.len()],
+            routes: std::iter::repeat_with(OnceLock::new).take(jobs.len()).collect(),
         }
     }
 

@@ -136,6 +136,9 @@ pub struct Sim<S> {
     platform: SimPlatform<S>,
     clock: Arc<ManualClock>,
     exec: tokio::runtime::Runtime,
+    /// The run's own threads for the batch planner's parallel searches (see
+    /// [`Sim::run_observed`]).
+    pool: Arc<rayon::ThreadPool>,
     queue: EventQueue<Ev>,
     demand_rng: ChaCha8Rng,
     kitchen_rng: ChaCha8Rng,
@@ -160,6 +163,16 @@ pub struct Sim<S> {
     center: GeoPoint,
     next_customer: u64,
     violation: Option<Violation>,
+}
+
+/// A pool of `threads` threads (0: rayon's default).
+fn thread_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("courier-sim-{i}"))
+        .build()
+        .map(Arc::new)
+        .map_err(|e| format!("cannot start the planner's threads: {e}"))
 }
 
 fn stream(seed: u64, kind: u64) -> ChaCha8Rng {
@@ -240,11 +253,18 @@ impl<S: Store> Sim<S> {
             .map(|m| scenario.rate_per_minute(f64::from(m)))
             .fold(0.0, f64::max)
             * scenario.scale;
+        // The demand curve's orders, and a margin for Poisson's spread.
+        let expected_orders = (0..(scenario.hours * 60.0).ceil() as u32)
+            .map(|m| scenario.rate_per_minute(f64::from(m)))
+            .sum::<f64>()
+            * scenario.scale
+            * 1.05;
         let mut sim = Sim {
             seed,
             platform,
             clock,
             exec,
+            pool: thread_pool(0)?,
             queue: EventQueue::default(),
             demand_rng: stream(seed, 2),
             kitchen_rng: stream(seed, 3),
@@ -253,7 +273,7 @@ impl<S: Store> Sim<S> {
             tablets_off: vec![false; restaurants.len()],
             restaurants,
             couriers: Vec::new(),
-            tracks: Tracks::default(),
+            tracks: Tracks::with_room_for(expected_orders as usize),
             open: 0,
             pending_payment: Vec::new(),
             minutes: Vec::new(),
@@ -408,6 +428,15 @@ impl<S: Store> Sim<S> {
         }
     }
 
+    /// The same run on `threads` threads (0: one per core, or as
+    /// `RAYON_NUM_THREADS` says): the outputs do not change, only how long
+    /// the batch rounds take. A sweep running several scenarios at once
+    /// gives each fewer.
+    pub fn on_threads(mut self, threads: usize) -> Result<Sim<S>, String> {
+        self.pool = thread_pool(threads)?;
+        Ok(self)
+    }
+
     /// Runs to the end: demand for the scenario's hours, then the drain.
     pub fn run(self) -> RunOutput {
         self.run_observed(&mut |_| {})
@@ -420,7 +449,18 @@ impl<S: Store> Sim<S> {
 
     /// Like [`Sim::run`], calling `on_minute` with each simulated minute's
     /// row as it closes (for a progress display; it cannot change the run).
-    pub fn run_observed(mut self, on_minute: &mut dyn FnMut(&MinuteRow)) -> RunOutput {
+    pub fn run_observed(self, on_minute: &mut (dyn FnMut(&MinuteRow) + Send)) -> RunOutput {
+        // On a worker of the run's own pool, where the batch planner's
+        // parallel loops start at once (from any other thread each would wait
+        // for a sleeping worker to wake, and then for its answer). Its own:
+        // a worker waiting for a loop may take up any job of its pool, and
+        // in a shared one that could be another run, nested in this one's
+        // async call.
+        let pool = Arc::clone(&self.pool);
+        pool.install(|| self.run_here(on_minute))
+    }
+
+    fn run_here(mut self, on_minute: &mut dyn FnMut(&MinuteRow)) -> RunOutput {
         let drain_limit = self.end_ms + 4 * 3_600_000;
         while let Some((at, ev)) = self.queue.pop() {
             if at > drain_limit {

@@ -244,8 +244,11 @@ pub fn run_all(
 ) -> Result<Vec<Point>, String> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Point, String>>>> = Mutex::new(vec![None; scenarios.len()]);
+    let running = workers.max(1).min(scenarios.len());
+    // The cores the runs side by side leave each run for its batch rounds.
+    let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / running.max(1)).max(1));
     std::thread::scope(|scope| {
-        for _ in 0..workers.max(1).min(scenarios.len()) {
+        for _ in 0..running {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -255,7 +258,8 @@ pub fn run_all(
                     let started = clock();
                     let name = scenario.name.clone();
                     let policy = scenario.policy.dispatch.clone();
-                    let point = Sim::new(scenario.clone(), seed, MemoryStore::default()).map(|sim| {
+                    let sim = Sim::new(scenario.clone(), seed, MemoryStore::default());
+                    let point = sim.and_then(|sim| sim.on_threads(threads)).map(|sim| {
                         let output = sim.run();
                         Point {
                             value: *value,

@@ -16,6 +16,17 @@ pub(crate) struct Tracks {
 }
 
 impl Tracks {
+    /// No tracks, with room for about `expected` of them where memory
+    /// allows: at a million orders the vector is the largest of the run,
+    /// and growing it copies it whole, into memory touched for the first time.
+    pub(crate) fn with_room_for(expected: usize) -> Tracks {
+        let mut tracks = Tracks::default();
+        // Only a hint: a reservation refused leaves the tracks to grow.
+        let _ = tracks.rows.try_reserve(expected);
+        let _ = tracks.row_of.try_reserve(expected);
+        tracks
+    }
+
     /// Adds a track, or replaces the one with its id where it stands.
     pub(crate) fn insert(&mut self, track: OrderTrack) {
         match self.row_of.get(&track.id).and_then(|&row| self.rows.get_mut(row)) {

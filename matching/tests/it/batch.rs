@@ -376,6 +376,34 @@ proptest! {
         }
     }
 
+    /// A round's route searches run on every thread of rayon's pool: the
+    /// plan is the same on one thread as on several, bundles and all.
+    #[test]
+    fn plans_do_not_depend_on_the_threads(
+        couriers in prop::collection::vec((-1_500.0f64..1_500.0, -1_500.0f64..1_500.0, 0usize..2), 1..16),
+        orders in prop::collection::vec((-600.0f64..600.0, -600.0f64..600.0, -3_000.0f64..3_000.0, -3_000.0f64..3_000.0, 0u64..12, 20u64..60), 1..24),
+    ) {
+        let mut idx = GeoIndex::default();
+        let mut carrying = BTreeMap::new();
+        for (i, (n, e, load)) in couriers.iter().enumerate() {
+            let id = CourierId::new(i as u64);
+            idx.upsert(id, at(*n, *e).point());
+            let held: Vec<Job> = (0..*load).map(|k| job(1_000 + 10 * i as u64 + k as u64, at(*n, *e), at(*e, *n), 0, 40)).collect();
+            if !held.is_empty() {
+                carrying.insert(id, held);
+            }
+        }
+        let open: Vec<Job> = orders.iter().enumerate().map(|(i, (pn, pe, dn, de, ready, promise))| job(i as u64, at(*pn, *pe), at(*dn, *de), *ready, ready + promise)).collect();
+        let config = BatchConfig { batch_limit: 2, ..BatchConfig::default() };
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| plan_batch(now(), &open, &mut idx.clone(), &carrying, &StraightLine::default(), &config))
+        };
+        let one = on(1);
+        prop_assert_eq!(&on(3), &one);
+        prop_assert_eq!(&plan_batch(now(), &open, &mut idx.clone(), &carrying, &StraightLine::default(), &config), &one);
+    }
+
     /// Random worlds: every open order comes out exactly once (assigned,
     /// deferred or unassigned), no courier ends over the batch limit counting
     /// what they already carry, no courier gets two units, and no unit costs

@@ -94,6 +94,32 @@ fn the_same_seed_gives_byte_identical_reports() {
 }
 
 #[test]
+fn runs_side_by_side_and_on_any_threads_give_the_same_day() {
+    let s = scenario("courier-shortage", 0.2);
+    let alone = Sim::new(s.clone(), 11, MemoryStore::default())
+        .and_then(|sim| sim.on_threads(1))
+        .unwrap()
+        .run();
+    assert!(alone.orders.len() > 50, "a real run has orders");
+    // Two runs at once, each planning on three threads.
+    let together: Vec<RunOutput> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let s = s.clone();
+                scope.spawn(move || {
+                    let sim = Sim::new(s, 11, MemoryStore::default()).and_then(|sim| sim.on_threads(3));
+                    sim.unwrap().run()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    for out in &together {
+        assert_eq!(outcome(out), outcome(&alone));
+    }
+}
+
+#[test]
 fn every_shipped_scenario_keeps_the_invariants() {
     for (name, scale) in [
         ("steady", 0.2),
