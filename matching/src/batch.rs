@@ -23,6 +23,7 @@ use h3o::Resolution;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::geo_index::{QueryScratch, Unlisted};
 use crate::round_couriers::RoundCouriers;
 use crate::route::{MAX_ROUTE_ORDERS, Sequence, best_route, best_route_within, cheapest_sequence_within};
 use crate::shortlist::Shortlist;
@@ -164,7 +165,7 @@ pub fn plan_batch(
     now: Timestamp,
     open: &[Job],
     index: &mut GeoIndex,
-    carrying: &impl Carrying,
+    carrying: &(impl Carrying + Sync),
     travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
 ) -> BatchPlan {
@@ -178,7 +179,7 @@ pub fn plan_batch_remembering(
     now: Timestamp,
     open: &[Job],
     index: &mut GeoIndex,
-    carrying: &impl Carrying,
+    carrying: &(impl Carrying + Sync),
     travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
     memo: &mut ReleaseMemo,
@@ -193,27 +194,46 @@ pub fn plan_batch_remembering(
     // nearest couriers decide whether it goes this round; a bundle needs at
     // least one order that does (a pair of held-back orders would only be
     // held back together), so pairs are priced around the released orders.
-    let mut held_by = FxHashMap::with_capacity_and_hasher(jobs.len(), Default::default());
-    let mut solo_candidates: Vec<Option<Vec<Nearby>>> = jobs
-        .iter()
-        .map(|job| {
-            let check = ReleaseCheck {
-                now,
-                job,
-                carrying,
-                travel,
-                config,
-                limit,
-            };
-            match check.run(index, memo.held_by(job.order)) {
-                Released(candidates) => Some(candidates),
-                HeldBackBy(courier) => {
-                    held_by.insert(job.order, courier);
-                    None
-                }
-            }
+    let check = |job| ReleaseCheck {
+        now,
+        job,
+        carrying,
+        travel,
+        config,
+        limit,
+    };
+    // The checks read the index side by side, on every core; the few that
+    // meet cells it has not listed yet list them and run again, one by one.
+    let shared: &GeoIndex = index;
+    let remembered: &ReleaseMemo = memo;
+    let checked: Vec<Result<Release, Unlisted>> = jobs
+        .par_iter()
+        .map_init(QueryScratch::default, |scratch, job| {
+            check(job).run(shared, scratch, remembered.held_by(job.order))
         })
         .collect();
+    let mut held_by = FxHashMap::with_capacity_and_hasher(jobs.len(), Default::default());
+    let mut scratch = QueryScratch::default();
+    let mut solo_candidates: Vec<Option<Vec<Nearby>>> = Vec::with_capacity(jobs.len());
+    for (job, result) in jobs.iter().zip(checked) {
+        let mut result = result;
+        let release = loop {
+            match result {
+                Ok(release) => break release,
+                Err(unlisted) => {
+                    index.list(unlisted);
+                    result = check(job).run(index, &mut scratch, memo.held_by(job.order));
+                }
+            }
+        };
+        solo_candidates.push(match release {
+            Released(candidates) => Some(candidates),
+            HeldBackBy(courier) => {
+                held_by.insert(job.order, courier);
+                None
+            }
+        });
+    }
     memo.replace(held_by);
     let released: Vec<bool> = solo_candidates.iter().map(Option::is_some).collect();
     let units = bundle(now, &jobs, &released, limit, travel, config);
@@ -484,37 +504,48 @@ struct ReleaseCheck<'a, C, T> {
 }
 
 impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
-    fn run(&self, index: &mut GeoIndex, last_held_by: Option<CourierId>) -> Release {
+    /// What the check decides, unless a search meets cells the index has
+    /// not listed yet.
+    fn run(
+        &self,
+        index: &GeoIndex,
+        scratch: &mut QueryScratch,
+        last_held_by: Option<CourierId>,
+    ) -> Result<Release, Unlisted> {
         // Food due within the slack (at a rush short of couriers, most
         // waiting orders' food is long ready) is held back by no courier,
         // however close: the candidates are all that is wanted.
         let all = self.config.candidates_per_order;
         if !self.holds_back(Duration::ZERO) {
-            return Released(self.nearest(index, all));
+            return Ok(Released(self.nearest(index, scratch, all)?));
         }
         // The courier that held the order back last round usually still
         // does: one estimate settles it without a search.
         if let Some(courier) = last_held_by.filter(|&c| self.still_holds_back(index, c)) {
-            return HeldBackBy(courier);
+            return Ok(HeldBackBy(courier));
         }
         // The nearest courier by distance is one of the candidates, so its
         // travel bounds the quickest candidate's from above: if even that
         // says "hold back", every candidate would, and they need not be
         // gathered.
-        let nearest = self.nearest(index, all.min(1));
+        let nearest = self.nearest(index, scratch, all.min(1))?;
         if let Some(courier) = self.quickest_holding_back(&nearest) {
-            return HeldBackBy(courier);
+            return Ok(HeldBackBy(courier));
         }
-        let candidates = self.nearest(index, all);
-        match self.quickest_holding_back(&candidates) {
+        let candidates = self.nearest(index, scratch, all)?;
+        Ok(match self.quickest_holding_back(&candidates) {
             Some(courier) => HeldBackBy(courier),
             None => Released(candidates),
-        }
+        })
     }
 
-    /// The order's `k` nearest couriers with room for it, nearest first.
-    fn nearest(&self, index: &mut GeoIndex, k: usize) -> Vec<Nearby> {
-        search(index, self.carrying, self.job, 1, self.limit, self.config, k)
+    /// The order's `k` nearest couriers with room for it, nearest first
+    /// (as [`search`] finds them, on a shared index).
+    fn nearest(&self, index: &GeoIndex, scratch: &mut QueryScratch, k: usize) -> Result<Vec<Nearby>, Unlisted> {
+        let radius = self.config.search_radius_m;
+        index.listed_nearest(scratch, &self.job.pickup, radius, k, 1, &mut |c| {
+            carries_room_for(self.carrying, c, 1, self.limit)
+        })
     }
 
     /// Whether the food will be ready more than the slack after `travel`.

@@ -105,6 +105,24 @@ struct Neighbourhood {
     slack_m: f64,
 }
 
+/// The buffers a query gathers in, kept from one query to the next rather
+/// than allocated afresh.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueryScratch {
+    /// The k nearest so far.
+    heap: Vec<Candidate>,
+    /// Where a query over the room lists orders its buckets.
+    by_bound: Vec<(f64, u32)>,
+}
+
+/// What a query on a shared index could not do: list the cells around
+/// `centre` out to `rings` rings, which only [`GeoIndex::list`] may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unlisted {
+    centre: CellIndex,
+    rings: u32,
+}
+
 /// Courier positions on H3 cells, answering "the k nearest available
 /// couriers within r metres", nearest first, with exact distances.
 ///
@@ -150,13 +168,10 @@ pub struct GeoIndex {
     neighbours: Vec<Option<Box<[u32]>>>,
     /// Cells around a query cell, nearest first, grown on demand.
     rings: FxHashMap<CellIndex, Neighbourhood>,
-    /// The buffer a query gathers its nearest in, kept rather than
-    /// allocated afresh for every query.
-    scratch: Vec<Candidate>,
+    /// The buffers of queries through `&mut self`.
+    scratch: QueryScratch,
     /// The buckets with a courier with room, per room level.
     room_lists: RoomLists,
-    /// Where a query over those lists orders its buckets, kept as `scratch` is.
-    by_bound: Vec<(f64, u32)>,
     /// The bucket last found for each small square: a courier that jumps
     /// far is filed from it and the cell shapes, without H3.
     squares: SquareGrid,
@@ -184,7 +199,6 @@ impl GeoIndex {
             rings: FxHashMap::default(),
             scratch: Default::default(),
             room_lists: RoomLists::default(),
-            by_bound: Vec::new(),
             squares: SquareGrid::new(resolution),
         }
     }
@@ -403,8 +417,10 @@ impl GeoIndex {
 
     /// As [`GeoIndex::nearest`], from a place whose cell is already known
     /// (restaurants resolve theirs once), keeping only couriers `keep`
-    /// accepts. The place's cell must contain its point, at this index's
-    /// resolution or finer.
+    /// accepts (it may be asked about a courier more than once: a query
+    /// that must first list the cells around the place starts again). The
+    /// place's cell must contain its point, at this index's resolution or
+    /// finer.
     pub fn nearest_from(
         &mut self,
         from: &Place,
@@ -426,9 +442,35 @@ impl GeoIndex {
         min_room: u8,
         mut keep: impl FnMut(CourierId) -> bool,
     ) -> Vec<Nearby> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let found = loop {
+            match self.listed_nearest(&mut scratch, from, radius_m, k, min_room, &mut keep) {
+                Ok(found) => break found,
+                // Listed now: the query starts again (`keep` may be asked
+                // about a courier twice) and goes further.
+                Err(unlisted) => self.list(unlisted),
+            }
+        };
+        self.scratch = scratch;
+        found
+    }
+
+    /// As [`GeoIndex::nearest_with_room`] on a shared index, in buffers of
+    /// the caller's: queries from several threads at once. Where it would
+    /// have to list the cells around the query first, it says which
+    /// instead; [`GeoIndex::list`] them and ask again.
+    pub(crate) fn listed_nearest(
+        &self,
+        scratch: &mut QueryScratch,
+        from: &Place,
+        radius_m: f64,
+        k: usize,
+        min_room: u8,
+        keep: &mut impl FnMut(CourierId) -> bool,
+    ) -> Result<Vec<Nearby>, Unlisted> {
         let min_room = min_room.clamp(1, MAX_ROOM);
         if k == 0 || radius_m.is_nan() || radius_m < 0.0 || self.slots.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let query = Query {
             q: from.unit_vector(),
@@ -437,9 +479,9 @@ impl GeoIndex {
             offered_sq: -1.0,
             min_room,
         };
-        let mut nearest = KNearest::new(k, std::mem::take(&mut self.scratch));
+        let mut nearest = KNearest::new(k, std::mem::take(&mut scratch.heap));
         if self.few_with_room(min_room, radius_m) {
-            self.offer_listed(&query, &mut keep, &mut nearest);
+            self.offer_listed(&query, keep, &mut nearest, &mut scratch.by_bound);
         } else {
             // Where couriers are dense, first search only as far as the k
             // nearest are likely to be: a tight limit from the start keeps
@@ -459,11 +501,11 @@ impl GeoIndex {
                     radius_sq: squared(chord_of_arc(reach)),
                     ..query
                 };
-                self.offer_by_rings(centre, &close, &mut keep, &mut nearest);
+                self.offer_by_rings(centre, &close, keep, &mut nearest)?;
                 rest.offered_sq = close.radius_sq;
             }
             if nearest.len() < k {
-                self.offer_by_rings(centre, &rest, &mut keep, &mut nearest);
+                self.offer_by_rings(centre, &rest, keep, &mut nearest)?;
             }
         }
         let mut ranked = nearest.into_ranked();
@@ -477,8 +519,13 @@ impl GeoIndex {
             })
         }));
         ranked.clear();
-        self.scratch = ranked;
-        found
+        scratch.heap = ranked;
+        Ok(found)
+    }
+
+    /// Lists the cells a query on a shared index found unlisted.
+    pub(crate) fn list(&mut self, unlisted: Unlisted) {
+        self.ensure_neighbourhood(unlisted.centre, unlisted.rings);
     }
 
     /// How far the k nearest with room likely are from a query in cell
@@ -516,8 +563,13 @@ impl GeoIndex {
 
     /// Offers the couriers of the buckets that hold one with room, nearest
     /// bucket first, until no bucket left can hold anything nearer.
-    fn offer_listed(&mut self, query: &Query, keep: &mut impl FnMut(CourierId) -> bool, nearest: &mut KNearest) {
-        let mut order = std::mem::take(&mut self.by_bound);
+    fn offer_listed(
+        &self,
+        query: &Query,
+        keep: &mut impl FnMut(CourierId) -> bool,
+        nearest: &mut KNearest,
+        order: &mut Vec<(f64, u32)>,
+    ) {
         order.clear();
         for &b in self.room_lists.with_room(query.min_room) {
             // No point of the bucket's cell is nearer than this.
@@ -533,7 +585,7 @@ impl GeoIndex {
         }
         order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
         let (mut limit, mut reach) = (query.radius_sq, query.radius_m);
-        for &(bound, b) in &order {
+        for &(bound, b) in order.iter() {
             if bound > reach {
                 break;
             }
@@ -545,31 +597,36 @@ impl GeoIndex {
                 reach = reach.min(arc_of_squared_chord(limit));
             }
         }
-        self.by_bound = order;
     }
 
     /// Offers the couriers of the cells around the query's cell `centre`,
     /// nearest cell first, until no cell left can hold anything nearer.
+    /// Fails where the cells around `centre` are not listed as far as it
+    /// must look (the query is then to start again, once they are).
     fn offer_by_rings(
-        &mut self,
+        &self,
         centre: CellIndex,
         query: &Query,
         keep: &mut impl FnMut(CourierId) -> bool,
         nearest: &mut KNearest,
-    ) {
+    ) -> Result<(), Unlisted> {
         let (q, radius_sq, min_room) = (query.q, query.radius_sq, query.min_room);
         let mut limit = radius_sq;
-        let centre_bucket = self.bucket_for(centre);
+        let mut rings_wanted = 3u32;
+        let unlisted = |rings| Unlisted { centre, rings };
+        let centre_bucket = *self.bucket_of.get(&centre).ok_or(unlisted(rings_wanted))?;
         let centre_xyz = self.geometry_of(centre_bucket).map_or(q, |g| g.centre_xyz);
         // The query point's distance from its cell's centre: every bound below
         // is from that centre, so it is paid back once here.
         let offset = arc_of_squared_chord(squared_chord(&q, &centre_xyz));
         let mut reach = query.radius_m;
         let mut visited_rings = None;
-        let mut rings_wanted = 3u32;
         loop {
-            self.ensure_neighbourhood(centre, rings_wanted);
-            let Some(nb) = self.rings.get(&centre) else { break };
+            let nb = self
+                .rings
+                .get(&centre)
+                .filter(|nb| nb.rings >= rings_wanted)
+                .ok_or(unlisted(rings_wanted))?;
             // A cell whose centre is `d` from the query cell's centre holds no
             // point nearer than d - offset - slack to the query.
             let mut beyond = reach + offset + nb.slack_m;
@@ -605,6 +662,7 @@ impl GeoIndex {
             visited_rings = Some(nb.rings);
             rings_wanted = nb.rings * 2;
         }
+        Ok(())
     }
 
     /// Makes the cells of at least `rings` rings around `centre` available,
