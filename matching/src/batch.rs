@@ -276,16 +276,11 @@ pub fn plan_batch_remembering(
     let couriers = RoundCouriers::number(&lists);
     // At a rush short of couriers, one courier is listed by hundreds of units.
     let shortlist = Shortlist::new(&lists, &couriers, config.units_per_courier);
-    // What each candidate holds and what its route costs without the unit,
-    // read once a round: a courier is a candidate for many units, and
-    // asking `carrying` means several hashed lookups in large maps.
-    let mut holdings = Holdings::new(couriers.len());
     // Slot to the courier's column in the assignment, numbered as first given an edge.
     let mut columns: Vec<Option<u32>> = vec![None; couriers.len()];
     let mut column_slots: Vec<u32> = Vec::new();
 
-    // Each row's admitted candidates, with their holdings gathered: read
-    // once, in row order, before the rows are priced side by side.
+    // Each row's admitted candidates (slot, place in the row's list).
     let admitted: Vec<Vec<(u32, usize)>> = lists
         .iter()
         .enumerate()
@@ -295,11 +290,24 @@ pub fn plan_batch_remembering(
                 .zip(couriers.slots(row))
                 .enumerate()
                 .filter(|&(place, (n, &slot))| shortlist.admits(n, slot, row, place))
-                .filter(|&(_, (n, &slot))| holdings.of(slot, n, now, carrying, travel, w).is_some())
                 .map(|(place, (_, &slot))| (slot, place))
                 .collect()
         })
         .collect();
+    // What each admitted courier holds and what its route costs without
+    // the unit, read once a round: a courier is a candidate for many
+    // units, and asking `carrying` means several hashed lookups in large maps.
+    let mut met = vec![false; couriers.len()];
+    let mut first_met: Vec<(u32, &Nearby)> = Vec::new();
+    for (row, row_admitted) in admitted.iter().enumerate() {
+        for &(slot, place) in row_admitted {
+            if let (Some(seen @ false), Some(n)) = (met.get_mut(slot as usize), lists[row].get(place)) {
+                *seen = true;
+                first_met.push((slot, n));
+            }
+        }
+    }
+    let holdings = Holdings::gather(couriers.len(), &first_met, now, carrying, travel, w);
     // The route searches, the bulk of a round, on every core: each row's
     // prices depend on nothing another row computes, and the rows come
     // back in order, so the plan is the same on any number of threads.
@@ -378,8 +386,8 @@ pub fn plan_batch_remembering(
     plan
 }
 
-/// Each candidate courier's jobs and base cost, gathered the first time a
-/// round prices it.
+/// Each admitted candidate courier's jobs and base cost, gathered once a
+/// round.
 struct Holdings {
     /// Slot (see [`RoundCouriers`]) to (its jobs' start in `jobs`, their
     /// count, the cost of its route without any new unit), once gathered.
@@ -389,43 +397,44 @@ struct Holdings {
 }
 
 impl Holdings {
-    /// Room for `couriers` slots, none gathered.
-    fn new(couriers: usize) -> Self {
-        Holdings {
+    /// For each of `met` (a slot and where its courier is), in order, the
+    /// jobs its courier holds and the cost of its route from there, read on
+    /// every core; `couriers` slots in all.
+    fn gather(
+        couriers: usize,
+        met: &[(u32, &Nearby)],
+        now: Timestamp,
+        carrying: &(impl Carrying + Sync),
+        travel: &(impl TravelTimes + Sync),
+        w: &CostWeights,
+    ) -> Self {
+        let gathered: Vec<(Vec<Job>, f64)> = met
+            .par_iter()
+            .map(|&(_, n)| {
+                let mut held = Vec::new();
+                carrying.jobs_of(n.courier, &mut held);
+                // A courier carrying nothing (most candidates, off the peak)
+                // has no route to extend; for the others the cost is all
+                // that is needed, not the route priced in full.
+                let base = if held.is_empty() {
+                    0.0
+                } else {
+                    cheapest_sequence_within(&n.at, now, &held, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
+                };
+                (held, base)
+            })
+            .collect();
+        let mut holdings = Holdings {
             index: vec![None; couriers],
             jobs: Vec::new(),
+        };
+        for (&(slot, _), (held, base)) in met.iter().zip(gathered) {
+            if let Some(entry) = holdings.index.get_mut(slot as usize) {
+                *entry = Some((holdings.jobs.len(), held.len(), base));
+                holdings.jobs.extend(held);
+            }
         }
-    }
-
-    /// The jobs `n`'s courier (in `slot`) holds and their route's cost from
-    /// where it is (`None` for a slot out of range).
-    fn of(
-        &mut self,
-        slot: u32,
-        n: &Nearby,
-        now: Timestamp,
-        carrying: &impl Carrying,
-        travel: &impl TravelTimes,
-        w: &CostWeights,
-    ) -> Option<(&[Job], f64)> {
-        let jobs = &mut self.jobs;
-        // Every slot a round hands in was numbered for it.
-        let entry = self.index.get_mut(slot as usize)?;
-        let &mut (start, len, base) = entry.get_or_insert_with(|| {
-            let start = jobs.len();
-            carrying.jobs_of(n.courier, jobs);
-            let held = jobs.get(start..).unwrap_or_default();
-            // A courier carrying nothing (most candidates, off the peak)
-            // has no route to extend; for the others the cost is all that
-            // is needed, not the route priced in full.
-            let base = if held.is_empty() {
-                0.0
-            } else {
-                cheapest_sequence_within(&n.at, now, held, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
-            };
-            (start, held.len(), base)
-        });
-        Some((self.jobs.get(start..start + len)?, base))
+        holdings
     }
 
     /// The jobs and base cost of the courier in `slot`, if gathered.
