@@ -155,8 +155,8 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
 /// radius could get to it: its nearest courier, its quickest candidate, or
 /// (see [`plan_batch_remembering`]) the courier that held it back last round.
 ///
-/// The route searches (pairs tried as bundles, each unit against its
-/// candidates) run on rayon's thread pool: the caller's, inside
+/// The release checks, the pairs tried as bundles, what candidates hold and
+/// each unit's route searches run on rayon's thread pool: the caller's, inside
 /// `ThreadPool::install`, the global one otherwise. The plan is the same on
 /// any number of threads. A caller outside any pool waits at each round for
 /// a sleeping worker to take the work up; one planning round after round
@@ -215,8 +215,7 @@ pub fn plan_batch_remembering(
     let mut held_by = FxHashMap::with_capacity_and_hasher(jobs.len(), Default::default());
     let mut scratch = QueryScratch::default();
     let mut solo_candidates: Vec<Option<Vec<Nearby>>> = Vec::with_capacity(jobs.len());
-    for (job, result) in jobs.iter().zip(checked) {
-        let mut result = result;
+    for (job, mut result) in jobs.iter().zip(checked) {
         let release = loop {
             match result {
                 Ok(release) => break release,
@@ -301,7 +300,8 @@ pub fn plan_batch_remembering(
     let mut first_met: Vec<(u32, &Nearby)> = Vec::new();
     for (row, row_admitted) in admitted.iter().enumerate() {
         for &(slot, place) in row_admitted {
-            if let (Some(seen @ false), Some(n)) = (met.get_mut(slot as usize), lists[row].get(place)) {
+            let n = lists.get(row).and_then(|candidates| candidates.get(place));
+            if let (Some(seen @ false), Some(n)) = (met.get_mut(slot as usize), n) {
                 *seen = true;
                 first_met.push((slot, n));
             }
