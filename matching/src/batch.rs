@@ -445,12 +445,7 @@ impl Holdings {
 
     /// The jobs of the courier in `slot`, if gathered (none otherwise).
     fn jobs(&self, slot: u32) -> &[Job] {
-        self.index
-            .get(slot as usize)
-            .copied()
-            .flatten()
-            .and_then(|(start, len, _)| self.jobs.get(start..start + len))
-            .unwrap_or_default()
+        self.gathered(slot).map_or(&[], |(jobs, _)| jobs)
     }
 }
 
@@ -681,10 +676,10 @@ fn bundle(
 fn bundle_saving(
     now: Timestamp,
     jobs: &[Job],
-    solo: &SoloRoutes<'_, impl TravelTimes + Sync>,
+    solo: &SoloRoutes<'_, impl TravelTimes>,
     members: &[usize],
     approach: f64,
-    travel: &(impl TravelTimes + Sync),
+    travel: &impl TravelTimes,
     config: &BatchConfig,
 ) -> Option<f64> {
     let mut separate = 0.0;
@@ -740,7 +735,7 @@ impl<'a, T: TravelTimes> SoloRoutes<'a, T> {
             jobs,
             travel,
             w,
-            routes: std::iter::repeat_with(OnceLock::new).take(jobs.len()).collect(),
+            routes: vec![OnceLock::new(); jobs.len()],
         }
     }
 

@@ -249,16 +249,13 @@ impl<S: Store> Sim<S> {
         )
         .map_err(|e| e.to_string())?;
         let end_ms = start_ms + (scenario.hours * 3_600_000.0) as i64;
-        let max_rate = (0..=(scenario.hours * 60.0) as u32)
+        // The demand curve's peak, and its orders with a margin for
+        // Poisson's spread, read off one pass over its minutes.
+        let (peak, per_minute_sum) = (0..=(scenario.hours * 60.0) as u32)
             .map(|m| scenario.rate_per_minute(f64::from(m)))
-            .fold(0.0, f64::max)
-            * scenario.scale;
-        // The demand curve's orders, and a margin for Poisson's spread.
-        let expected_orders = (0..(scenario.hours * 60.0).ceil() as u32)
-            .map(|m| scenario.rate_per_minute(f64::from(m)))
-            .sum::<f64>()
-            * scenario.scale
-            * 1.05;
+            .fold((0.0, 0.0), |(peak, sum), rate| (f64::max(peak, rate), sum + rate));
+        let max_rate = peak * scenario.scale;
+        let expected_orders = per_minute_sum * scenario.scale * 1.05;
         let mut sim = Sim {
             seed,
             platform,
