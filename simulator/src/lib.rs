@@ -13,6 +13,7 @@ pub mod city;
 pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
+mod exec;
 pub mod mdrp;
 pub mod plots;
 pub mod report;
