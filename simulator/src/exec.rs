@@ -8,8 +8,9 @@ use std::task::{Context, Poll, Waker};
 ///
 /// Over the memory store every platform call finishes on its first poll:
 /// nothing in it waits for a socket or a timer. Entering tokio's scheduler
-/// for each of a full day's millions of calls (`Runtime::block_on`) cost
-/// more than most of the calls themselves, so a call is first polled once
+/// for each of a full day's millions of calls (`Runtime::block_on`: its
+/// guards, its scheduler core, a seed, a clock read) took about 1.5% of a
+/// run's samples, for nothing, so a call is first polled once
 /// in place, inside the runtime's context (where a networked store's
 /// connections and timers can register), and only a call that has to wait
 /// goes on to `block_on`, which polls it again and drives it to the end.
