@@ -298,10 +298,9 @@ pub fn plan_batch_remembering(
     // units, and asking `carrying` means several hashed lookups in large maps.
     let mut met = vec![false; couriers.len()];
     let mut first_met: Vec<(u32, &Nearby)> = Vec::new();
-    for (row, row_admitted) in admitted.iter().enumerate() {
+    for (candidates, row_admitted) in lists.iter().zip(&admitted) {
         for &(slot, place) in row_admitted {
-            let n = lists.get(row).and_then(|candidates| candidates.get(place));
-            if let (Some(seen @ false), Some(n)) = (met.get_mut(slot as usize), n) {
+            if let (Some(seen @ false), Some(n)) = (met.get_mut(slot as usize), candidates.get(place)) {
                 *seen = true;
                 first_met.push((slot, n));
             }
@@ -360,6 +359,8 @@ pub fn plan_batch_remembering(
     let row_to_col = solved
         .map(|a| a.row_to_col)
         .unwrap_or_else(|_| vec![None; graph_rows.len()]);
+    // A given courier's jobs with its unit added, refilled per assignment.
+    let mut all: Vec<Job> = Vec::new();
     for ((unit, edges), col) in graph_rows.into_iter().zip(row_to_col) {
         let orders: Vec<OrderId> = unit.iter().map(|j| j.order).collect();
         let chosen = col.and_then(|c| edges.into_iter().find(|e| e.0 == c));
@@ -370,7 +371,7 @@ pub fn plan_batch_remembering(
         match given {
             Some((slot, courier, (_, _, sequence, marginal, at))) => {
                 // The same jobs, in the same order, as when the stops were found.
-                let mut all = Vec::with_capacity(unit.len() + MAX_ROUTE_ORDERS);
+                all.clear();
                 all.extend_from_slice(holdings.jobs(slot));
                 all.extend(unit.iter().copied());
                 plan.assignments.push(BatchAssignment {
