@@ -6,6 +6,8 @@ use courier_core::order::{Actor, ActorKind, OrderEvent};
 use courier_core::ports::AuditEntry;
 use courier_core::{OrderId, Timestamp};
 
+use super::chunked::Chunked;
+
 /// Where a line sits in the log, counted from 1 (so `Option<LineNo>` costs nothing extra).
 pub(super) type LineNo = NonZeroU64;
 
@@ -30,7 +32,7 @@ struct AuditLine {
 /// no order carries a vector of its own, and placing an order costs one line.
 #[derive(Debug, Default)]
 pub(super) struct AuditLog {
-    lines: Vec<AuditLine>,
+    lines: Chunked<AuditLine>,
     /// The action names seen so far (an event kind has a couple of dozen).
     actions: Vec<&'static str>,
 }

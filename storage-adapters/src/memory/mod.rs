@@ -2,6 +2,7 @@
 
 mod audit_log;
 mod catalog;
+mod chunked;
 mod idempotency;
 mod locations;
 mod orders;

@@ -4,12 +4,12 @@
 //! database transaction: an order, its events, its outbox entries and its
 //! audit lines are written together or not at all.
 //!
-//! Orders live in one growing vector of rows; the two lookups (by id, by
-//! idempotency key) are hash tables of row numbers, not of orders. Placing an
-//! order therefore writes one row, one audit line and one outbox slot, and a
-//! table that grows moves 16-byte slots instead of whole orders and never
-//! reads the rows again: fresh memory per order, not hashing, is what bounds
-//! placement throughput.
+//! Orders live in one append-only list of rows, kept in chunks that never
+//! move once filled; the two lookups (by id, by idempotency key) are hash
+//! tables of row numbers, not of orders. Placing an order therefore writes one
+//! row, one audit line and one outbox slot, and a table that grows moves
+//! 16-byte slots instead of whole orders and never reads the rows again:
+//! fresh memory per order, not hashing, is what bounds placement throughput.
 
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
@@ -25,6 +25,7 @@ use courier_core::ports::{
 use courier_core::{CustomerId, Duration, IdempotencyKey, OrderId};
 
 use super::audit_log::{AuditLog, LineNo};
+use super::chunked::Chunked;
 use super::outbox::Outbox;
 
 /// An order and where its audit trail ends.
@@ -36,7 +37,7 @@ struct OrderRow {
 
 #[derive(Debug, Default)]
 struct Tables {
-    rows: Vec<OrderRow>,
+    rows: Chunked<OrderRow>,
     /// Row numbers by order id.
     by_id: FxHashMap<OrderId, usize>,
     /// Row numbers by (customer, idempotency key), beside the key's hash so that
