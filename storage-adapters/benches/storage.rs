@@ -173,6 +173,23 @@ fn bench_memory(c: &mut Criterion) {
             start.elapsed()
         })
     });
+    // A tick's fixes, then someone asks who is near: the index catches up
+    // with the tick's moves before it answers, so this prices both.
+    let mut query = 0u64;
+    group.bench_function("location_tick_of_256_then_nearby_20_within_3km", |b| {
+        b.iter_custom(|iters| {
+            let ticks: Vec<Vec<CourierLocation>> =
+                (0..iters).map(|_| walking_fixes(&mut positions, 256, &mut t)).collect();
+            let start = Instant::now();
+            for tick in &ticks {
+                query += 1;
+                black_box(futures::executor::block_on(locations.upsert_locations(tick)).ok());
+                let centre = point_in_box(query.wrapping_mul(7_919));
+                black_box(futures::executor::block_on(locations.nearby(centre, 3_000.0, 20)).ok());
+            }
+            start.elapsed()
+        })
+    });
     group.finish();
 }
 
