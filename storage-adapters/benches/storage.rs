@@ -173,8 +173,8 @@ fn bench_memory(c: &mut Criterion) {
             start.elapsed()
         })
     });
-    // A tick's fixes, then someone asks who is near: the index catches up
-    // with the tick's moves before it answers, so this prices both.
+    // A tick's fixes, then someone asks who is near: what indexing every
+    // fix as it comes costs a caller that queries after each tick.
     let mut query = 0u64;
     group.bench_function("location_tick_of_256_then_nearby_20_within_3km", |b| {
         b.iter_custom(|iters| {

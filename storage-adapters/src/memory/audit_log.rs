@@ -12,7 +12,7 @@ use super::chunked::Chunked;
 pub(super) type LineNo = NonZeroU64;
 
 /// One line, without its order (the order's row points at it), packed into
-/// 32 bytes: a busy simulated day writes tens of millions of them.
+/// 32 bytes: a million-order simulated day writes about nine million of them.
 #[derive(Debug)]
 struct AuditLine {
     at: Timestamp,

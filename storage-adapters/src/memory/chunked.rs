@@ -2,10 +2,10 @@
 //! moves what it already holds.
 //!
 //! A `Vec` that doubles copies everything it holds at each doubling and, for
-//! that moment, holds the old and the new allocation at once: for the store's
-//! tens of millions of audit lines and a day's million order rows that was
-//! a measurable share of a simulated day's time (the copies, and the kernel
-//! zeroing pages twice) and of its peak memory.
+//! that moment, holds the old and the new allocation at once: for the nine
+//! million audit lines and million order rows of a million-order simulated
+//! day that was a measurable share of the run's time (the copies, and the
+//! kernel zeroing pages twice) and of its peak memory.
 
 use std::ops::{Index, IndexMut};
 
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn positions_across_chunk_boundaries_hold_what_was_pushed_there() {
-        const CHUNK_LEN: usize = 1 << 16;
+        const CHUNK_LEN: usize = Chunked::<usize>::CHUNK_LEN;
         let mut list = Chunked::<usize>::default();
         let n = 2 * CHUNK_LEN + 3;
         for i in 0..n {
