@@ -155,10 +155,10 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
 /// radius could get to it: its nearest courier, its quickest candidate, or
 /// (see [`plan_batch_remembering`]) the courier that held it back last round.
 ///
-/// The release checks, the pairs tried as bundles, what candidates hold and
-/// each unit's route searches run on rayon's thread pool: the caller's, inside
-/// `ThreadPool::install`, the global one otherwise. The plan is the same on
-/// any number of threads. A caller outside any pool waits at each round for
+/// The release checks, the pairs tried as bundles, the bundles' candidate
+/// searches, what candidates hold and each unit's route searches run on
+/// rayon's thread pool: the caller's, inside `ThreadPool::install`, the
+/// global one otherwise. The plan is the same on any number of threads. A caller outside any pool waits at each round for
 /// a sleeping worker to take the work up; one planning round after round
 /// does better to plan from a worker of the pool (the simulator runs there).
 pub fn plan_batch(
@@ -240,9 +240,8 @@ pub fn plan_batch_remembering(
     let w = &config.weights;
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
 
-    // Each unit to price, with its candidates.
-    let mut to_price: Vec<Vec<Job>> = Vec::new();
-    let mut lists: Vec<Vec<Nearby>> = Vec::new();
+    // The units that go this round: those with an order released.
+    let mut going: Vec<(Vec<usize>, Vec<Job>)> = Vec::new();
     for members in units {
         let unit: Vec<Job> = members.iter().filter_map(|&i| jobs.get(i).copied()).collect();
         if !members.iter().any(|&i| released.get(i).copied().unwrap_or(false)) {
@@ -252,22 +251,46 @@ pub fn plan_batch_remembering(
         if unit.len() > 1 {
             plan.bundled += unit.len();
         }
-        let candidates = match members.as_slice() {
-            // A single order's candidates were gathered when it was released.
-            &[i] => solo_candidates.get_mut(i).and_then(Option::take).unwrap_or_default(),
-            // A bundle needs couriers with room for all of it.
-            _ => match unit.first() {
-                Some(first) => search(
-                    index,
-                    carrying,
-                    first,
-                    unit.len(),
-                    limit,
-                    config,
-                    config.candidates_per_order,
-                ),
-                None => Vec::new(),
-            },
+        going.push((members, unit));
+    }
+    // A bundle needs couriers with room for all of it: searched for on the
+    // shared index on every core, as the release checks were (a single
+    // order's candidates were gathered when it was released).
+    let shared: &GeoIndex = index;
+    let bundle_searches: Vec<Option<Result<Vec<Nearby>, Unlisted>>> = if plan.bundled == 0 {
+        Vec::new()
+    } else {
+        going
+            .par_iter()
+            .map_init(QueryScratch::default, |scratch, (members, unit)| {
+                let first = unit.first().filter(|_| members.len() > 1)?;
+                Some(BundleSearch::new(first, unit.len(), carrying, config, limit).run(shared, scratch))
+            })
+            .collect()
+    };
+    let mut bundle_searches = bundle_searches.into_iter();
+    // Each unit to price, with its candidates.
+    let mut to_price: Vec<Vec<Job>> = Vec::with_capacity(going.len());
+    let mut lists: Vec<Vec<Nearby>> = Vec::with_capacity(going.len());
+    for (members, unit) in going {
+        let searched = bundle_searches.next().flatten();
+        let candidates = match (members.as_slice(), searched, unit.first()) {
+            (&[i], _, _) => solo_candidates.get_mut(i).and_then(Option::take).unwrap_or_default(),
+            (_, Some(mut result), Some(first)) => {
+                let bundle_search = BundleSearch::new(first, unit.len(), carrying, config, limit);
+                loop {
+                    match result {
+                        Ok(found) => break found,
+                        // The few that meet cells not listed yet list them
+                        // and search again, one by one.
+                        Err(unlisted) => {
+                            index.list(unlisted);
+                            result = bundle_search.run(index, &mut scratch);
+                        }
+                    }
+                }
+            }
+            _ => Vec::new(),
         };
         to_price.push(unit);
         lists.push(candidates);
@@ -460,23 +483,44 @@ fn to_units(cost: f64) -> i64 {
     ((cost * 10.0).round() as i64).clamp(0, MAX_COST)
 }
 
-/// The nearest `k` couriers to `first`'s restaurant with room for a unit of
-/// `size` orders. Cells without such a courier are skipped unread (the
-/// index's room levels are kept by the caller); `carrying` has the last word
-/// unless it says the room levels are exact.
-fn search(
-    index: &mut GeoIndex,
-    carrying: &impl Carrying,
-    first: &Job,
+/// The search for a bundle's candidates: the nearest
+/// [`BatchConfig::candidates_per_order`] couriers to its first order's
+/// restaurant with room for all of its orders. Cells without such a courier
+/// are skipped unread (the index's room levels are kept by the caller);
+/// `carrying` has the last word unless it says the room levels are exact.
+struct BundleSearch<'a, C> {
+    first: &'a Job,
     size: usize,
+    carrying: &'a C,
+    config: &'a BatchConfig,
     limit: usize,
-    config: &BatchConfig,
-    k: usize,
-) -> Vec<Nearby> {
-    let room = u8::try_from(size).unwrap_or(u8::MAX);
-    index.nearest_with_room(&first.pickup, config.search_radius_m, k, room, |c| {
-        carries_room_for(carrying, c, size, limit)
-    })
+}
+
+impl<'a, C: Carrying> BundleSearch<'a, C> {
+    fn new(first: &'a Job, size: usize, carrying: &'a C, config: &'a BatchConfig, limit: usize) -> Self {
+        BundleSearch {
+            first,
+            size,
+            carrying,
+            config,
+            limit,
+        }
+    }
+
+    /// The candidates, nearest first, unless the search meets cells the
+    /// index has not listed yet (see [`GeoIndex::list`]).
+    fn run(&self, index: &GeoIndex, scratch: &mut QueryScratch) -> Result<Vec<Nearby>, Unlisted> {
+        let room = u8::try_from(self.size).unwrap_or(u8::MAX);
+        let k = self.config.candidates_per_order;
+        index.listed_nearest(
+            scratch,
+            &self.first.pickup,
+            self.config.search_radius_m,
+            k,
+            room,
+            &mut |c| carries_room_for(self.carrying, c, self.size, self.limit),
+        )
+    }
 }
 
 /// Whether what `courier` carries leaves room for `size` more orders under
