@@ -658,20 +658,24 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             let mut rt = self.rt();
             let rt = &mut *rt;
             let d = &mut rt.dispatch;
-            let waiting: Vec<(Job, bool)> = d
-                .pool
-                .iter()
-                .filter(|(_, e)| e.offer.is_none())
-                .filter_map(|(o, e)| d.open.get(o).map(|open| (open.job, now.since(e.since) >= widen_after)))
-                .collect();
-            if waiting.is_empty() {
-                return Ok(());
-            }
             // Two passes: orders that have waited long search three times as
             // far and accept a dearer courier, so a restaurant far from the
-            // fleet is still served.
-            let fresh: Vec<Job> = waiting.iter().filter(|(_, stale)| !stale).map(|(j, _)| *j).collect();
-            let stale: Vec<Job> = waiting.iter().filter(|(_, stale)| *stale).map(|(j, _)| *j).collect();
+            // fleet is still served. Sorted out in one walk of the pool, into
+            // lists sized for all of it (most of it waits fresh).
+            let mut fresh: Vec<Job> = Vec::with_capacity(d.pool.len());
+            let mut stale: Vec<Job> = Vec::new();
+            for (order, entry) in d.pool.iter().filter(|(_, e)| e.offer.is_none()) {
+                if let Some(open) = d.open.get(order) {
+                    if now.since(entry.since) >= widen_after {
+                        stale.push(open.job);
+                    } else {
+                        fresh.push(open.job);
+                    }
+                }
+            }
+            if fresh.is_empty() && stale.is_empty() {
+                return Ok(());
+            }
             let widened = BatchConfig {
                 search_radius_m: batch_config.search_radius_m * 3.0,
                 unassigned_cost: batch_config.unassigned_cost * 4.0,
