@@ -158,9 +158,10 @@ impl Carrying for BTreeMap<CourierId, Vec<Job>> {
 /// The release checks, the pairs tried as bundles, the bundles' candidate
 /// searches, what candidates hold and each unit's route searches run on
 /// rayon's thread pool: the caller's, inside `ThreadPool::install`, the
-/// global one otherwise. The plan is the same on any number of threads. A caller outside any pool waits at each round for
-/// a sleeping worker to take the work up; one planning round after round
-/// does better to plan from a worker of the pool (the simulator runs there).
+/// global one otherwise. The plan is the same on any number of threads. A
+/// caller outside any pool waits at each round for a sleeping worker to take
+/// the work up; one planning round after round does better to plan from a
+/// worker of the pool (the simulator runs there).
 pub fn plan_batch(
     now: Timestamp,
     open: &[Job],
