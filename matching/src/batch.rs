@@ -216,16 +216,10 @@ pub fn plan_batch_remembering(
     let mut held_by = FxHashMap::with_capacity_and_hasher(jobs.len(), Default::default());
     let mut scratch = QueryScratch::default();
     let mut solo_candidates: Vec<Option<Vec<Nearby>>> = Vec::with_capacity(jobs.len());
-    for (job, mut result) in jobs.iter().zip(checked) {
-        let release = loop {
-            match result {
-                Ok(release) => break release,
-                Err(unlisted) => {
-                    index.list(unlisted);
-                    result = check(job).run(index, &mut scratch, memo.held_by(job.order));
-                }
-            }
-        };
+    for (job, result) in jobs.iter().zip(checked) {
+        let release = index.once_listed(result, |index| {
+            check(job).run(index, &mut scratch, memo.held_by(job.order))
+        });
         solo_candidates.push(match release {
             Released(candidates) => Some(candidates),
             HeldBackBy(courier) => {
@@ -257,15 +251,21 @@ pub fn plan_batch_remembering(
     // A bundle needs couriers with room for all of it: searched for on the
     // shared index on every core, as the release checks were (a single
     // order's candidates were gathered when it was released).
+    let bundle_search = BundleSearch {
+        carrying,
+        config,
+        limit,
+    };
     let shared: &GeoIndex = index;
+    // No bundle this round (most rounds off the peak): nothing to search, and
+    // every unit below is a single order.
     let bundle_searches: Vec<Option<Result<Vec<Nearby>, Unlisted>>> = if plan.bundled == 0 {
         Vec::new()
     } else {
         going
             .par_iter()
             .map_init(QueryScratch::default, |scratch, (members, unit)| {
-                let first = unit.first().filter(|_| members.len() > 1)?;
-                Some(BundleSearch::new(first, unit.len(), carrying, config, limit).run(shared, scratch))
+                (members.len() > 1).then(|| bundle_search.run(shared, scratch, unit))
             })
             .collect()
     };
@@ -275,23 +275,10 @@ pub fn plan_batch_remembering(
     let mut lists: Vec<Vec<Nearby>> = Vec::with_capacity(going.len());
     for (members, unit) in going {
         let searched = bundle_searches.next().flatten();
-        let candidates = match (members.as_slice(), searched, unit.first()) {
-            (&[i], _, _) => solo_candidates.get_mut(i).and_then(Option::take).unwrap_or_default(),
-            (_, Some(mut result), Some(first)) => {
-                let bundle_search = BundleSearch::new(first, unit.len(), carrying, config, limit);
-                loop {
-                    match result {
-                        Ok(found) => break found,
-                        // The few that meet cells not listed yet list them
-                        // and search again, one by one.
-                        Err(unlisted) => {
-                            index.list(unlisted);
-                            result = bundle_search.run(index, &mut scratch);
-                        }
-                    }
-                }
-            }
-            _ => Vec::new(),
+        let candidates = match (members.as_slice(), searched) {
+            (&[i], _) => solo_candidates.get_mut(i).and_then(Option::take).unwrap_or_default(),
+            (_, Some(result)) => index.once_listed(result, |index| bundle_search.run(index, &mut scratch, &unit)),
+            (_, None) => Vec::new(),
         };
         to_price.push(unit);
         lists.push(candidates);
@@ -490,36 +477,28 @@ fn to_units(cost: f64) -> i64 {
 /// are skipped unread (the index's room levels are kept by the caller);
 /// `carrying` has the last word unless it says the room levels are exact.
 struct BundleSearch<'a, C> {
-    first: &'a Job,
-    size: usize,
     carrying: &'a C,
     config: &'a BatchConfig,
     limit: usize,
 }
 
-impl<'a, C: Carrying> BundleSearch<'a, C> {
-    fn new(first: &'a Job, size: usize, carrying: &'a C, config: &'a BatchConfig, limit: usize) -> Self {
-        BundleSearch {
-            first,
-            size,
-            carrying,
-            config,
-            limit,
-        }
-    }
-
-    /// The candidates, nearest first, unless the search meets cells the
+impl<C: Carrying> BundleSearch<'_, C> {
+    /// `unit`'s candidates, nearest first, unless the search meets cells the
     /// index has not listed yet (see [`GeoIndex::list`]).
-    fn run(&self, index: &GeoIndex, scratch: &mut QueryScratch) -> Result<Vec<Nearby>, Unlisted> {
-        let room = u8::try_from(self.size).unwrap_or(u8::MAX);
-        let k = self.config.candidates_per_order;
+    fn run(&self, index: &GeoIndex, scratch: &mut QueryScratch, unit: &[Job]) -> Result<Vec<Nearby>, Unlisted> {
+        let Some(first) = unit.first() else {
+            return Ok(Vec::new());
+        };
+        let size = unit.len();
+        let room = u8::try_from(size).unwrap_or(u8::MAX);
+        let config = self.config;
         index.listed_nearest(
             scratch,
-            &self.first.pickup,
-            self.config.search_radius_m,
-            k,
+            &first.pickup,
+            config.search_radius_m,
+            config.candidates_per_order,
             room,
-            &mut |c| carries_room_for(self.carrying, c, self.size, self.limit),
+            &mut |c| carries_room_for(self.carrying, c, size, self.limit),
         )
     }
 }

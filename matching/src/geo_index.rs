@@ -443,16 +443,33 @@ impl GeoIndex {
         mut keep: impl FnMut(CourierId) -> bool,
     ) -> Vec<Nearby> {
         let mut scratch = std::mem::take(&mut self.scratch);
-        let found = loop {
-            match self.listed_nearest(&mut scratch, from, radius_m, k, min_room, &mut keep) {
-                Ok(found) => break found,
-                // Listed now: the query starts again (`keep` may be asked
-                // about a courier twice) and goes further.
-                Err(unlisted) => self.list(unlisted),
-            }
-        };
+        let first = self.listed_nearest(&mut scratch, from, radius_m, k, min_room, &mut keep);
+        // Listed now: the query starts again (`keep` may be asked about a
+        // courier twice) and goes further.
+        let found = self.once_listed(first, |index| {
+            index.listed_nearest(&mut scratch, from, radius_m, k, min_room, &mut keep)
+        });
         self.scratch = scratch;
         found
+    }
+
+    /// What a query on the shared index answered, once the cells it met
+    /// unlisted (if any) are listed and it has run `again` on the index
+    /// itself: one by one, for the few queries that need it.
+    pub(crate) fn once_listed<R>(
+        &mut self,
+        mut answer: Result<R, Unlisted>,
+        mut again: impl FnMut(&GeoIndex) -> Result<R, Unlisted>,
+    ) -> R {
+        loop {
+            match answer {
+                Ok(found) => return found,
+                Err(unlisted) => {
+                    self.list(unlisted);
+                    answer = again(self);
+                }
+            }
+        }
     }
 
     /// As [`GeoIndex::nearest_with_room`] on a shared index, in buffers of
