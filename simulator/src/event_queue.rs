@@ -79,19 +79,15 @@ mod tests {
         #[test]
         fn pops_match_a_stable_sort(ops in proptest::collection::vec(proptest::option::weighted(0.7, 0i64..8), 0..400)) {
             let mut q = EventQueue::default();
-            let mut pending: Vec<(i64, usize)> = Vec::new();
+            // (time, push number): in order, the earliest time, pushed first.
+            let mut pending = std::collections::BTreeSet::new();
             for (n, op) in ops.into_iter().enumerate() {
                 match op {
                     Some(at) => {
                         q.push(at, n);
-                        pending.push((at, n));
+                        pending.insert((at, n));
                     }
-                    None => {
-                        // The stable minimum: the earliest time, pushed first.
-                        let first = pending.iter().enumerate().min_by_key(|(_, e)| **e).map(|(i, _)| i);
-                        let expected = first.map(|i| pending.remove(i));
-                        proptest::prop_assert_eq!(q.pop(), expected);
-                    }
+                    None => proptest::prop_assert_eq!(q.pop(), pending.pop_first()),
                 }
                 proptest::prop_assert_eq!(q.len(), pending.len());
             }
