@@ -96,9 +96,15 @@ pub enum PlatformError {
     /// Pricing refused the cart.
     #[error("pricing: {0}")]
     Pricing(String),
+    /// The store refused to give a courier the order: they carry the batch
+    /// limit already, or hold another open offer ([`StorageError::CourierFull`],
+    /// [`StorageError::CourierOffered`]). Decided by the store, so it holds
+    /// across every instance; nothing was written.
+    #[error(transparent)]
+    CourierUnavailable(StorageError),
     /// The store failed.
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
     /// A service's circuit breaker is open: fail fast.
     #[error("{service} is unavailable; retry after {retry_after}")]
     Unavailable {
@@ -126,12 +132,14 @@ impl PlatformError {
     }
 
     /// True for failures that may pass if the same call is made again later:
-    /// storage unavailable or timed out, a dependency's breaker open.
+    /// storage unavailable or timed out, a dependency's breaker open, or work
+    /// under a lease another instance has taken over (which it redoes).
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            PlatformError::Storage(StorageError::Unavailable { .. } | StorageError::Timeout { .. })
-                | PlatformError::Unavailable { .. }
+            PlatformError::Storage(
+                StorageError::Unavailable { .. } | StorageError::Timeout { .. } | StorageError::Fenced { .. }
+            ) | PlatformError::Unavailable { .. }
         )
     }
 
@@ -141,6 +149,17 @@ impl PlatformError {
             self,
             PlatformError::Storage(_) | PlatformError::Unavailable { .. } | PlatformError::Corrupt { .. }
         )
+    }
+}
+
+impl From<StorageError> for PlatformError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::CourierFull { .. } | StorageError::CourierOffered { .. } => {
+                PlatformError::CourierUnavailable(e)
+            }
+            other => PlatformError::Storage(other),
+        }
     }
 }
 

@@ -1,11 +1,14 @@
 //! courier-platform: the application services, over the storage ports.
 //!
 //! Both the simulator and the server drive this crate, so what the
-//! simulator measures is what production runs. [`Platform`] composes
-//! courier-core (orders, refunds, ledger), courier-matching (cascade or
-//! batch dispatch), courier-eta (promises) and courier-pricing (quotes)
-//! over any [`ports::Store`], with the outside world behind traits
-//! ([`external`]): payment gateway, notifier, clock; randomness is passed in.
+//! simulator measures is what production runs. The platform is a set of
+//! services, each with one job and its own state (catalog, pricing,
+//! ordering, payments, kitchen, dispatch, locations, promises, delivery,
+//! books, ratings), composing courier-core (orders, refunds, ledger),
+//! courier-matching (cascade or batch dispatch), courier-eta (promises) and
+//! courier-pricing (quotes) over any [`ports::Store`], with the outside
+//! world behind traits ([`external`]): payment gateway, notifier, clock;
+//! randomness is passed in. [`Platform`] is the facade that wires them.
 //!
 //! - Customer: [`Platform::search`], [`Platform::menu`], [`Platform::quote`],
 //!   [`Platform::place_order`], [`Platform::cancel`].
@@ -22,38 +25,26 @@
 //! Every order change goes through the store's compare-and-set with its
 //! events; money is settled from the stored order ([`settlement`]).
 
-mod cancellation;
-mod catalog;
 pub mod config;
-mod deadlines;
 pub mod degradation;
-mod delivery;
-mod dispatch;
 pub mod error;
 pub mod external;
-mod inventory;
-mod kitchen;
-mod ordering;
-mod outbox_relay;
-mod platform;
+mod facade;
+mod parts;
 pub mod rate_limits;
-mod ratings;
-mod recovery;
 pub mod resilience;
-mod runtime;
+mod services;
 pub mod settlement;
-mod surge_watch;
 mod telemetry;
-mod tick;
 
-pub use cancellation::Cancellation;
 pub use config::{DispatchPolicy, PlatformConfig};
 pub use courier_core::ports;
-pub use delivery::Delivered;
-pub use dispatch::{Arrival, DispatchRound, SentOffer, Stop};
 pub use error::PlatformError;
-pub use ordering::{MAX_SEARCH_RADIUS_M, OrderRequest, PaymentStatus, Placement, SearchQuery};
-pub use platform::Platform;
-pub use recovery::Recovered;
-pub use surge_watch::SurgeSnapshot;
-pub use tick::{TickFailure, TickReport};
+pub use facade::{Platform, Recovered, SetAside, TickFailure, TickReport};
+pub use services::books::Cancellation;
+pub use services::catalog::{MAX_SEARCH_RADIUS_M, SearchQuery};
+pub use services::delivery::Delivered;
+pub use services::dispatch::{Arrival, DispatchRound, SentOffer, Stop};
+pub use services::ordering::{OrderRequest, Placement};
+pub use services::payments::PaymentStatus;
+pub use services::pricing::SurgeSnapshot;

@@ -1,7 +1,11 @@
 //! Rate limits per endpoint and customer tier (seed 000's table).
 
 use courier_core::Duration;
-use courier_core::ports::RateLimit;
+use courier_core::ports::{RateLimit, Store};
+
+use crate::error::PlatformError;
+use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::parts::Parts;
 
 /// A rate-limited endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,4 +69,46 @@ pub fn limit(endpoint: Endpoint, tier: Tier) -> Option<RateLimit> {
         limit: per_minute,
         window: Duration::from_mins(1),
     })
+}
+
+/// Counts hits per endpoint and caller in the store and refuses those over
+/// the tier's limit; the simulator's agents may switch it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RateGuard {
+    enabled: bool,
+}
+
+impl RateGuard {
+    pub(crate) fn new(enabled: bool) -> RateGuard {
+        RateGuard { enabled }
+    }
+
+    /// Counts a hit on `endpoint` for `who`; refuses over the tier's limit.
+    pub(crate) async fn check(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        endpoint: Endpoint,
+        tier: Tier,
+        who: &str,
+    ) -> Result<(), PlatformError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let Some(rule) = limit(endpoint, tier) else {
+            return Err(PlatformError::invalid(
+                "tier",
+                format!("{tier:?} callers may not use {}", endpoint.name()),
+            ));
+        };
+        let key = format!("rl:{}:{who}", endpoint.name());
+        let decision = parts.store.hit(&key, rule, parts.now()).await?;
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(PlatformError::RateLimited {
+                endpoint: endpoint.name(),
+                retry_after: decision.retry_after,
+            })
+        }
+    }
 }

@@ -9,6 +9,11 @@ use courier_core::order::{Order, OrderStatus};
 use courier_core::refund::{RefundDecision, RefundPolicy};
 use courier_core::{Currency, Money, MoneyError};
 
+/// The key an order's payout split is kept under.
+pub(crate) fn split_key(order: courier_core::OrderId) -> String {
+    format!("split:{}", order.get())
+}
+
 /// Encodes a split for storage: `restaurant,courier,platform,tax` in minor units.
 pub(crate) fn encode_split(split: &PayoutSplit) -> Vec<u8> {
     format!(

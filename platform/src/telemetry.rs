@@ -52,3 +52,8 @@ pub(crate) fn payment_attempt(outcome: &'static str) {
 pub(crate) fn stock_release_failed() {
     counter!("courier_stock_release_failures_total").increment(1);
 }
+
+/// Counts a stored record recovery set aside for an operator.
+pub(crate) fn record_set_aside() {
+    counter!("courier_records_set_aside_total").increment(1);
+}

@@ -39,6 +39,9 @@ pub struct AppState<S> {
     pub hub: Arc<TrackingHub>,
     /// Whether `/v1/dev/token` signs tokens.
     pub dev_tokens: bool,
+    /// Stored records recovery set aside for an operator (shown by
+    /// `/health/ready`).
+    pub set_aside: Vec<courier_platform::SetAside>,
 }
 
 impl<S> HasKeys for AppState<S> {

@@ -168,6 +168,7 @@ impl From<PlatformError> for ApiError {
             PlatformError::Rating(RatingError::NotAllowed { .. }) => (StatusCode::FORBIDDEN, "forbidden"),
             PlatformError::Rating(_) => (StatusCode::CONFLICT, "invalid_state"),
             PlatformError::AlreadyRated { .. } => (StatusCode::CONFLICT, "already_rated"),
+            PlatformError::CourierUnavailable(_) => (StatusCode::CONFLICT, "courier_unavailable"),
             PlatformError::Storage(storage) => return storage_error(storage),
             _ => {
                 tracing::error!(error = %e, "platform failure");

@@ -68,12 +68,21 @@ pub async fn state<S: Store + 'static>(
         config,
     )?;
     let recovered = platform.recover().await?;
-    tracing::info!(recovered = recovered.total(), "platform recovered pending work");
+    for record in &recovered.set_aside {
+        // Serving goes on without it; an operator repairs it.
+        tracing::error!(record = %record.key, reason = %record.reason, "stored record set aside");
+    }
+    tracing::info!(
+        recovered = recovered.total(),
+        set_aside = recovered.set_aside.len(),
+        "platform recovered pending work"
+    );
     Ok(Arc::new(AppState {
         platform,
         keys,
         hub,
         dev_tokens,
+        set_aside: recovered.set_aside,
     }))
 }
 

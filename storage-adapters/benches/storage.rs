@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};
 
 use courier_core::order::{Actor, Command, Order, OrderAction, OrderEvent, OrderLine, PlaceOrder};
-use courier_core::ports::{CourierLocation, LocationStore, OrderStore};
+use courier_core::ports::{CourierLocation, LocationStore, OrderStore, Transition};
 use courier_core::*;
 use courier_storage::memory::{MemoryLocationStore, MemoryOrderStore};
 use courier_storage::postgres::{PgConfig, PgStore};
@@ -255,10 +255,15 @@ fn bench_postgres(c: &mut Criterion) {
                     let store = &store;
                     async move {
                         for (o, e) in chunk {
-                            store
-                                .save_transition(o, 1, std::slice::from_ref(e))
-                                .await
-                                .expect("transition");
+                            let transition = Transition {
+                                order: o,
+                                expected_version: 1,
+                                assignment_before: o.assignment(),
+                                events: std::slice::from_ref(e),
+                                batch_limit: 2,
+                                fence: None,
+                            };
+                            store.save_transition(&transition).await.expect("transition");
                         }
                     }
                 }))

@@ -7,9 +7,9 @@ use courier_core::geo::GeoPoint;
 use courier_core::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, RestaurantId};
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
-    Restaurant, StockChange, StockOutcome, StorageError,
+    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
+    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
+    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::time::{Duration, Timestamp};
@@ -83,20 +83,19 @@ impl<D: OrderStore, C: Send + Sync, F: Send + Sync> OrderStore for Composite<D, 
         self.durable.find_by_idempotency_key(customer, key)
     }
 
-    fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> impl Future<Output = Result<(), StorageError>> + Send {
-        self.durable.save_transition(order, expected_version, events)
+    fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.durable.save_transition(transition)
+    }
+
+    fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send {
+        self.durable.courier_load(courier)
     }
 
     fn list_by_status(
         &self,
         status: StatusKind,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send {
+    ) -> impl Future<Output = Result<Listed, StorageError>> + Send {
         self.durable.list_by_status(status, limit)
     }
 
@@ -110,6 +109,22 @@ impl<D: OrderStore, C: Send + Sync, F: Send + Sync> OrderStore for Composite<D, 
 
     fn audit_trail(&self, id: OrderId) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send {
         self.durable.audit_trail(id)
+    }
+}
+
+impl<D: LeaseStore, C: Send + Sync, F: Send + Sync> LeaseStore for Composite<D, C, F> {
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<Lease>, StorageError>> + Send {
+        self.durable.acquire_lease(name, holder, now, ttl)
+    }
+
+    fn release_lease(&self, lease: &Lease) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.durable.release_lease(lease)
     }
 }
 

@@ -7,9 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
-    Restaurant, StockChange, StockOutcome, StorageError,
+    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
+    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
+    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
@@ -224,16 +224,13 @@ impl<S: OrderStore, C: FaultClock> OrderStore for FaultyStore<S, C> {
     ) -> Result<Option<Order>, StorageError> {
         self.guarded(self.inner.find_by_idempotency_key(customer, key)).await
     }
-    async fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> Result<(), StorageError> {
-        self.guarded(self.inner.save_transition(order, expected_version, events))
-            .await
+    async fn save_transition(&self, transition: &Transition<'_>) -> Result<(), StorageError> {
+        self.guarded(self.inner.save_transition(transition)).await
     }
-    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {
+    async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
+        self.guarded(self.inner.courier_load(courier)).await
+    }
+    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Listed, StorageError> {
         self.guarded(self.inner.list_by_status(status, limit)).await
     }
     async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
@@ -262,6 +259,21 @@ impl<S: LocationStore, C: FaultClock> LocationStore for FaultyStore<S, C> {
     }
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
         self.guarded(self.inner.expire_silent(now, ttl)).await
+    }
+}
+
+impl<S: LeaseStore, C: FaultClock> LeaseStore for FaultyStore<S, C> {
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StorageError> {
+        self.guarded(self.inner.acquire_lease(name, holder, now, ttl)).await
+    }
+    async fn release_lease(&self, lease: &Lease) -> Result<bool, StorageError> {
+        self.guarded(self.inner.release_lease(lease)).await
     }
 }
 

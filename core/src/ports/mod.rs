@@ -5,20 +5,24 @@
 //! on any executor; the domain itself never awaits anything.
 
 mod catalog;
+mod couriers;
 mod idempotency;
+mod lease;
 mod locations;
 mod orders;
 mod rate_limit;
 mod ratings;
 
 pub use catalog::{CatalogStore, Menu, MenuItem, Restaurant, StockChange, StockOutcome, apply_stock_changes};
+pub use couriers::{CourierChange, CourierLoad, CourierRefusal, Transition, courier_changes};
 pub use idempotency::{DEFAULT_IDEMPOTENCY_TTL, IdempotencyStore};
+pub use lease::{Fence, Lease, LeaseStore, WORK_LEASE, decide_lease};
 pub use locations::{CourierLocation, DEFAULT_LOCATION_TTL, LocationStore, NearbyCourier};
-pub use orders::{AuditEntry, CreateOutcome, EventId, OrderStore, OutboxEntry};
+pub use orders::{AuditEntry, CreateOutcome, EventId, Listed, OrderStore, OutboxEntry, Unreadable};
 pub use rate_limit::{RateDecision, RateLimit, RateLimitStore};
 pub use ratings::{RatingOutcome, RatingStore};
 
-use crate::ids::OrderId;
+use crate::ids::{CourierId, OrderId};
 
 /// Why a storage operation failed. Adapters map their own errors into these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +50,35 @@ pub enum StorageError {
         /// The stored version.
         actual: u64,
     },
+    /// The transition would give a courier more orders than the batch
+    /// limit. Nothing was written: the courier is taken (by another writer,
+    /// perhaps on another instance); choose another.
+    #[error("{courier} already carries {limit} orders, the batch limit")]
+    CourierFull {
+        /// The courier.
+        courier: CourierId,
+        /// The limit.
+        limit: usize,
+    },
+    /// The transition would offer a courier a second order while another
+    /// offer to them is open. Nothing was written.
+    #[error("{courier} has an open offer of {order}")]
+    CourierOffered {
+        /// The courier.
+        courier: CourierId,
+        /// The order offered to them.
+        order: OrderId,
+    },
+    /// A write under a lease whose token is no longer the lease's: another
+    /// instance has taken the lease over. Nothing was written; the writer
+    /// should stop the work the lease covered.
+    #[error("the lease {lease} has moved on from token {token}")]
+    Fenced {
+        /// Which lease.
+        lease: String,
+        /// The stale token.
+        token: u64,
+    },
     /// The backend could not be reached or is refusing work (an outage).
     /// Nothing is known to be written; the caller may retry with backoff.
     #[error("storage unavailable ({backend}): {message}")]
@@ -70,6 +103,25 @@ pub enum StorageError {
 }
 
 /// Everything the platform needs from storage, in one bound.
-pub trait Store: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore {}
+pub trait Store:
+    OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
+{
+}
 
-impl<T> Store for T where T: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore {}
+impl<T> Store for T where
+    T: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
+{
+}
+
+impl StorageError {
+    /// The error for a courier change refused under `batch_limit`.
+    pub fn refused(courier: CourierId, refusal: CourierRefusal, batch_limit: usize) -> StorageError {
+        match refusal {
+            CourierRefusal::Full => StorageError::CourierFull {
+                courier,
+                limit: batch_limit,
+            },
+            CourierRefusal::Offered { order } => StorageError::CourierOffered { courier, order },
+        }
+    }
+}

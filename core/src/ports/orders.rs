@@ -1,10 +1,10 @@
 //! The order store port: idempotent creation, versioned compare-and-set, outbox and audit.
 
-use crate::ids::{CustomerId, IdempotencyKey, OrderId};
+use crate::ids::{CourierId, CustomerId, IdempotencyKey, OrderId};
 use crate::order::{Actor, Order, OrderEvent, StatusKind};
 use crate::time::Timestamp;
 
-use super::StorageError;
+use super::{CourierLoad, StorageError, Transition};
 
 /// A store-assigned, strictly increasing id of an event in the outbox (for deduplication).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,6 +45,24 @@ impl AuditEntry {
             action: event.kind.name(),
         }
     }
+}
+
+/// Orders listed by status.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listed {
+    /// The orders read back, oldest first.
+    pub orders: Vec<Order>,
+    /// Orders the store holds in that status but could not read back.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A stored order that could not be read back: set aside for an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The order.
+    pub order: OrderId,
+    /// What is wrong with its record.
+    pub reason: String,
 }
 
 /// What `create_order` did.
@@ -89,23 +107,27 @@ pub trait OrderStore: Send + Sync {
         key: &IdempotencyKey,
     ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
 
-    /// Compare-and-set: stores `order` (after `events` were applied) only if the
-    /// stored version is still `expected_version`, appending `events` to the
-    /// outbox and audit trail in the same transaction. A stale version is
-    /// [`StorageError::VersionConflict`] and writes nothing.
-    fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Compare-and-set: stores `transition.order` (after its events were
+    /// applied) only if the stored version is still its expected version,
+    /// appending the events to the outbox and audit trail and applying its
+    /// [`Transition::courier_changes`] in the same transaction. A stale
+    /// version is [`StorageError::VersionConflict`]; a courier over the
+    /// batch limit [`StorageError::CourierFull`]; a second open offer to a
+    /// courier [`StorageError::CourierOffered`]: each writes nothing.
+    fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// Up to `limit` orders in `status`, oldest first.
+    /// A courier's load and open offer as the store holds them (zero and none
+    /// for a courier it never saw).
+    fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send;
+
+    /// Up to `limit` orders in `status`, oldest first; an order whose stored
+    /// record cannot be read back is listed apart, with why, instead of
+    /// failing the whole list.
     fn list_by_status(
         &self,
         status: StatusKind,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+    ) -> impl Future<Output = Result<Listed, StorageError>> + Send;
 
     /// Up to `limit` unpublished outbox entries, oldest first.
     fn read_outbox(&self, limit: usize) -> impl Future<Output = Result<Vec<OutboxEntry>, StorageError>> + Send;

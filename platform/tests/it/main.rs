@@ -33,6 +33,7 @@ mod outbox;
 mod props;
 mod recovery;
 mod resilience;
+mod set_aside;
 mod surge;
 mod validation;
 mod world;

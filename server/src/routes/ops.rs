@@ -20,7 +20,8 @@ pub(crate) async fn live() -> Json<serde_json::Value> {
 }
 
 #[utoipa::path(get, path = "/health/ready", tag = "ops",
-    responses((status = 200, description = "Storage answers"), (status = 503, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "Storage answers; `set_aside` lists stored records recovery left for an operator"),
+        (status = 503, body = crate::error::ErrorBody)))]
 pub(crate) async fn ready<S: Store>(state: AppStateRef<S>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = state.platform.store();
     let now = state.platform.clock().now();
@@ -28,7 +29,14 @@ pub(crate) async fn ready<S: Store>(state: AppStateRef<S>) -> Result<Json<serde_
     let durable = store.get("health:ready", now).await;
     let fast = store.location(CourierId::new(0)).await;
     match (durable, fast) {
-        (Ok(_), Ok(_)) => Ok(Json(serde_json::json!({ "status": "ready" }))),
+        (Ok(_), Ok(_)) => {
+            let set_aside: Vec<serde_json::Value> = state
+                .set_aside
+                .iter()
+                .map(|r| serde_json::json!({ "record": r.key, "reason": r.reason }))
+                .collect();
+            Ok(Json(serde_json::json!({ "status": "ready", "set_aside": set_aside })))
+        }
         (Err(e), _) | (_, Err(e)) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

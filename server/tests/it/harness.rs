@@ -252,7 +252,7 @@ pub(crate) async fn cleanup(server: TestServer<PgRedis>) {
 pub(crate) async fn count_orders<S: Store>(store: &S) -> usize {
     let mut n = 0;
     for kind in courier_core::order::StatusKind::ALL {
-        n += store.list_by_status(kind, 1_000_000).await.unwrap().len();
+        n += store.list_by_status(kind, 1_000_000).await.unwrap().orders.len();
     }
     n
 }

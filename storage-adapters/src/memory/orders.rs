@@ -20,9 +20,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CreateOutcome, DEFAULT_IDEMPOTENCY_TTL, EventId, OrderStore, OutboxEntry, StorageError,
+    AuditEntry, CourierLoad, CreateOutcome, DEFAULT_IDEMPOTENCY_TTL, EventId, Lease, LeaseStore, Listed, OrderStore,
+    OutboxEntry, StorageError, Transition, decide_lease,
 };
-use courier_core::{CustomerId, Duration, IdempotencyKey, OrderId};
+use courier_core::{CourierId, CustomerId, Duration, IdempotencyKey, OrderId, Timestamp};
 
 use super::audit_log::{AuditLog, LineNo};
 use super::chunked::Chunked;
@@ -45,6 +46,11 @@ struct Tables {
     by_key: HashTable<(u64, usize)>,
     outbox: Outbox,
     audit: AuditLog,
+    /// Couriers carrying an order or holding an offer (the rest are at zero).
+    couriers: FxHashMap<CourierId, CourierLoad>,
+    /// Leases by name, beside the orders so a fenced write checks its
+    /// lease under the same lock.
+    leases: FxHashMap<String, Lease>,
 }
 
 fn key_hash(customer: CustomerId, key: &IdempotencyKey) -> u64 {
@@ -159,12 +165,8 @@ impl OrderStore for MemoryOrderStore {
         Ok(t.row_by_key(customer, key).map(|row| t.rows[row].order.clone()))
     }
 
-    async fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> Result<(), StorageError> {
+    async fn save_transition(&self, transition: &Transition<'_>) -> Result<(), StorageError> {
+        let (order, expected_version) = (transition.order, transition.expected_version);
         let mut t = self.lock();
         let t = &mut *t;
         let row = t.row_of(order.id());
@@ -176,16 +178,29 @@ impl OrderStore for MemoryOrderStore {
                 actual,
             });
         };
+        if let Some(fence) = transition.fence
+            && t.leases.get(fence.lease).map(|l| l.token) != Some(fence.token)
+        {
+            return Err(StorageError::Fenced {
+                lease: fence.lease.to_owned(),
+                token: fence.token,
+            });
+        }
+        change_couriers(&mut t.couriers, transition)?;
         let row = &mut t.rows[row];
         row.order = order.clone();
-        for event in events {
+        for event in transition.events {
             row.newest_audit = Some(t.audit.append(event, row.newest_audit));
             t.outbox.push(event.clone());
         }
         Ok(())
     }
 
-    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {
+    async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
+        Ok(self.lock().couriers.get(&courier).copied().unwrap_or_default())
+    }
+
+    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Listed, StorageError> {
         let t = self.lock();
         let mut found: Vec<&Order> = t
             .rows
@@ -194,7 +209,11 @@ impl OrderStore for MemoryOrderStore {
             .filter(|o| o.status().kind() == status)
             .collect();
         found.sort_by_key(|o| (o.times().created_at, o.id()));
-        Ok(found.into_iter().take(limit).cloned().collect())
+        // Orders are kept as values, never re-read from bytes: all readable.
+        Ok(Listed {
+            orders: found.into_iter().take(limit).cloned().collect(),
+            unreadable: Vec::new(),
+        })
     }
 
     async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
@@ -216,4 +235,63 @@ impl OrderStore for MemoryOrderStore {
             .map(|row| t.audit.trail(id, t.rows[row].newest_audit))
             .unwrap_or_default())
     }
+}
+
+impl LeaseStore for MemoryOrderStore {
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StorageError> {
+        let mut t = self.lock();
+        let granted = decide_lease(t.leases.get(name), name, holder, now, ttl);
+        if let Some(lease) = &granted {
+            t.leases.insert(name.to_owned(), lease.clone());
+        }
+        Ok(granted)
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<bool, StorageError> {
+        let mut t = self.lock();
+        match t.leases.get_mut(&lease.name) {
+            Some(held) if held.holder == lease.holder && held.token == lease.token => {
+                // Free at once; the token stays, so the next holder's is higher.
+                held.expires_at = Timestamp::EPOCH;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// Applies what `transition` does to couriers, or refuses it changing
+/// nothing: every change is decided on a copy before any is written.
+fn change_couriers(
+    couriers: &mut FxHashMap<CourierId, CourierLoad>,
+    transition: &Transition<'_>,
+) -> Result<(), StorageError> {
+    let changes = transition.courier_changes();
+    if changes.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let (order, at, limit) = (transition.order.id(), transition.at(), transition.batch_limit);
+    let mut decided: [Option<(CourierId, CourierLoad)>; 2] = [None, None];
+    for (slot, change) in decided.iter_mut().zip(changes) {
+        let Some(change) = change else { continue };
+        let courier = change.courier();
+        let mut load = couriers.get(&courier).copied().unwrap_or_default();
+        load.apply(change, order, at, limit)
+            .map_err(|refusal| StorageError::refused(courier, refusal, limit))?;
+        *slot = Some((courier, load));
+    }
+    for (courier, load) in decided.into_iter().flatten() {
+        if load == CourierLoad::default() {
+            couriers.remove(&courier);
+        } else {
+            couriers.insert(courier, load);
+        }
+    }
+    Ok(())
 }

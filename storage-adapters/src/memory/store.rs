@@ -2,9 +2,9 @@
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLocation, CreateOutcome, EventId, IdempotencyStore, LocationStore, Menu,
-    NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore,
-    Restaurant, StockChange, StockOutcome, StorageError,
+    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
+    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
+    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
@@ -55,19 +55,17 @@ impl OrderStore for MemoryStore {
     ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send {
         self.orders.find_by_idempotency_key(customer, key)
     }
-    fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> impl Future<Output = Result<(), StorageError>> + Send {
-        self.orders.save_transition(order, expected_version, events)
+    fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.orders.save_transition(transition)
+    }
+    fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send {
+        self.orders.courier_load(courier)
     }
     fn list_by_status(
         &self,
         status: StatusKind,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send {
+    ) -> impl Future<Output = Result<Listed, StorageError>> + Send {
         self.orders.list_by_status(status, limit)
     }
     fn read_outbox(&self, limit: usize) -> impl Future<Output = Result<Vec<OutboxEntry>, StorageError>> + Send {
@@ -78,6 +76,21 @@ impl OrderStore for MemoryStore {
     }
     fn audit_trail(&self, id: OrderId) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send {
         self.orders.audit_trail(id)
+    }
+}
+
+impl LeaseStore for MemoryStore {
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<Lease>, StorageError>> + Send {
+        self.orders.acquire_lease(name, holder, now, ttl)
+    }
+    fn release_lease(&self, lease: &Lease) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.orders.release_lease(lease)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod idempotency;
+mod leases;
 mod orders;
 mod ratings;
 

@@ -2,8 +2,11 @@
 //! table doubling as the outbox, an audit log, placement keys.
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
-use courier_core::ports::{AuditEntry, CreateOutcome, EventId, OrderStore, OutboxEntry, StorageError};
-use courier_core::{CustomerId, IdempotencyKey, OrderId, Timestamp};
+use courier_core::ports::{
+    AuditEntry, CourierChange, CourierLoad, CourierRefusal, CreateOutcome, EventId, Listed, OrderStore, OutboxEntry,
+    StorageError, Transition, Unreadable,
+};
+use courier_core::{CourierId, CustomerId, IdempotencyKey, OrderId, Timestamp};
 use std::sync::LazyLock;
 
 use sqlx::{PgConnection, Row};
@@ -54,19 +57,172 @@ static PLACE_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// A transition in one statement: the version check is the UPDATE's own
-/// condition and the events are written only through its row.
+/// A transition in one statement: the version check (and, for a write
+/// under lease `$14`, its token `$15`, whose row is share-locked so no
+/// take-over commits in between) is the UPDATE's own condition, and the
+/// events and what the order's departure does to a courier (`$12` no
+/// longer carries it, `$13`'s offer of it closes) are written only through
+/// its row.
 static TRANSITION_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH u AS (UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 \
-           WHERE id = $4 AND version = $5 RETURNING id), \
-         {} \
+        "WITH f AS (SELECT 1 FROM leases WHERE name = $14 AND token = $15 FOR SHARE), \
+         u AS (UPDATE orders SET version = $1, status = $2, updated_at_ms = $3 \
+           WHERE id = $4 AND version = $5 AND ($14::text IS NULL OR EXISTS (SELECT 1 FROM f)) RETURNING id), \
+         {}, \
+         r AS (UPDATE courier_loads SET carrying = carrying - 1 FROM u \
+           WHERE courier_id = $12 AND carrying > 0), \
+         x AS (UPDATE courier_loads SET offer_order = NULL, offer_expires_ms = NULL FROM u \
+           WHERE courier_id = $13 AND offer_order = u.id) \
          SELECT count(*) FROM u",
         append_events_ctes("u", 6)
     )
 });
 
+/// A courier takes an order (`$3`), offered to them or not, unless they
+/// carry the limit (`$2`) already; returns a row only if it was taken.
+const TAKE_SQL: &str = "INSERT INTO courier_loads AS c (courier_id, carrying) VALUES ($1, 1) \
+     ON CONFLICT (courier_id) DO UPDATE SET carrying = c.carrying + 1, \
+       offer_order = CASE WHEN c.offer_order = $3 THEN NULL ELSE c.offer_order END, \
+       offer_expires_ms = CASE WHEN c.offer_order = $3 THEN NULL ELSE c.offer_expires_ms END \
+     WHERE c.carrying < $2 \
+     RETURNING c.carrying";
+
+/// A courier is offered an order (`$3`, open until `$4`) unless they carry
+/// the limit (`$2`) or hold another offer still open at `$5`; returns a row
+/// only if the offer was recorded.
+const OFFER_SQL: &str = "INSERT INTO courier_loads AS c (courier_id, carrying, offer_order, offer_expires_ms) \
+     VALUES ($1, 0, $3, $4) \
+     ON CONFLICT (courier_id) DO UPDATE SET offer_order = $3, offer_expires_ms = $4 \
+     WHERE c.carrying < $2 AND (c.offer_order IS NULL OR c.offer_order = $3 OR c.offer_expires_ms <= $5) \
+     RETURNING c.carrying";
+
 impl PgStore {
+    /// Runs a transition's compare-and-set, events and departure on
+    /// `executor`; returns the order rows updated (1, or 0 when stale).
+    async fn transition_on<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        transition: &Transition<'_>,
+        leaves: Option<CourierChange>,
+    ) -> Result<i64, StorageError> {
+        let order = transition.order;
+        let batch = EventBatch::of(transition.events);
+        let released =
+            leaves.and_then(|c| matches!(c, CourierChange::Release { .. }).then(|| to_i64(c.courier().get())));
+        let offer_closed =
+            leaves.and_then(|c| matches!(c, CourierChange::CloseOffer { .. }).then(|| to_i64(c.courier().get())));
+        // Of concurrent writers from one version exactly one row matches.
+        sqlx::query_scalar(&TRANSITION_SQL)
+            .bind(to_i64(order.version()))
+            .bind(order.status().name())
+            .bind(transition.at().as_millis())
+            .bind(to_i64(order.id().get()))
+            .bind(to_i64(transition.expected_version))
+            .bind(&batch.versions)
+            .bind(&batch.at)
+            .bind(&batch.actor_kinds)
+            .bind(&batch.actor_ids)
+            .bind(&batch.kinds)
+            .bind(&batch.bodies)
+            .bind(released)
+            .bind(offer_closed)
+            .bind(transition.fence.map(|f| f.lease))
+            .bind(transition.fence.map(|f| i64::try_from(f.token).unwrap_or(i64::MAX)))
+            .fetch_one(executor)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Ok when one row was updated, else why not: the conflict naming the
+    /// stored version, or a stale fence when the version was right.
+    async fn settled(&self, transition: &Transition<'_>, updated: i64) -> Result<(), StorageError> {
+        if updated == 1 {
+            return Ok(());
+        }
+        let order = transition.order.id();
+        let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+            .bind(to_i64(order.get()))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.error(e))?;
+        let actual = actual.map(|v| to_u64(v, "version")).transpose()?.unwrap_or(0);
+        match transition.fence {
+            Some(fence) if actual == transition.expected_version => Err(StorageError::Fenced {
+                lease: fence.lease.to_owned(),
+                token: fence.token,
+            }),
+            _ => Err(StorageError::VersionConflict {
+                order,
+                expected: transition.expected_version,
+                actual,
+            }),
+        }
+    }
+
+    /// Claims the courier for `transition`'s order inside `tx`: the refusal,
+    /// if the courier carries the limit or holds another open offer.
+    async fn claim(
+        &self,
+        tx: &mut PgConnection,
+        transition: &Transition<'_>,
+        claim: CourierChange,
+    ) -> Result<Option<StorageError>, StorageError> {
+        let (courier, limit) = (claim.courier(), transition.batch_limit);
+        let order = transition.order.id();
+        let at = transition.at();
+        let refused = |mut load: CourierLoad| {
+            // The store's row says why; the decision itself is courier-core's.
+            let refusal = load
+                .apply(claim, order, at, limit)
+                .err()
+                .unwrap_or(CourierRefusal::Full);
+            StorageError::refused(courier, refusal, limit)
+        };
+        if limit == 0 {
+            return Ok(Some(refused(CourierLoad::default())));
+        }
+        let limit_i32 = i32::try_from(limit).unwrap_or(i32::MAX);
+        let query = match claim {
+            CourierChange::Offer { expires_at, .. } => sqlx::query(OFFER_SQL)
+                .bind(to_i64(courier.get()))
+                .bind(limit_i32)
+                .bind(to_i64(order.get()))
+                .bind(expires_at.as_millis())
+                .bind(at.as_millis()),
+            _ => sqlx::query(TAKE_SQL)
+                .bind(to_i64(courier.get()))
+                .bind(limit_i32)
+                .bind(to_i64(order.get())),
+        };
+        let taken = query.fetch_optional(&mut *tx).await.map_err(|e| self.error(e))?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let load = self.courier_load_on(tx, courier).await?;
+        Ok(Some(refused(load)))
+    }
+
+    async fn courier_load_on(&self, conn: &mut PgConnection, courier: CourierId) -> Result<CourierLoad, StorageError> {
+        let row: Option<(i32, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT carrying, offer_order, offer_expires_ms FROM courier_loads WHERE courier_id = $1")
+                .bind(to_i64(courier.get()))
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+        let Some((carrying, offer_order, offer_expires_ms)) = row else {
+            return Ok(CourierLoad::default());
+        };
+        let carrying = u32::try_from(carrying)
+            .map_err(|_| StorageError::Corrupt(format!("{courier} carries {carrying} orders")))?;
+        let offer = match (offer_order, offer_expires_ms) {
+            (Some(order), Some(until)) => {
+                Some((OrderId::new(to_u64(order, "order id")?), Timestamp::from_millis(until)))
+            }
+            _ => None,
+        };
+        Ok(CourierLoad { carrying, offer })
+    }
+
     /// Loads an order by replaying its events, on `conn`.
     async fn load_on(&self, conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>, StorageError> {
         let rows = sqlx::query(&format!(
@@ -244,46 +400,35 @@ impl OrderStore for PgStore {
         }
     }
 
-    async fn save_transition(
-        &self,
-        order: &Order,
-        expected_version: u64,
-        events: &[OrderEvent],
-    ) -> Result<(), StorageError> {
-        let at = events.last().map_or(0, |e| e.at.as_millis());
-        let batch = EventBatch::of(events);
-        // Of concurrent writers from one version exactly one row matches.
-        let updated: i64 = sqlx::query_scalar(&TRANSITION_SQL)
-            .bind(to_i64(order.version()))
-            .bind(order.status().name())
-            .bind(at)
-            .bind(to_i64(order.id().get()))
-            .bind(to_i64(expected_version))
-            .bind(&batch.versions)
-            .bind(&batch.at)
-            .bind(&batch.actor_kinds)
-            .bind(&batch.actor_ids)
-            .bind(&batch.kinds)
-            .bind(&batch.bodies)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.error(e))?;
-        if updated == 1 {
-            return Ok(());
+    async fn save_transition(&self, transition: &Transition<'_>) -> Result<(), StorageError> {
+        let [leaves, reaches] = transition.courier_changes();
+        let Some(claim) = reaches.filter(|c| c.may_be_refused()) else {
+            // Nothing to refuse: one statement, atomic on its own.
+            let updated = self.transition_on(&self.pool, transition, leaves).await?;
+            return self.settled(transition, updated).await;
+        };
+        // A claim on a courier is decided after the order's compare-and-set,
+        // in the same transaction, so a refusal rolls both back. Each
+        // transaction locks one order row, then one courier row: no cycle.
+        let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
+        let updated = self.transition_on(&mut *tx, transition, leaves).await?;
+        if updated != 1 {
+            tx.rollback().await.map_err(|e| self.error(e))?;
+            return self.settled(transition, updated).await;
         }
-        let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
-            .bind(to_i64(order.id().get()))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| self.error(e))?;
-        Err(StorageError::VersionConflict {
-            order: order.id(),
-            expected: expected_version,
-            actual: actual.map(|v| to_u64(v, "version")).transpose()?.unwrap_or(0),
-        })
+        if let Some(refused) = self.claim(&mut tx, transition, claim).await? {
+            tx.rollback().await.map_err(|e| self.error(e))?;
+            return Err(refused);
+        }
+        tx.commit().await.map_err(|e| self.error(e))
     }
 
-    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Vec<Order>, StorageError> {
+    async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        self.courier_load_on(&mut conn, courier).await
+    }
+
+    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Listed, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM order_events e \
@@ -296,20 +441,31 @@ impl OrderStore for PgStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| self.error(e))?;
-        let mut orders = Vec::new();
+        let mut listed = Listed::default();
+        // Rows come grouped by order; each group replays alone, so one
+        // unreadable order is listed apart and the rest still come back.
         let mut run: Vec<OrderEvent> = Vec::new();
+        let mut broken: Option<(OrderId, String)> = None;
+        let mut current: Option<OrderId> = None;
         for row in &rows {
-            let (_, event) = event_of(row)?;
-            if run.last().is_some_and(|last| last.order_id != event.order_id) {
-                orders.push(replayed(&run)?);
-                run.clear();
+            let order_id = row
+                .try_get::<i64, _>("order_id")
+                .map_err(|e| StorageError::Corrupt(e.to_string()))
+                .and_then(|v| to_u64(v, "order id"))
+                .map(OrderId::new)?;
+            if current.is_some_and(|c| c != order_id) {
+                finish_run(&mut listed, &mut run, broken.take(), current);
             }
-            run.push(event);
+            current = Some(order_id);
+            match event_of(row) {
+                Ok((_, event)) => run.push(event),
+                Err(e) => {
+                    broken.get_or_insert((order_id, e.to_string()));
+                }
+            }
         }
-        if !run.is_empty() {
-            orders.push(replayed(&run)?);
-        }
-        Ok(orders)
+        finish_run(&mut listed, &mut run, broken.take(), current);
+        Ok(listed)
     }
 
     async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
@@ -361,6 +517,21 @@ impl OrderStore for PgStore {
             })
             .collect()
     }
+}
+
+/// Adds one order's rows to `listed`: replayed, or set apart with why.
+fn finish_run(
+    listed: &mut Listed,
+    run: &mut Vec<OrderEvent>,
+    broken: Option<(OrderId, String)>,
+    current: Option<OrderId>,
+) {
+    let Some(order) = current else { return };
+    match broken.map_or_else(|| replayed(run).map_err(|e| e.to_string()), |(_, why)| Err(why)) {
+        Ok(replayed) => listed.orders.push(replayed),
+        Err(reason) => listed.unreadable.push(Unreadable { order, reason }),
+    }
+    run.clear();
 }
 
 fn replayed(events: &[OrderEvent]) -> Result<Order, StorageError> {

@@ -8,6 +8,7 @@
 mod conformance;
 mod faults;
 mod memory;
+mod memory_leases_model;
 mod memory_location_batches;
 mod memory_orders;
 mod memory_orders_model;

@@ -41,6 +41,9 @@ conformance! {
     orders_list_by_status: orders::list_by_status_is_ordered;
     orders_every_event_round_trips: orders::every_event_kind_round_trips;
     orders_taken_id_conflicts: orders::a_taken_order_id_is_a_conflict;
+    couriers_racing_for_the_last_slots: couriers::racing_writers_split_the_last_slots;
+    couriers_one_open_offer: couriers::one_open_offer_per_courier;
+    couriers_every_way_out: couriers::every_way_out_frees_the_slot;
     locations_nearby: locations::nearby_equals_brute_force;
     locations_nearby_dense: locations::nearby_in_a_dense_city_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
@@ -54,4 +57,22 @@ conformance! {
     catalog_stock_atomic: catalog::stock_changes_are_checked_and_atomic;
     catalog_stock_race: catalog::racing_buyers_never_oversell;
     ratings_once_each: ratings::one_rating_per_order_rater_and_subject;
+}
+
+/// The caller's clock, moved by hand.
+struct Manual(std::cell::Cell<Timestamp>);
+
+impl leases::Waits for Manual {
+    fn now(&self) -> Timestamp {
+        self.0.get()
+    }
+    async fn wait(&self, d: Duration) {
+        self.0.set(self.0.get().plus(d));
+    }
+}
+
+#[test]
+fn leases_take_over_and_fence() {
+    let time = Manual(std::cell::Cell::new(Timestamp::from_millis(1_000_000)));
+    block_on(leases::take_over_and_fencing(&MemoryStore::default(), 1_000, &time));
 }

@@ -6,7 +6,7 @@ use courier_core::*;
 use courier_storage::memory::MemoryOrderStore;
 
 use crate::block_on;
-use crate::conformance::orders::placed;
+use crate::conformance::orders::{placed, plain};
 
 const CUSTOMER: CustomerId = CustomerId::new(1);
 
@@ -77,8 +77,8 @@ fn compare_and_set_has_one_winner_per_version_and_losers_write_nothing() {
     let mut b = a.clone();
     let ea = a.execute(&pay(&a)).unwrap();
     let eb = b.execute(&pay(&b)).unwrap();
-    block_on(store.save_transition(&a, 1, &[ea])).unwrap();
-    let lost = block_on(store.save_transition(&b, 1, &[eb]));
+    block_on(store.save_transition(&plain(&a, 1, &[ea]))).unwrap();
+    let lost = block_on(store.save_transition(&plain(&b, 1, &[eb])));
     assert_eq!(
         lost,
         Err(StorageError::VersionConflict {
@@ -104,7 +104,7 @@ fn compare_and_set_has_one_winner_per_version_and_losers_write_nothing() {
             (2, Actor::System, "payment_authorized")
         ]
     );
-    let placed_now = block_on(store.list_by_status(StatusKind::Placed, 10)).unwrap();
+    let placed_now = block_on(store.list_by_status(StatusKind::Placed, 10)).unwrap().orders;
     assert_eq!(placed_now.len(), 1);
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use courier_core::order::*;
-use courier_core::ports::{CreateOutcome, EventId, OrderStore, StorageError};
+use courier_core::ports::{CreateOutcome, EventId, OrderStore, StorageError, Transition};
 use courier_core::*;
 use courier_storage::memory::MemoryOrderStore;
 
@@ -124,9 +124,18 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     expected_version: version,
                     action,
                 };
+                let before = order.assignment();
                 let event = order.execute(&cmd).unwrap();
                 let expected = if stale { version - 1 } else { version };
-                let saved = block_on(store.save_transition(&order, expected, std::slice::from_ref(&event)));
+                let transition = Transition {
+                    order: &order,
+                    expected_version: expected,
+                    assignment_before: before,
+                    events: std::slice::from_ref(&event),
+                    batch_limit: 2,
+                    fence: None,
+                };
+                let saved = block_on(store.save_transition(&transition));
                 if stale {
                     let conflict =
                         matches!(saved, Err(StorageError::VersionConflict { actual, .. }) if actual == version);

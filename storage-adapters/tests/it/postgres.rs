@@ -55,6 +55,9 @@ on_postgres! {
     orders_list_by_status: orders::list_by_status_is_ordered;
     orders_every_event_round_trips: orders::every_event_kind_round_trips;
     orders_taken_id_conflicts: orders::a_taken_order_id_is_a_conflict;
+    couriers_racing_for_the_last_slots: couriers::racing_writers_split_the_last_slots;
+    couriers_one_open_offer: couriers::one_open_offer_per_courier;
+    couriers_every_way_out: couriers::every_way_out_frees_the_slot;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     catalog_invalidation: catalog::writes_invalidate_the_cache;
@@ -62,6 +65,25 @@ on_postgres! {
     catalog_stock_atomic: catalog::stock_changes_are_checked_and_atomic;
     catalog_stock_race: catalog::racing_buyers_never_oversell;
     ratings_once_each: ratings::one_rating_per_order_rater_and_subject;
+}
+
+/// Real time: PostgreSQL keeps leases on its own clock.
+struct Real;
+
+impl leases::Waits for Real {
+    fn now(&self) -> courier_core::Timestamp {
+        courier_core::Timestamp::EPOCH
+    }
+    async fn wait(&self, d: courier_core::Duration) {
+        tokio::time::sleep(std::time::Duration::from_millis(d.as_millis())).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_take_over_and_fence() {
+    let store = fresh_store().await;
+    leases::take_over_and_fencing(&store, 1_000, &Real).await;
+    store.drop_schema().await.unwrap();
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use courier_core::order::*;
-use courier_core::ports::{CreateOutcome, OrderStore, StorageError};
+use courier_core::ports::{CreateOutcome, OrderStore, StorageError, Transition};
 use courier_core::*;
 use futures::future::join_all;
 
@@ -32,6 +32,18 @@ pub(crate) fn placed_by(customer: CustomerId, id: u64, key: &str, at: Timestamp)
         idempotency_key: IdempotencyKey::parse(key).unwrap(),
     };
     Order::place(Actor::Customer(customer), at, place).unwrap()
+}
+
+/// A transition of an order no courier is involved with.
+pub(crate) fn plain<'a>(order: &'a Order, expected_version: u64, events: &'a [OrderEvent]) -> Transition<'a> {
+    Transition {
+        order,
+        expected_version,
+        assignment_before: Assignment::Unassigned,
+        events,
+        batch_limit: 2,
+        fence: None,
+    }
 }
 
 /// Eight requests with the same client key at once: exactly one order.
@@ -84,7 +96,7 @@ pub(crate) async fn cas_has_one_winner_per_version(store: &impl OrderStore, base
     let results = join_all(
         writers
             .iter()
-            .map(|(o, e)| store.save_transition(o, 1, std::slice::from_ref(e))),
+            .map(|(o, e)| async move { store.save_transition(&plain(o, 1, std::slice::from_ref(e))).await }),
     )
     .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
@@ -105,7 +117,7 @@ pub(crate) async fn cas_has_one_winner_per_version(store: &impl OrderStore, base
     );
     // Writing a stale version later is refused too, and so is a missing order.
     let stale = store
-        .save_transition(&writers[0].0, 1, std::slice::from_ref(&writers[0].1))
+        .save_transition(&plain(&writers[0].0, 1, std::slice::from_ref(&writers[0].1)))
         .await;
     assert!(matches!(stale, Err(StorageError::VersionConflict { actual: 2, .. })));
 }
@@ -126,7 +138,7 @@ pub(crate) async fn outbox_loses_nothing(store: &impl OrderStore, base: u64) {
                 action: OrderAction::AuthorizePayment,
             };
             let ev = o.execute(&cmd).unwrap();
-            store.save_transition(&o, 1, &[ev]).await.unwrap();
+            store.save_transition(&plain(&o, 1, &[ev])).await.unwrap();
             accepted.insert((o.id(), 2));
         }
     }
@@ -168,7 +180,11 @@ pub(crate) async fn list_by_status_is_ordered(store: &impl OrderStore, base: u64
         );
         store.create_order(&o, &e).await.unwrap();
     }
-    let listed = store.list_by_status(StatusKind::PendingPayment, 1_000).await.unwrap();
+    let listed = store
+        .list_by_status(StatusKind::PendingPayment, 1_000)
+        .await
+        .unwrap()
+        .orders;
     let mine: Vec<u64> = listed
         .iter()
         .map(|o| o.id().get())
@@ -239,7 +255,7 @@ pub(crate) async fn every_event_kind_round_trips(store: &impl OrderStore, base: 
         store.create_order(&order, &created).await.unwrap();
         assert_eq!(store.load_order(order.id()).await.unwrap().as_ref(), Some(&order));
         for (actor, at, action) in steps {
-            let expected_version = order.version();
+            let (expected_version, assignment_before) = (order.version(), order.assignment());
             let event = order
                 .execute(&Command {
                     actor,
@@ -248,7 +264,15 @@ pub(crate) async fn every_event_kind_round_trips(store: &impl OrderStore, base: 
                     action,
                 })
                 .unwrap_or_else(|e| panic!("order {id}: {action:?} refused: {e}"));
-            store.save_transition(&order, expected_version, &[event]).await.unwrap();
+            let transition = Transition {
+                order: &order,
+                expected_version,
+                assignment_before,
+                events: &[event],
+                batch_limit: 2,
+                fence: None,
+            };
+            store.save_transition(&transition).await.unwrap();
             let loaded = store.load_order(order.id()).await.unwrap();
             assert_eq!(loaded.as_ref(), Some(&order), "after {action:?}");
         }

@@ -12,7 +12,8 @@ use courier_core::ports::{StockChange, StockOutcome, StorageError, Store};
 
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
-use crate::platform::Platform;
+use crate::parts::Parts;
+use crate::services::catalog::Catalog;
 use crate::telemetry;
 
 /// How many times a stock change re-reads the menu after losing a race.
@@ -38,15 +39,16 @@ fn ended_unprepared(order: &Order) -> bool {
         && order.times().ready_at.is_none()
 }
 
-impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+impl Catalog {
     /// Takes the lines' prepared dishes out of stock. Refuses, changing
     /// nothing, when one is sold out.
     pub(crate) async fn reserve_stock(
         &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         restaurant: RestaurantId,
         lines: &[OrderLine],
     ) -> Result<(), PlatformError> {
-        match self.change_stock(restaurant, &changes(lines, -1)).await? {
+        match self.change_stock(parts, restaurant, &changes(lines, -1)).await? {
             StockOutcome::Applied(_) => Ok(()),
             StockOutcome::Short { item, .. } => Err(PlatformError::ItemUnavailable { item, why: "sold out" }),
             StockOutcome::UnknownItem(item) => Err(PlatformError::ItemUnavailable {
@@ -60,9 +62,14 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// Gives a reservation back (the order was not stored, or ended
     /// unprepared). Best effort: a failure leaves stock counted low, which
     /// can undersell but never oversell.
-    pub(crate) async fn release_stock(&self, restaurant: RestaurantId, lines: &[OrderLine]) {
+    pub(crate) async fn release_stock(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        restaurant: RestaurantId,
+        lines: &[OrderLine],
+    ) {
         if !matches!(
-            self.change_stock(restaurant, &changes(lines, 1)).await,
+            self.change_stock(parts, restaurant, &changes(lines, 1)).await,
             Ok(StockOutcome::Applied(_))
         ) {
             telemetry::stock_release_failed();
@@ -70,27 +77,32 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     }
 
     /// Gives back what an ended order held, if it ended before preparation.
-    pub(crate) async fn release_if_unprepared(&self, order: &Order) {
+    pub(crate) async fn release_if_unprepared(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: &Order,
+    ) {
         if ended_unprepared(order) {
-            self.release_stock(order.restaurant(), order.lines()).await;
+            self.release_stock(parts, order.restaurant(), order.lines()).await;
         }
     }
 
     async fn change_stock(
         &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         restaurant: RestaurantId,
         changes: &[StockChange],
     ) -> Result<StockOutcome, PlatformError> {
         let mut last = None;
         for _ in 0..STOCK_ATTEMPTS {
-            let Some(menu) = self.store.menu(restaurant).await? else {
+            let Some(menu) = parts.store.menu(restaurant).await? else {
                 return Ok(StockOutcome::NoMenu);
             };
-            match self.store.adjust_stock(restaurant, menu.version, changes).await {
+            match parts.store.adjust_stock(restaurant, menu.version, changes).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(conflict @ StorageError::MenuConflict { .. }) => {
                     // The copy read may be a cached one: read the source next.
-                    self.store.invalidate(restaurant).await?;
+                    parts.store.invalidate(restaurant).await?;
                     last = Some(conflict);
                 }
                 Err(other) => return Err(other.into()),

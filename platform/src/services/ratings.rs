@@ -9,22 +9,27 @@ use courier_core::rating::{Rating, RatingSubject, RatingSummary, Stars, check_ra
 
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
-use crate::platform::Platform;
+use crate::parts::Parts;
 
-impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+/// The ratings service: no state of its own, the store keeps ratings and
+/// their summaries.
+pub(crate) struct Ratings;
+
+impl Ratings {
     /// `by` rates `subject` for a delivered `order` with 1 to 5 stars.
     /// Returns the subject's summary including this rating. A second rating
     /// of the same subject by the same party for the same order is refused
     /// and changes nothing.
-    pub async fn rate(
+    pub(crate) async fn rate(
         &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         by: Actor,
         order: OrderId,
         subject: RatingSubject,
         stars: u8,
     ) -> Result<RatingSummary, PlatformError> {
         let stars = Stars::new(stars)?;
-        let stored = self
+        let stored = parts
             .store
             .load_order(order)
             .await?
@@ -35,12 +40,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             by,
             subject,
             stars,
-            at: self.now(),
+            at: parts.now(),
         };
-        match self.store.record_rating(&rating).await? {
+        match parts.store.record_rating(&rating).await? {
             RatingOutcome::Recorded(summary) => {
                 if let RatingSubject::Restaurant(id) = subject {
-                    self.publish_restaurant_rating(id, summary).await?;
+                    self.publish_restaurant_rating(parts, id, summary).await?;
                 }
                 Ok(summary)
             }
@@ -53,8 +58,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     }
 
     /// What a restaurant, courier or customer has been rated so far.
-    pub async fn rating_summary(&self, subject: RatingSubject) -> Result<RatingSummary, PlatformError> {
-        Ok(self.store.rating_summary(subject).await?)
+    pub(crate) async fn summary(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        subject: RatingSubject,
+    ) -> Result<RatingSummary, PlatformError> {
+        Ok(parts.store.rating_summary(subject).await?)
     }
 
     /// Writes the restaurant's average, from the summary the store returned
@@ -63,15 +72,16 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// itself is exact and the next rating republishes it.
     async fn publish_restaurant_rating(
         &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         id: courier_core::RestaurantId,
         summary: RatingSummary,
     ) -> Result<(), PlatformError> {
-        let (Some(average), Some(mut restaurant)) = (summary.average_centi(), self.store.restaurant(id).await?) else {
+        let (Some(average), Some(mut restaurant)) = (summary.average_centi(), parts.store.restaurant(id).await?) else {
             return Ok(());
         };
         if restaurant.rating_centi != average {
             restaurant.rating_centi = average;
-            self.store.put_restaurant(&restaurant).await?;
+            parts.store.put_restaurant(&restaurant).await?;
         }
         Ok(())
     }

@@ -1,0 +1,58 @@
+//! What couriers call: shifts, positions, answers to offers, pickup and
+//! delivery.
+
+use courier_core::ports::Store;
+use courier_core::{CourierId, GeoPoint, OrderId};
+
+use super::Platform;
+use crate::error::PlatformError;
+use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::services::delivery::Delivered;
+use crate::services::dispatch::Arrival;
+
+impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
+    /// A courier starts a shift at `point`.
+    pub async fn courier_online(&self, courier: CourierId, point: GeoPoint) -> Result<(), PlatformError> {
+        self.dispatch.courier_online(&self.parts(), courier, point).await
+    }
+
+    /// A courier goes offline (end of shift, app lost): orders not yet picked
+    /// up go back to dispatch; returns them.
+    pub async fn courier_offline(&self, courier: CourierId) -> Result<Vec<OrderId>, PlatformError> {
+        self.dispatch.courier_offline(&self.parts(), courier).await
+    }
+
+    /// A courier's position: validated (by the [`GeoPoint`] type), rate
+    /// limited per courier (seed 000: 60 a minute), stored, indexed, and
+    /// checked against the geofences of the courier's stops.
+    pub async fn update_location(&self, courier: CourierId, point: GeoPoint) -> Result<Vec<Arrival>, PlatformError> {
+        self.locations
+            .update(&self.parts(), &self.dispatch, &self.promises, courier, point)
+            .await
+    }
+
+    /// A courier answers an offer. Accepting takes one of the courier's
+    /// slots (refused when the courier already carries the batch limit).
+    pub async fn answer_offer(&self, courier: CourierId, order: OrderId, accept: bool) -> Result<(), PlatformError> {
+        self.dispatch.answer_offer(&self.parts(), courier, order, accept).await
+    }
+
+    /// The courier holding the order picks it up.
+    pub async fn pick_up(
+        &self,
+        courier: CourierId,
+        order: OrderId,
+    ) -> Result<courier_core::order::Order, PlatformError> {
+        self.delivery
+            .pick_up(&self.parts(), &self.dispatch, courier, order)
+            .await
+    }
+
+    /// The courier hands the food over: the courier's slot frees, the ETA
+    /// learns, and the payment is captured and paid out.
+    pub async fn deliver(&self, courier: CourierId, order: OrderId) -> Result<Delivered, PlatformError> {
+        self.delivery
+            .deliver(&self.parts(), &self.ending(), courier, order)
+            .await
+    }
+}

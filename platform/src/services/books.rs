@@ -1,0 +1,217 @@
+//! Bookkeeping: every ended order leaves the services that held work for
+//! it, gives back its unprepared stock, settles at the gateway, and its
+//! ledger (derived from the stored order, [`crate::settlement::settle`])
+//! joins the books. A settlement the store could not complete is retried.
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use courier_core::ledger::PayoutSplit;
+use courier_core::order::{Actor, CancelReason, Order, OrderAction};
+use courier_core::ports::Store;
+use courier_core::refund::{RefundDecision, RefundPolicy};
+use courier_core::{Currency, Money, OrderId};
+
+use crate::error::PlatformError;
+use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
+use crate::parts::Parts;
+use crate::services::catalog::Catalog;
+use crate::services::dispatch::Dispatch;
+use crate::services::kitchen::Kitchen;
+use crate::services::payments::Payments;
+use crate::services::promises::Promises;
+use crate::settlement::{Books, Settlement, decode_split, settle, split_key};
+
+/// A cancelled order and what the customer gets back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cancellation {
+    /// The order, cancelled.
+    pub order: Order,
+    /// The refund (`None` when nothing had been paid).
+    pub refund: Option<RefundDecision>,
+}
+
+/// The books service: totals over every order settled by this instance,
+/// and the orders whose settlement waits for the store.
+pub(crate) struct Bookkeeping {
+    books: Mutex<Books>,
+    unsettled: Mutex<BTreeSet<OrderId>>,
+    refund: RefundPolicy,
+    currency: Currency,
+}
+
+impl Bookkeeping {
+    pub(crate) fn new(refund: RefundPolicy, currency: Currency) -> Bookkeeping {
+        Bookkeeping {
+            books: Mutex::new(Books::default()),
+            unsettled: Mutex::new(BTreeSet::new()),
+            refund,
+            currency,
+        }
+    }
+
+    fn unsettled(&self) -> MutexGuard<'_, BTreeSet<OrderId>> {
+        self.unsettled.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The totals so far.
+    pub(crate) fn books(&self) -> Books {
+        self.books.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Orders whose bookkeeping waits for the store.
+    pub(crate) fn queued(&self) -> usize {
+        self.unsettled().len()
+    }
+
+    /// The ledger of an order in a final money state, rebuilt from the store.
+    pub(crate) async fn settlement_of(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: &Order,
+    ) -> Result<Option<Settlement>, PlatformError> {
+        let split = if order.times().placed_at.is_none() {
+            // Never paid: no money moved, so no split is needed.
+            let zero = Money::zero(order.charge().currency());
+            PayoutSplit {
+                restaurant: zero,
+                courier: zero,
+                platform: zero,
+                tax: zero,
+            }
+        } else {
+            self.load_split(parts, order.id()).await?
+        };
+        settle(order, &split, &self.refund).map_err(|e| PlatformError::Corrupt {
+            key: format!("order:{}", order.id().get()),
+            reason: e.to_string(),
+        })
+    }
+
+    async fn load_split(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        id: OrderId,
+    ) -> Result<PayoutSplit, PlatformError> {
+        let key = split_key(id);
+        let bytes = parts
+            .store
+            .get(&key, parts.now())
+            .await?
+            .ok_or_else(|| PlatformError::Corrupt {
+                key: key.clone(),
+                reason: "the payout split is missing".into(),
+            })?;
+        decode_split(&bytes, self.currency).map_err(|reason| PlatformError::Corrupt { key, reason })
+    }
+}
+
+/// The services an ended order leaves, and the books it joins: what every
+/// path that ends an order (cancellation, rejection, a failed payment, a
+/// completed delivery, a give-up) goes through.
+pub(crate) struct Ending<'a> {
+    pub(crate) books: &'a Bookkeeping,
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) dispatch: &'a Dispatch,
+    pub(crate) payments: &'a Payments,
+    pub(crate) promises: &'a Promises,
+    pub(crate) kitchen: &'a Kitchen,
+}
+
+impl Ending<'_> {
+    /// Cancels an order as `actor` (permissions and statuses per seed 000);
+    /// the refund follows the policy.
+    pub(crate) async fn cancel(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        actor: Actor,
+        order: OrderId,
+        reason: CancelReason,
+    ) -> Result<Cancellation, PlatformError> {
+        let (cancelled, _) = parts.apply(order, actor, OrderAction::Cancel { reason }).await?;
+        let settlement = self.settle_or_defer(parts, &cancelled).await?;
+        parts
+            .notify(
+                Recipient::Customer(cancelled.customer()),
+                NotificationKind::Cancelled,
+                order,
+            )
+            .await;
+        // The kitchen stops cooking what nobody will collect.
+        parts
+            .notify(
+                Recipient::Restaurant(cancelled.restaurant()),
+                NotificationKind::Cancelled,
+                order,
+            )
+            .await;
+        Ok(Cancellation {
+            order: cancelled,
+            refund: settlement.and_then(|s| s.refund),
+        })
+    }
+
+    /// [`Ending::finish`], or, when the store fails for a transient reason,
+    /// the order is kept for [`Ending::retry`]: the state change already
+    /// stored stands, and the caller is not told it failed.
+    pub(crate) async fn settle_or_defer(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: &Order,
+    ) -> Result<Option<Settlement>, PlatformError> {
+        match self.finish(parts, order).await {
+            Ok(settlement) => Ok(settlement),
+            Err(e) if e.is_transient() => {
+                self.books.unsettled().insert(order.id());
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Settles again the orders whose bookkeeping failed; returns how many
+    /// are settled now.
+    pub(crate) async fn retry(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+    ) -> Result<usize, PlatformError> {
+        let due: Vec<OrderId> = self.books.unsettled().iter().copied().collect();
+        let mut settled = 0;
+        for id in due {
+            if let Some(order) = parts.store.load_order(id).await? {
+                self.finish(parts, &order).await?;
+                settled += 1;
+            }
+            self.books.unsettled().remove(&id);
+        }
+        Ok(settled)
+    }
+
+    /// An order reached a final money state: it leaves every service, the
+    /// gateway captures what is kept and releases the rest, and the books
+    /// take its ledger.
+    async fn finish(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: &Order,
+    ) -> Result<Option<Settlement>, PlatformError> {
+        let id = order.id();
+        self.dispatch.close(id);
+        self.payments.forget(id);
+        self.promises.forget(id);
+        self.kitchen.forget(id);
+        self.catalog.release_if_unprepared(parts, order).await;
+        let settlement = self.books.settlement_of(parts, order).await?;
+        if let Some(s) = &settlement {
+            if let Some(decision) = &s.refund {
+                self.payments.conclude(parts, id, decision).await;
+            }
+            self.books
+                .books
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .add(&s.ledger, s.refund.as_ref());
+        }
+        Ok(settlement)
+    }
+}

@@ -1,0 +1,146 @@
+//! Pricing: quotes over the fee schedule, the promotion book and surge per
+//! H3 cell. Surge follows what dispatch sees: per cell, orders waiting for a
+//! courier (demand) against couriers online with room (supply), observed at
+//! a fixed interval so that quotes price the delivery fee where couriers are
+//! short.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use courier_core::{CustomerId, Duration, GeoPoint, Money, Timestamp};
+use courier_pricing::{
+    Cart, CustomerHistory, PricingConfig, PricingError, PromoBook, Quote, QuoteRequest, SurgeBook, quote,
+};
+
+use crate::config::PlatformConfig;
+use crate::services::dispatch::Dispatch;
+
+/// The surge across the city at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SurgeSnapshot {
+    /// Cells priced above 1.0x.
+    pub cells_surging: u32,
+    /// The highest multiplier, in basis points (10,000 = 1.0x).
+    pub max_bp: u32,
+    /// The multiplier weighted by the orders waiting in each cell, in basis
+    /// points (10,000 when nothing waits).
+    pub demand_weighted_bp: u32,
+}
+
+/// What a quote is for.
+pub(crate) struct QuoteFor<'a> {
+    /// Who asks.
+    pub(crate) customer: CustomerId,
+    /// The restaurant's location.
+    pub(crate) pickup: GeoPoint,
+    /// The delivery address.
+    pub(crate) dropoff: GeoPoint,
+    /// The validated cart.
+    pub(crate) cart: &'a Cart,
+    /// The tip.
+    pub(crate) tip: Money,
+    /// Promotion codes typed by the customer.
+    pub(crate) promo_codes: &'a [String],
+}
+
+struct Books {
+    promos: PromoBook,
+    surge: SurgeBook,
+    /// When demand and supply were last observed into `surge`.
+    last_observed: Option<Timestamp>,
+}
+
+/// The pricing service. Its lock is taken before dispatch's when surge
+/// observes what dispatch sees, never after.
+pub(crate) struct Pricing {
+    config: PricingConfig,
+    promotions_on: bool,
+    surge_every: Duration,
+    books: Mutex<Books>,
+}
+
+impl Pricing {
+    pub(crate) fn new(config: &PlatformConfig) -> Pricing {
+        Pricing {
+            config: config.pricing.clone(),
+            promotions_on: config.degradation.promotions_on(),
+            surge_every: config.surge_every,
+            books: Mutex::new(Books {
+                promos: PromoBook::new(),
+                surge: SurgeBook::new(config.surge),
+                last_observed: None,
+            }),
+        }
+    }
+
+    fn books(&self) -> MutexGuard<'_, Books> {
+        // The books only accumulate observations; a cut-short update leaves
+        // them usable.
+        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Prices a cart at `now` (promotions only while the degradation
+    /// ladder allows them).
+    pub(crate) fn quote(&self, request: &QuoteFor<'_>, now: Timestamp) -> Result<Quote, PricingError> {
+        let codes: Vec<&str> = if self.promotions_on {
+            request.promo_codes.iter().map(String::as_str).collect()
+        } else {
+            Vec::new()
+        };
+        let history = CustomerHistory::default();
+        let books = self.books();
+        quote(
+            &self.config,
+            &books.promos,
+            &books.surge,
+            &QuoteRequest {
+                customer: request.customer,
+                pickup: request.pickup,
+                pickup_cell: None,
+                dropoff: request.dropoff,
+                cart: request.cart,
+                tip: request.tip,
+                promo_codes: &codes,
+                history: &history,
+                now,
+            },
+        )
+    }
+
+    /// Observes demand and supply per surge cell from `dispatch`, if the
+    /// interval has passed.
+    pub(crate) fn watch_surge(&self, dispatch: &Dispatch, now: Timestamp) {
+        let mut books = self.books();
+        if books.last_observed.is_some_and(|t| now.since(t) < self.surge_every) {
+            return;
+        }
+        books.last_observed = Some(now);
+        let counts = dispatch.surge_counts(&books.surge);
+        for (cell, (demand, supply)) in counts {
+            books.surge.observe(cell, demand, supply, now);
+        }
+    }
+
+    /// The surge published now.
+    pub(crate) fn surge_snapshot(&self, dispatch: &Dispatch) -> SurgeSnapshot {
+        let books = self.books();
+        // Supply does not enter the snapshot, and a cell never observed is
+        // priced at 1.0x, so the orders waiting per cell are all it needs.
+        let waiting = dispatch.waiting_by_cell(&books.surge);
+        let (mut weighted, mut demand) = (0u64, 0u64);
+        for (cell, d) in &waiting {
+            weighted += u64::from(books.surge.multiplier(*cell).get()) * u64::from(*d);
+            demand += u64::from(*d);
+        }
+        let mut snapshot = SurgeSnapshot {
+            demand_weighted_bp: weighted.checked_div(demand).map_or(10_000, |bp| bp as u32),
+            max_bp: 10_000,
+            ..SurgeSnapshot::default()
+        };
+        for (cell, _) in waiting {
+            let m = books.surge.multiplier(cell).get();
+            snapshot.max_bp = snapshot.max_bp.max(m);
+            snapshot.cells_surging += u32::from(m > 10_000);
+        }
+        snapshot
+    }
+}
