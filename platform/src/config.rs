@@ -71,6 +71,10 @@ pub struct PlatformConfig {
     pub degradation: DegradationLevel,
     /// How long an order's payout split is kept for settlement.
     pub split_retention: Duration,
+    /// Several instances share the store: a courier going off shift also
+    /// removes their fix, which is how the others learn of it
+    /// ([`crate::Platform::follow_couriers`]).
+    pub shared_store: bool,
 }
 
 impl Default for PlatformConfig {
@@ -103,6 +107,7 @@ impl Default for PlatformConfig {
             rate_limits: true,
             degradation: DegradationLevel::Normal,
             split_retention: Duration::from_hours(24 * 30),
+            shared_store: false,
         }
     }
 }

@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{HasKeys, Keys};
 use crate::clock::SystemClock;
 use crate::error::ApiError;
+use crate::sharing::Sharing;
 use crate::tracking::TrackingHub;
 use crate::{routes, telemetry};
 
@@ -42,6 +43,9 @@ pub struct AppState<S> {
     /// Stored records recovery set aside for an operator (shown by
     /// `/health/ready`).
     pub set_aside: Vec<courier_platform::SetAside>,
+    /// How this instance shares its store with others (`None`: it is the
+    /// only one, and runs the clock-driven work itself).
+    pub sharing: Option<Sharing>,
 }
 
 impl<S> HasKeys for AppState<S> {
@@ -158,6 +162,11 @@ pub async fn serve<S: Store + 'static>(
         .await;
     if let Some(task) = ticking {
         task.abort();
+        // The loop is stopped between two awaits; whatever it held is given up.
+        let _ = task.await;
+    }
+    if let Some(sharing) = &state.sharing {
+        sharing.release(&state.platform).await;
     }
     result
 }
@@ -165,24 +174,34 @@ pub async fn serve<S: Store + 'static>(
 /// Events published per tick at most (the rest go on the next tick).
 const OUTBOX_BATCH: usize = 1_000;
 
-/// Runs the platform's clock-driven work every `every`.
+/// Runs the platform's clock-driven work every `every`: alone, or, when the
+/// store is shared, following it and working only while holding the lease.
 async fn tick_loop<S: Store + 'static>(state: Arc<AppState<S>>, every: StdDuration) {
+    let every = state.sharing.as_ref().map_or(every, |s| s.interval(every));
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        if let Some(sharing) = &state.sharing {
+            sharing.tick(&state.platform, OUTBOX_BATCH).await;
+            continue;
+        }
         if let Err(e) = state.platform.tick().await {
             tracing::warn!(error = %e, "tick failed");
         }
-        // Stored order events go out (here: counted and logged at debug),
-        // so the outbox holds only what has not been published yet.
-        let relayed = state.platform.relay_outbox(OUTBOX_BATCH, |entry| {
-            tracing::debug!(event_id = entry.event_id.0, order = %entry.event.order_id, "order event published");
-        });
-        match relayed.await {
-            Ok(n) => metrics::counter!("courier_outbox_events_published_total").increment(n as u64),
-            Err(e) => tracing::warn!(error = %e, "outbox relay failed"),
-        }
+        relay(&state.platform, OUTBOX_BATCH).await;
+    }
+}
+
+/// Stored order events go out (here: counted and logged at debug), so the
+/// outbox holds only what has not been published yet.
+pub(crate) async fn relay<S: Store>(platform: &ServerPlatform<S>, batch: usize) {
+    let relayed = platform.relay_outbox(batch, |entry| {
+        tracing::debug!(event_id = entry.event_id.0, order = %entry.event.order_id, "order event published");
+    });
+    match relayed.await {
+        Ok(n) => metrics::counter!("courier_outbox_events_published_total").increment(n as u64),
+        Err(e) => tracing::warn!(error = %e, "outbox relay failed"),
     }
 }
 

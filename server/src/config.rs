@@ -13,10 +13,27 @@ pub struct ServerConfig {
     /// (in memory when absent).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Keep everything in this PostgreSQL schema (created if missing), so
+    /// several deployments or test runs share one database.
+    #[arg(long, env = "COURIER_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
     /// Redis for locations, rate limits and the catalog cache (needs a
-    /// database; in process when absent).
+    /// database; in process when absent). With both, any number of
+    /// instances can serve the same orders.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// What every Redis key and channel starts with.
+    #[arg(long, env = "COURIER_REDIS_PREFIX", default_value = "courier")]
+    pub redis_prefix: String,
+    /// This instance's name among those sharing the database (who holds
+    /// the work lease); generated when absent.
+    #[arg(long, env = "COURIER_INSTANCE")]
+    pub instance: Option<String>,
+    /// How long the work lease lasts unless renewed, milliseconds: another
+    /// instance takes the clock-driven work over this long after its holder
+    /// stops.
+    #[arg(long, default_value_t = 5_000)]
+    pub lease_ttl_ms: u64,
     /// The HS256 key tokens are signed with (32 bytes or more).
     #[arg(long, env = "COURIER_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 mod routes;
+pub mod sharing;
 pub mod startup;
 pub mod telemetry;
 pub mod tracking;

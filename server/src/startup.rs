@@ -18,6 +18,7 @@ use crate::app::{AppState, Limits, serve};
 use crate::auth::Keys;
 use crate::clock::SystemClock;
 use crate::config::ServerConfig;
+use crate::sharing::Sharing;
 use crate::tracking::TrackingHub;
 
 /// How long a cached restaurant or menu lives in Redis.
@@ -40,22 +41,67 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// Platform settings for the server: the defaults, rate limits as configured.
+/// How long the work lease lasts unless renewed, by default.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(5);
+
+/// Platform settings for the server: the defaults, rate limits as
+/// configured; the store is shared when both PostgreSQL and Redis are given.
 pub fn platform_config(config: &ServerConfig) -> PlatformConfig {
     PlatformConfig {
         rate_limits: !config.no_rate_limits,
+        shared_store: config.database_url.is_some() && config.redis_url.is_some(),
         ..PlatformConfig::default()
     }
 }
 
 /// The shared state over `store`, with pending work recovered from it.
+/// When `config.shared_store` is set, the instance shares the store with
+/// others under a generated name (see [`state_as`]).
 pub async fn state<S: Store + 'static>(
     store: S,
     keys: Keys,
     dev_tokens: bool,
     config: PlatformConfig,
 ) -> Result<Arc<AppState<S>>, StartError> {
-    let hub = Arc::new(TrackingHub::default());
+    state_as(store, keys, dev_tokens, config, Joining::default()).await
+}
+
+/// How an instance joins the others sharing its store.
+#[derive(Debug, Clone)]
+pub struct Joining {
+    /// Its name (generated when `None`).
+    pub instance: Option<String>,
+    /// How long its work lease lasts unless renewed.
+    pub lease_ttl: Duration,
+    /// Where tracking events cross instances (`None`: this instance's
+    /// streams see only what happens through it).
+    pub tracking: Option<RedisStore>,
+}
+
+impl Default for Joining {
+    fn default() -> Self {
+        Joining {
+            instance: None,
+            lease_ttl: DEFAULT_LEASE_TTL,
+            tracking: None,
+        }
+    }
+}
+
+/// [`state`] for an instance joining others as `joining` says (when
+/// `config.shared_store` is set; otherwise `joining` is not used).
+pub async fn state_as<S: Store + 'static>(
+    store: S,
+    keys: Keys,
+    dev_tokens: bool,
+    config: PlatformConfig,
+    joining: Joining,
+) -> Result<Arc<AppState<S>>, StartError> {
+    let shared = config.shared_store;
+    let hub = Arc::new(match joining.tracking.clone() {
+        Some(redis) if shared => TrackingHub::shared(redis),
+        _ => TrackingHub::default(),
+    });
     // Randomness only jitters retry backoff; seeded from the clock so
     // instances do not retry in lockstep.
     let seed = u64::try_from(courier_platform::external::Clock::now(&SystemClock).as_millis()).unwrap_or(0);
@@ -67,6 +113,16 @@ pub async fn state<S: Store + 'static>(
         rand_chacha::ChaCha8Rng::seed_from_u64(seed),
         config,
     )?;
+    // Where the change feed ends, read before recovery: whatever commits
+    // while recovering is followed afterwards, never missed.
+    let sharing = if shared {
+        let head = platform.feed_head().await?;
+        let instance = joining.instance.unwrap_or_else(Sharing::generated_name);
+        tracing::info!(%instance, "sharing the store with other instances");
+        Some(Sharing::new(instance, joining.lease_ttl, head))
+    } else {
+        None
+    };
     let recovered = platform.recover().await?;
     for record in &recovered.set_aside {
         // Serving goes on without it; an operator repairs it.
@@ -83,6 +139,7 @@ pub async fn state<S: Store + 'static>(
         hub,
         dev_tokens,
         set_aside: recovered.set_aside,
+        sharing,
     }))
 }
 
@@ -92,19 +149,26 @@ pub async fn run(config: ServerConfig) -> Result<(), StartError> {
     match (&config.database_url, &config.redis_url) {
         (None, None) => {
             tracing::info!("storage: in memory");
-            run_on(MemoryStore::default(), keys, &config).await
+            run_on(MemoryStore::default(), keys, &config, None).await
         }
         (Some(db), Some(redis)) => {
-            let pg = PgStore::connect(PgConfig::new(db.clone())).await?;
-            let fast = RedisStore::connect(redis, "courier").await?;
+            let pg = PgStore::connect(pg_config(db, &config)).await?;
+            let fast = RedisStore::connect(redis, &config.redis_prefix).await?;
             let catalog = CachedCatalog::new(pg.clone(), fast.clone(), CATALOG_CACHE_TTL);
             tracing::info!("storage: PostgreSQL with Redis");
-            run_on(Composite::new(pg, catalog, fast), keys, &config).await
+            let tracking = Some(fast.clone());
+            run_on(Composite::new(pg, catalog, fast), keys, &config, tracking).await
         }
         (Some(db), None) => {
-            let pg = PgStore::connect(PgConfig::new(db.clone())).await?;
+            let pg = PgStore::connect(pg_config(db, &config)).await?;
             tracing::warn!("storage: PostgreSQL; locations and rate limits in process (one instance only)");
-            run_on(Composite::new(pg.clone(), pg, MemoryStore::default()), keys, &config).await
+            run_on(
+                Composite::new(pg.clone(), pg, MemoryStore::default()),
+                keys,
+                &config,
+                None,
+            )
+            .await
         }
         (None, Some(_)) => Err(StartError::Config(
             "--redis-url needs --database-url: orders are kept in PostgreSQL".into(),
@@ -112,8 +176,25 @@ pub async fn run(config: ServerConfig) -> Result<(), StartError> {
     }
 }
 
-async fn run_on<S: Store + 'static>(store: S, keys: Keys, config: &ServerConfig) -> Result<(), StartError> {
-    let state = state(store, keys, config.dev_tokens, platform_config(config)).await?;
+fn pg_config(url: &str, config: &ServerConfig) -> PgConfig {
+    PgConfig {
+        schema: config.database_schema.clone(),
+        ..PgConfig::new(url)
+    }
+}
+
+async fn run_on<S: Store + 'static>(
+    store: S,
+    keys: Keys,
+    config: &ServerConfig,
+    tracking: Option<RedisStore>,
+) -> Result<(), StartError> {
+    let joining = Joining {
+        instance: config.instance.clone(),
+        lease_ttl: Duration::from_millis(config.lease_ttl_ms.max(100)),
+        tracking,
+    };
+    let state = state_as(store, keys, config.dev_tokens, platform_config(config), joining).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let limits = Limits {

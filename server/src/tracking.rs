@@ -4,11 +4,24 @@
 //! The hub is the platform's [`Notifier`]: every notification becomes a
 //! status event for its order. A subscriber that falls behind loses the
 //! oldest events and is told so; the order's current state can always be
-//! read again.
+//! read again. When several instances share the store, events go through a
+//! Redis channel ([`TrackingHub::shared`]), so a stream on one instance sees
+//! what happened through another.
 
-use courier_core::{CourierId, GeoPoint, OrderId, Timestamp};
-use courier_platform::external::{Notification, Notifier, NotifyError};
-use tokio::sync::{broadcast, watch};
+use std::time::Duration as StdDuration;
+
+use courier_core::{CourierId, CustomerId, GeoPoint, OrderId, RestaurantId, Timestamp};
+use courier_platform::external::{Notification, NotificationKind, Notifier, NotifyError, Recipient};
+use courier_storage::redis::RedisStore;
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// The Redis channel (under the store's prefix) tracking events cross.
+const CHANNEL: &str = "track";
+
+/// Events waiting to go out to Redis before new ones are dropped.
+const OUTGOING: usize = 16_384;
 
 /// How many events a slow subscriber may lag before losing some.
 const BACKLOG: usize = 4_096;
@@ -46,6 +59,8 @@ impl TrackEvent {
 pub struct TrackingHub {
     events: broadcast::Sender<TrackEvent>,
     closing: watch::Sender<bool>,
+    /// Where events go first when instances share them (through Redis).
+    outgoing: Option<mpsc::Sender<TrackEvent>>,
 }
 
 impl Default for TrackingHub {
@@ -53,14 +68,69 @@ impl Default for TrackingHub {
         TrackingHub {
             events: broadcast::channel(BACKLOG).0,
             closing: watch::channel(false).0,
+            outgoing: None,
         }
     }
 }
 
 impl TrackingHub {
-    /// Publishes an event (dropped when nobody listens).
+    /// A hub whose events cross every instance subscribed to `redis`'s
+    /// tracking channel: published there, and fanned out here from there
+    /// (this instance's own included), on two background tasks. Delivery
+    /// is at most once, as within one instance.
+    pub fn shared(redis: RedisStore) -> TrackingHub {
+        let hub = TrackingHub::default();
+        let (outgoing, mut queue) = mpsc::channel::<TrackEvent>(OUTGOING);
+        let publisher = redis.clone();
+        tokio::spawn(async move {
+            while let Some(event) = queue.recv().await {
+                let Ok(payload) = serde_json::to_vec(&WireEvent::from(event)) else {
+                    continue;
+                };
+                if let Err(e) = publisher.publish(CHANNEL, &payload).await {
+                    tracing::warn!(error = %e, "tracking event not published");
+                }
+            }
+        });
+        let events = hub.events.clone();
+        tokio::spawn(async move {
+            loop {
+                match redis.subscribe(CHANNEL).await {
+                    Ok(mut stream) => {
+                        while let Some(payload) = stream.next().await {
+                            if let Some(event) = serde_json::from_slice::<WireEvent>(&payload)
+                                .ok()
+                                .and_then(WireEvent::into_event)
+                            {
+                                let _ = events.send(event);
+                            }
+                        }
+                        tracing::warn!("tracking channel closed; subscribing again");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "tracking channel unavailable"),
+                }
+                tokio::time::sleep(StdDuration::from_millis(500)).await;
+            }
+        });
+        TrackingHub {
+            outgoing: Some(outgoing),
+            ..hub
+        }
+    }
+
+    /// Publishes an event (dropped when nobody listens, or, shared, when
+    /// the way out is full).
     pub fn publish(&self, event: TrackEvent) {
-        let _ = self.events.send(event);
+        match &self.outgoing {
+            Some(outgoing) => {
+                if outgoing.try_send(event).is_err() {
+                    metrics::counter!("courier_tracking_events_dropped_total").increment(1);
+                }
+            }
+            None => {
+                let _ = self.events.send(event);
+            }
+        }
     }
 
     /// A receiver of every event from now on.
@@ -83,5 +153,134 @@ impl Notifier for TrackingHub {
     async fn send(&self, notification: Notification) -> Result<(), NotifyError> {
         self.publish(TrackEvent::Notified(notification));
         Ok(())
+    }
+}
+
+/// A tracking event as it crosses instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireEvent {
+    Notified {
+        to: String,
+        to_id: u64,
+        kind: String,
+        order: u64,
+        at_ms: i64,
+    },
+    Position {
+        order: u64,
+        courier: u64,
+        lat: f64,
+        lng: f64,
+        at_ms: i64,
+    },
+}
+
+impl From<TrackEvent> for WireEvent {
+    fn from(event: TrackEvent) -> WireEvent {
+        match event {
+            TrackEvent::Notified(n) => {
+                let (to, to_id) = match n.to {
+                    Recipient::Customer(c) => ("customer", c.get()),
+                    Recipient::Restaurant(r) => ("restaurant", r.get()),
+                    Recipient::Courier(c) => ("courier", c.get()),
+                };
+                WireEvent::Notified {
+                    to: to.to_owned(),
+                    to_id,
+                    kind: n.kind.name().to_owned(),
+                    order: n.order.get(),
+                    at_ms: n.at.as_millis(),
+                }
+            }
+            TrackEvent::Position {
+                order,
+                courier,
+                at,
+                time,
+            } => WireEvent::Position {
+                order: order.get(),
+                courier: courier.get(),
+                lat: at.lat(),
+                lng: at.lng(),
+                at_ms: time.as_millis(),
+            },
+        }
+    }
+}
+
+impl WireEvent {
+    /// The event, or `None` for one this version cannot read.
+    fn into_event(self) -> Option<TrackEvent> {
+        match self {
+            WireEvent::Notified {
+                to,
+                to_id,
+                kind,
+                order,
+                at_ms,
+            } => {
+                let to = match to.as_str() {
+                    "customer" => Recipient::Customer(CustomerId::new(to_id)),
+                    "restaurant" => Recipient::Restaurant(RestaurantId::new(to_id)),
+                    "courier" => Recipient::Courier(CourierId::new(to_id)),
+                    _ => return None,
+                };
+                Some(TrackEvent::Notified(Notification {
+                    to,
+                    kind: NotificationKind::from_name(&kind)?,
+                    order: OrderId::new(order),
+                    at: Timestamp::from_millis(at_ms),
+                }))
+            }
+            WireEvent::Position {
+                order,
+                courier,
+                lat,
+                lng,
+                at_ms,
+            } => Some(TrackEvent::Position {
+                order: OrderId::new(order),
+                courier: CourierId::new(courier),
+                at: GeoPoint::new(lat, lng).ok()?,
+                time: Timestamp::from_millis(at_ms),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_cross_instances_unchanged() {
+        let events = [
+            TrackEvent::Notified(Notification {
+                to: Recipient::Courier(CourierId::new(4)),
+                kind: NotificationKind::Offer,
+                order: OrderId::new(9),
+                at: Timestamp::from_millis(1_234),
+            }),
+            TrackEvent::Position {
+                order: OrderId::new(9),
+                courier: CourierId::new(4),
+                at: GeoPoint::new(60.17, 24.94).unwrap(),
+                time: Timestamp::from_millis(5_678),
+            },
+        ];
+        for event in events {
+            let bytes = serde_json::to_vec(&WireEvent::from(event)).unwrap();
+            let back = serde_json::from_slice::<WireEvent>(&bytes).unwrap().into_event();
+            assert_eq!(back, Some(event));
+        }
+        let unknown = WireEvent::Notified {
+            to: "someone".into(),
+            to_id: 1,
+            kind: "offer".into(),
+            order: 1,
+            at_ms: 0,
+        };
+        assert_eq!(unknown.into_event(), None);
     }
 }

@@ -7,9 +7,10 @@ use courier_core::geo::GeoPoint;
 use courier_core::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, RestaurantId};
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
-    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
-    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
+    AuditEntry, CatalogStore, ChangeFeed, CourierLoad, CourierLocation, CreateOutcome, EventId, FeedCursor,
+    IdempotencyStore, Lease, LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderChange, OrderStore,
+    OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
+    StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::time::{Duration, Timestamp};
@@ -214,6 +215,28 @@ impl<D: Send + Sync, C: Send + Sync, F: LocationStore> LocationStore for Composi
         ttl: Duration,
     ) -> impl Future<Output = Result<Vec<CourierId>, StorageError>> + Send {
         self.fast.expire_silent(now, ttl)
+    }
+
+    fn fixes_since(&self, since: Timestamp) -> impl Future<Output = Result<Vec<CourierLocation>, StorageError>> + Send {
+        self.fast.fixes_since(since)
+    }
+
+    fn remove_location(&self, courier: CourierId) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.fast.remove_location(courier)
+    }
+}
+
+impl<D: ChangeFeed, C: Send + Sync, F: Send + Sync> ChangeFeed for Composite<D, C, F> {
+    fn feed_head(&self) -> impl Future<Output = Result<FeedCursor, StorageError>> + Send {
+        self.durable.feed_head()
+    }
+
+    fn changes_after(
+        &self,
+        cursor: FeedCursor,
+        limit: usize,
+    ) -> impl Future<Output = Result<(Vec<OrderChange>, FeedCursor), StorageError>> + Send {
+        self.durable.changes_after(cursor, limit)
     }
 }
 

@@ -7,9 +7,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
-    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
-    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
+    AuditEntry, CatalogStore, ChangeFeed, CourierLoad, CourierLocation, CreateOutcome, EventId, FeedCursor,
+    IdempotencyStore, Lease, LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderChange, OrderStore,
+    OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
+    StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
@@ -259,6 +260,25 @@ impl<S: LocationStore, C: FaultClock> LocationStore for FaultyStore<S, C> {
     }
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
         self.guarded(self.inner.expire_silent(now, ttl)).await
+    }
+    async fn fixes_since(&self, since: Timestamp) -> Result<Vec<CourierLocation>, StorageError> {
+        self.guarded(self.inner.fixes_since(since)).await
+    }
+    async fn remove_location(&self, courier: CourierId) -> Result<bool, StorageError> {
+        self.guarded(self.inner.remove_location(courier)).await
+    }
+}
+
+impl<S: ChangeFeed, C: FaultClock> ChangeFeed for FaultyStore<S, C> {
+    async fn feed_head(&self) -> Result<FeedCursor, StorageError> {
+        self.guarded(self.inner.feed_head()).await
+    }
+    async fn changes_after(
+        &self,
+        cursor: FeedCursor,
+        limit: usize,
+    ) -> Result<(Vec<OrderChange>, FeedCursor), StorageError> {
+        self.guarded(self.inner.changes_after(cursor, limit)).await
     }
 }
 

@@ -56,6 +56,13 @@ pub trait LocationStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<NearbyCourier>, StorageError>> + Send;
 
+    /// Every courier whose last fix was reported at `since` or later, by id:
+    /// who is on shift, for instances sharing the store.
+    fn fixes_since(&self, since: Timestamp) -> impl Future<Output = Result<Vec<CourierLocation>, StorageError>> + Send;
+
+    /// Forgets a courier's position (going off shift); true if one was held.
+    fn remove_location(&self, courier: CourierId) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
     /// Removes every courier last seen more than `ttl` before `now`; returns them, by id.
     fn expire_silent(
         &self,

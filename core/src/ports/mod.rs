@@ -18,7 +18,10 @@ pub use couriers::{CourierChange, CourierLoad, CourierRefusal, Transition, couri
 pub use idempotency::{DEFAULT_IDEMPOTENCY_TTL, IdempotencyStore};
 pub use lease::{Fence, Lease, LeaseStore, WORK_LEASE, decide_lease};
 pub use locations::{CourierLocation, DEFAULT_LOCATION_TTL, LocationStore, NearbyCourier};
-pub use orders::{AuditEntry, CreateOutcome, EventId, Listed, OrderStore, OutboxEntry, Unreadable};
+pub use orders::{
+    AuditEntry, ChangeFeed, CreateOutcome, EventId, FeedCursor, Listed, OrderChange, OrderStore, OutboxEntry,
+    Unreadable,
+};
 pub use rate_limit::{RateDecision, RateLimit, RateLimitStore};
 pub use ratings::{RatingOutcome, RatingStore};
 
@@ -104,12 +107,19 @@ pub enum StorageError {
 
 /// Everything the platform needs from storage, in one bound.
 pub trait Store:
-    OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
+    OrderStore + ChangeFeed + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
 {
 }
 
 impl<T> Store for T where
-    T: OrderStore + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
+    T: OrderStore
+        + ChangeFeed
+        + LocationStore
+        + IdempotencyStore
+        + RateLimitStore
+        + CatalogStore
+        + RatingStore
+        + LeaseStore
 {
 }
 

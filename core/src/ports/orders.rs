@@ -47,6 +47,46 @@ impl AuditEntry {
     }
 }
 
+/// Where a reader of the change feed has got to: changes after it are the
+/// ones still to read. Opaque: compare and keep it, build it only from
+/// [`ChangeFeed::feed_head`] and [`ChangeFeed::changes_after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FeedCursor {
+    /// The adapter's first ordering key (PostgreSQL: the writing transaction).
+    pub major: u64,
+    /// Its second (the event's position).
+    pub minor: u64,
+}
+
+/// One order changed (an event stored for it), as the feed reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderChange {
+    /// The order.
+    pub order: OrderId,
+    /// The version the change produced.
+    pub version: u64,
+}
+
+/// Order changes in the order they were committed, whichever process made
+/// them: what lets several instances over one store keep their caches in
+/// line with it.
+pub trait ChangeFeed: Send + Sync {
+    /// Where the feed ends now: [`ChangeFeed::changes_after`] it returns
+    /// only what is committed from here on (and possibly a little before:
+    /// a reader must treat a change as "reload this order").
+    fn feed_head(&self) -> impl Future<Output = Result<FeedCursor, StorageError>> + Send;
+
+    /// Up to `limit` changes committed after `cursor`, oldest first, and the
+    /// cursor after the last one returned. A change is never skipped: one
+    /// still being committed is returned once it is, and none before it
+    /// goes past it.
+    fn changes_after(
+        &self,
+        cursor: FeedCursor,
+        limit: usize,
+    ) -> impl Future<Output = Result<(Vec<OrderChange>, FeedCursor), StorageError>> + Send;
+}
+
 /// Orders listed by status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Listed {

@@ -57,6 +57,35 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [NotificationKind; 12] = [
+        NotificationKind::NewOrder,
+        NotificationKind::PaymentDelayed,
+        NotificationKind::PaymentConfirmed,
+        NotificationKind::Accepted,
+        NotificationKind::Rejected,
+        NotificationKind::Offer,
+        NotificationKind::CourierAssigned,
+        NotificationKind::CourierAtRestaurant,
+        NotificationKind::PickedUp,
+        NotificationKind::CourierAtDoor,
+        NotificationKind::Delivered,
+        NotificationKind::Cancelled,
+    ];
+
+    /// The kind named `name` (as [`NotificationKind::name`] writes it).
+    ///
+    /// ```
+    /// use courier_platform::external::NotificationKind;
+    /// for kind in NotificationKind::ALL {
+    ///     assert_eq!(NotificationKind::from_name(kind.name()), Some(kind));
+    /// }
+    /// assert_eq!(NotificationKind::from_name("nonsense"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<NotificationKind> {
+        NotificationKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// A stable name for logs and metrics.
     pub const fn name(self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 
 mod courier;
 mod customer;
+mod follow;
 mod operations;
 mod recovery;
 mod restaurant;

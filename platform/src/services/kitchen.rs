@@ -4,7 +4,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use courier_core::order::{Actor, Order, OrderAction};
+use courier_core::order::{Actor, Order, OrderAction, OrderStatus};
 use courier_core::ports::Store;
 use courier_core::{Duration, OrderId, RestaurantId, Timestamp};
 use courier_eta::ReadyObservation;
@@ -33,6 +33,15 @@ impl Kitchen {
     /// Watches `order`'s acceptance deadline.
     pub(crate) fn await_acceptance(&self, order: OrderId, deadline: Timestamp) {
         self.deadlines().set(order, deadline);
+    }
+
+    /// Watches `order`'s deadline while it waits for its restaurant, and
+    /// forgets it once the order moved on (as the store has it).
+    pub(crate) fn follow(&self, order: &Order) {
+        match (order.status(), order.acceptance_deadline()) {
+            (OrderStatus::Placed, Some(deadline)) => self.await_acceptance(order.id(), deadline),
+            _ => self.forget(order.id()),
+        }
     }
 
     /// Forgets an ended order's deadline.

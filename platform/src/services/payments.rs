@@ -36,6 +36,11 @@ pub enum PaymentStatus {
     Failed,
 }
 
+/// How long the instance that began an order's payment step (placement's
+/// authorization, delivery's capture) has to finish it before another
+/// instance following the store retries it.
+const HANDOFF: Duration = Duration::from_secs(30);
+
 /// A payment waiting for the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct QueuedPayment {
@@ -147,9 +152,16 @@ impl Payments {
                     // nothing twice).
                     Err(e) if e.is_transient() => Ok(self.queue_authorization(parts, order, None).await),
                     Err(e) => {
-                        // The order moved on meanwhile (cancelled): give the hold back.
-                        let _ = parts.gateway.release(id, now).await;
-                        Err(e)
+                        // The order moved on meanwhile. Recorded as authorized
+                        // (by another instance retrying it): the hold is that
+                        // authorization. Ended unpaid (cancelled): give it back.
+                        match parts.store.load_order(id).await {
+                            Ok(Some(stored)) if stored.times().placed_at.is_some() => Ok(PaymentStatus::Authorized),
+                            _ => {
+                                let _ = parts.gateway.release(id, now).await;
+                                Err(e)
+                            }
+                        }
                     }
                 }
             }
@@ -342,6 +354,35 @@ impl Payments {
     pub(crate) fn recover_capture(&self, order: OrderId, now: Timestamp) {
         let queued = QueuedPayment { attempts: 0, due: now };
         self.queues().captures.insert(order, queued);
+    }
+
+    /// Makes the queues hold `order` as the store does (several instances
+    /// over one store): a pending payment or an uncaptured delivery queued,
+    /// if it was not queued here, due [`HANDOFF`] after its step began (the
+    /// instance that began it normally finishes first, and its change then
+    /// takes the order out of the queue); nothing else.
+    pub(crate) fn follow(&self, order: &Order) {
+        let id = order.id();
+        let mut queues = self.queues();
+        let times = order.times();
+        let after = |began: Option<Timestamp>| QueuedPayment {
+            attempts: 0,
+            due: began.unwrap_or(times.created_at).plus(HANDOFF),
+        };
+        match order.status() {
+            OrderStatus::PendingPayment => {
+                queues.authorizations.entry(id).or_insert(after(Some(times.created_at)));
+                queues.captures.remove(&id);
+            }
+            OrderStatus::Delivered => {
+                queues.captures.entry(id).or_insert(after(times.delivered_at));
+                queues.authorizations.remove(&id);
+            }
+            _ => {
+                queues.authorizations.remove(&id);
+                queues.captures.remove(&id);
+            }
+        }
     }
 
     /// Forgets an ended order's queued attempts.

@@ -27,6 +27,7 @@ macro_rules! on_both {
 
 mod concurrency;
 mod driver;
+mod instances;
 mod inventory;
 mod journeys;
 mod outbox;

@@ -28,6 +28,7 @@ macro_rules! on_both {
 }
 
 mod harness;
+mod instances;
 mod journeys;
 mod ops;
 mod refusals;

@@ -82,6 +82,22 @@ impl LocationStore for MemoryLocationStore {
             .collect())
     }
 
+    async fn fixes_since(&self, since: Timestamp) -> Result<Vec<CourierLocation>, StorageError> {
+        let f = self.lock();
+        let mut fresh: Vec<CourierLocation> = f
+            .index
+            .reports()
+            .filter(|&(_, at)| at >= since)
+            .filter_map(|(courier, _)| f.latest(courier))
+            .collect();
+        fresh.sort_unstable_by_key(|l| l.courier);
+        Ok(fresh)
+    }
+
+    async fn remove_location(&self, courier: CourierId) -> Result<bool, StorageError> {
+        Ok(self.lock().index.remove(courier))
+    }
+
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
         // A scan every few seconds is cheaper than keeping an age order on
         // every one of the far more frequent upserts.

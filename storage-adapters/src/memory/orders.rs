@@ -20,8 +20,8 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CourierLoad, CreateOutcome, DEFAULT_IDEMPOTENCY_TTL, EventId, Lease, LeaseStore, Listed, OrderStore,
-    OutboxEntry, StorageError, Transition, decide_lease,
+    AuditEntry, ChangeFeed, CourierLoad, CreateOutcome, DEFAULT_IDEMPOTENCY_TTL, EventId, FeedCursor, Lease,
+    LeaseStore, Listed, OrderChange, OrderStore, OutboxEntry, StorageError, Transition, decide_lease,
 };
 use courier_core::{CourierId, CustomerId, Duration, IdempotencyKey, OrderId, Timestamp};
 
@@ -51,6 +51,20 @@ struct Tables {
     /// Leases by name, beside the orders so a fenced write checks its
     /// lease under the same lock.
     leases: FxHashMap<String, Lease>,
+    /// The change feed, kept once a reader has asked where it ends: a store
+    /// nobody follows (the simulator's) records nothing for it.
+    feed: Option<Vec<OrderChange>>,
+}
+
+impl Tables {
+    fn record(&mut self, event: &OrderEvent) {
+        if let Some(feed) = &mut self.feed {
+            feed.push(OrderChange {
+                order: event.order_id,
+                version: event.version,
+            });
+        }
+    }
 }
 
 fn key_hash(customer: CustomerId, key: &IdempotencyKey) -> u64 {
@@ -148,6 +162,7 @@ impl OrderStore for MemoryOrderStore {
             newest_audit,
         });
         t.outbox.push(created.clone());
+        t.record(created);
         t.by_id.insert(order.id(), row);
         Ok(CreateOutcome::Created(order.clone()))
     }
@@ -193,6 +208,9 @@ impl OrderStore for MemoryOrderStore {
             row.newest_audit = Some(t.audit.append(event, row.newest_audit));
             t.outbox.push(event.clone());
         }
+        for event in transition.events {
+            t.record(event);
+        }
         Ok(())
     }
 
@@ -234,6 +252,33 @@ impl OrderStore for MemoryOrderStore {
         Ok(t.row_of(id)
             .map(|row| t.audit.trail(id, t.rows[row].newest_audit))
             .unwrap_or_default())
+    }
+}
+
+impl ChangeFeed for MemoryOrderStore {
+    async fn feed_head(&self) -> Result<FeedCursor, StorageError> {
+        let mut t = self.lock();
+        let feed = t.feed.get_or_insert_with(Vec::new);
+        Ok(FeedCursor {
+            major: 0,
+            minor: feed.len() as u64,
+        })
+    }
+
+    async fn changes_after(
+        &self,
+        cursor: FeedCursor,
+        limit: usize,
+    ) -> Result<(Vec<OrderChange>, FeedCursor), StorageError> {
+        let mut t = self.lock();
+        let feed = t.feed.get_or_insert_with(Vec::new);
+        let from = usize::try_from(cursor.minor).unwrap_or(usize::MAX).min(feed.len());
+        let to = from.saturating_add(limit).min(feed.len());
+        let next = FeedCursor {
+            major: 0,
+            minor: to as u64,
+        };
+        Ok((feed[from..to].to_vec(), next))
     }
 }
 

@@ -2,9 +2,10 @@
 
 use courier_core::order::{Order, OrderEvent, StatusKind};
 use courier_core::ports::{
-    AuditEntry, CatalogStore, CourierLoad, CourierLocation, CreateOutcome, EventId, IdempotencyStore, Lease,
-    LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderStore, OutboxEntry, RateDecision, RateLimit,
-    RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange, StockOutcome, StorageError, Transition,
+    AuditEntry, CatalogStore, ChangeFeed, CourierLoad, CourierLocation, CreateOutcome, EventId, FeedCursor,
+    IdempotencyStore, Lease, LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderChange, OrderStore,
+    OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
+    StockOutcome, StorageError, Transition,
 };
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
@@ -121,6 +122,25 @@ impl LocationStore for MemoryStore {
         ttl: Duration,
     ) -> impl Future<Output = Result<Vec<CourierId>, StorageError>> + Send {
         self.locations.expire_silent(now, ttl)
+    }
+    fn fixes_since(&self, since: Timestamp) -> impl Future<Output = Result<Vec<CourierLocation>, StorageError>> + Send {
+        self.locations.fixes_since(since)
+    }
+    fn remove_location(&self, courier: CourierId) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.locations.remove_location(courier)
+    }
+}
+
+impl ChangeFeed for MemoryStore {
+    fn feed_head(&self) -> impl Future<Output = Result<FeedCursor, StorageError>> + Send {
+        self.orders.feed_head()
+    }
+    fn changes_after(
+        &self,
+        cursor: FeedCursor,
+        limit: usize,
+    ) -> impl Future<Output = Result<(Vec<OrderChange>, FeedCursor), StorageError>> + Send {
+        self.orders.changes_after(cursor, limit)
     }
 }
 

@@ -4,6 +4,7 @@
 //! loses through the version check in the `UPDATE`, never by luck.
 
 mod catalog;
+mod feed;
 mod idempotency;
 mod leases;
 mod orders;

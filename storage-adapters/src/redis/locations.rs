@@ -102,6 +102,28 @@ const FIRST_SEARCH_RADIUS_M: f64 = 500.0;
 /// Farther than any two points on Earth are apart.
 const MAX_SEARCH_RADIUS_M: f64 = 21_000_000.0;
 
+/// Couriers reported at or after a time, with their fixes, in one round
+/// trip. KEYS: by-time, fixes. ARGV: the time (inclusive). Returns ids and
+/// fixes' texts, as two lists.
+const SINCE: &str = r"
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
+if #ids == 0 then return {{}, {}} end
+local texts = {}
+for k = 1, #ids, 1000 do
+  local part = redis.call('HMGET', KEYS[2], unpack(ids, k, math.min(k + 999, #ids)))
+  for j = 1, #part do texts[k + j - 1] = part[j] end
+end
+return {ids, texts}
+";
+
+/// Forgets one courier. KEYS: geo, fixes, by-time. ARGV: the courier.
+/// Returns 1 if it was held.
+const REMOVE: &str = r"
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return redis.call('ZREM', KEYS[3], ARGV[1])
+";
+
 /// Removes couriers last seen before a cutoff. KEYS: geo, fixes, by-time. ARGV: cutoff (exclusive).
 const EXPIRE: &str = r"
 local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1])
@@ -226,6 +248,40 @@ impl LocationStore for RedisStore {
         });
         found.truncate(limit);
         Ok(found)
+    }
+
+    async fn fixes_since(&self, since: Timestamp) -> Result<Vec<CourierLocation>, StorageError> {
+        let [_, fixes, at] = self.location_keys();
+        static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SINCE));
+        let (ids, texts): (Vec<u64>, Vec<Option<String>>) = SCRIPT
+            .key(at)
+            .key(fixes)
+            .arg(since.as_millis())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut fresh = Vec::with_capacity(ids.len());
+        for (id, text) in ids.into_iter().zip(texts) {
+            // Removed between the two reads of the script: nothing to list.
+            let Some(text) = text else { continue };
+            fresh.push(fix_from(CourierId::new(id), &text)?);
+        }
+        fresh.sort_unstable_by_key(|l| l.courier);
+        Ok(fresh)
+    }
+
+    async fn remove_location(&self, courier: CourierId) -> Result<bool, StorageError> {
+        let [geo, fixes, at] = self.location_keys();
+        static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REMOVE));
+        let removed: u64 = SCRIPT
+            .key(geo)
+            .key(fixes)
+            .key(at)
+            .arg(courier.get())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(removed == 1)
     }
 
     async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {

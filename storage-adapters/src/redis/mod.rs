@@ -24,6 +24,7 @@ const RESPONSE_TIMEOUT_MS: u64 = 5_000;
 /// A connection to Redis under a key prefix.
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
     backend: String,
@@ -54,7 +55,7 @@ impl RedisStore {
             .set_max_delay(500)
             .set_connection_timeout(std::time::Duration::from_secs(2))
             .set_response_timeout(std::time::Duration::from_millis(RESPONSE_TIMEOUT_MS));
-        let mut conn = ConnectionManager::new_with_config(client, config)
+        let mut conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(unavailable)?;
         // Fail now, naming the server, rather than on the first real call.
@@ -63,6 +64,7 @@ impl RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(RedisStore {
+            client,
             conn,
             prefix: prefix.to_owned(),
             backend,
@@ -91,6 +93,33 @@ impl RedisStore {
         } else {
             StorageError::Backend(e.to_string())
         }
+    }
+
+    /// Publishes `payload` on the channel `name` (under this store's prefix)
+    /// to whoever subscribes now; returns how many did.
+    pub async fn publish(&self, name: &str, payload: &[u8]) -> Result<u64, StorageError> {
+        redis::cmd("PUBLISH")
+            .arg(self.key(name))
+            .arg(payload)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// The payloads published on the channel `name` (under this store's
+    /// prefix) from now on, on a connection of their own. Delivery is at
+    /// most once: the stream ends when that connection drops, and what is
+    /// published until the caller subscribes again is not seen.
+    pub async fn subscribe(
+        &self,
+        name: &str,
+    ) -> Result<impl futures::Stream<Item = Vec<u8>> + Send + use<>, StorageError> {
+        use futures::StreamExt as _;
+        let mut pubsub = self.client.get_async_pubsub().await.map_err(|e| self.error(e))?;
+        pubsub.subscribe(self.key(name)).await.map_err(|e| self.error(e))?;
+        Ok(pubsub
+            .into_on_message()
+            .map(|message| message.get_payload_bytes().to_vec()))
     }
 
     /// Deletes every key under this store's prefix (tests clean up with this).

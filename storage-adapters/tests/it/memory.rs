@@ -44,11 +44,13 @@ conformance! {
     couriers_racing_for_the_last_slots: couriers::racing_writers_split_the_last_slots;
     couriers_one_open_offer: couriers::one_open_offer_per_courier;
     couriers_every_way_out: couriers::every_way_out_frees_the_slot;
+    feed_changes_once_in_order: feed::changes_come_once_in_order;
     locations_nearby: locations::nearby_equals_brute_force;
     locations_nearby_dense: locations::nearby_in_a_dense_city_equals_brute_force;
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
     locations_batches: locations::batches_apply_fix_by_fix;
+    locations_on_shift: locations::fresh_fixes_list_who_is_on_shift;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     rate_limit_edges: rate_limits::window_edges;

@@ -58,6 +58,7 @@ on_postgres! {
     couriers_racing_for_the_last_slots: couriers::racing_writers_split_the_last_slots;
     couriers_one_open_offer: couriers::one_open_offer_per_courier;
     couriers_every_way_out: couriers::every_way_out_frees_the_slot;
+    feed_changes_once_in_order: feed::changes_come_once_in_order;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     catalog_invalidation: catalog::writes_invalidate_the_cache;
@@ -83,6 +84,28 @@ impl leases::Waits for Real {
 async fn leases_take_over_and_fence() {
     let store = fresh_store().await;
     leases::take_over_and_fencing(&store, 1_000, &Real).await;
+    store.drop_schema().await.unwrap();
+}
+
+/// A transaction still running holds the feed back: a change committed
+/// after it started is not read until it ends, so a reader that moved past
+/// it could never skip what it writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_waits_for_transactions_still_running() {
+    use courier_core::ports::ChangeFeed;
+    let store = fresh_store().await;
+    let head = store.feed_head().await.unwrap();
+    let mut open = store.pool().begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    feed::place_and_pay(&store, 7_000).await;
+    let (held, cursor) = store.changes_after(head, 100).await.unwrap();
+    assert!(held.is_empty(), "read past a transaction still running: {held:?}");
+    open.commit().await.unwrap();
+    let (seen, _) = store.changes_after(cursor, 100).await.unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
     store.drop_schema().await.unwrap();
 }
 

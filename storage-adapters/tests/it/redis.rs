@@ -50,6 +50,7 @@ on_redis! {
     locations_newer_wins: locations::newer_fixes_win;
     locations_expiry: locations::silent_couriers_expire;
     locations_batches: locations::batches_apply_fix_by_fix;
+    locations_on_shift: locations::fresh_fixes_list_who_is_on_shift;
     idempotency_first_wins: idempotency::first_value_wins;
     idempotency_expiry: idempotency::records_expire;
     rate_limit_edges: rate_limits::window_edges;

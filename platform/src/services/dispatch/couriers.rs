@@ -87,6 +87,11 @@ impl Dispatch {
         courier: CourierId,
     ) -> Result<Vec<OrderId>, PlatformError> {
         let now = parts.now();
+        if self.rules.shared_store {
+            // Off shift for every instance: the one dispatching learns of
+            // it from the store.
+            parts.store.remove_location(courier).await?;
+        }
         let returned = {
             let mut d = self.state();
             d.index.remove(courier);

@@ -7,6 +7,7 @@
 //! rebuilds it, and every change of an order goes through the store first.
 
 mod couriers;
+mod follow;
 mod offers;
 mod rounds;
 mod state;
@@ -79,6 +80,8 @@ struct Rules {
     widen_after: Duration,
     /// An order no courier took within this is cancelled.
     no_courier_timeout: Duration,
+    /// Other instances share the store and learn of couriers from it.
+    shared_store: bool,
 }
 
 /// The dispatch service. Its state's lock is never held across an
@@ -102,6 +105,7 @@ impl Dispatch {
                 lead: config.dispatch_lead,
                 widen_after: config.widen_after,
                 no_courier_timeout: config.no_courier_timeout,
+                shared_store: config.shared_store,
             },
         })
     }

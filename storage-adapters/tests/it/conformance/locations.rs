@@ -182,3 +182,37 @@ pub(crate) async fn silent_couriers_expire(store: &impl LocationStore, base: u64
             .all(|n| n.location.courier != CourierId::new(base))
     );
 }
+
+/// Who is on shift: every courier reported since a time, and none removed.
+pub(crate) async fn fresh_fixes_list_who_is_on_shift(store: &impl LocationStore, base: u64) {
+    let centre = GeoPoint::new(60.17, 24.94).unwrap();
+    let fixes: Vec<CourierLocation> = (0..5)
+        .map(|i| {
+            fix(
+                base + i,
+                centre.offset_m(100.0 * i as f64, 0.0).unwrap(),
+                10_000 + 1_000 * i as i64,
+            )
+        })
+        .collect();
+    store.upsert_locations(&fixes).await.unwrap();
+    let since = |ms| store.fixes_since(Timestamp::from_millis(ms));
+    let ids = |list: Vec<CourierLocation>| list.iter().map(|l| l.courier.get()).collect::<Vec<_>>();
+    assert_eq!(since(12_000).await.unwrap(), fixes[2..].to_vec(), "exact fixes, by id");
+    assert!(store.remove_location(CourierId::new(base + 3)).await.unwrap());
+    assert!(
+        !store.remove_location(CourierId::new(base + 3)).await.unwrap(),
+        "removed once"
+    );
+    assert_eq!(ids(since(12_000).await.unwrap()), vec![base + 2, base + 4]);
+    assert_eq!(store.location(CourierId::new(base + 3)).await.unwrap(), None);
+    assert!(
+        store
+            .nearby(centre, 10_000.0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|n| n.location.courier.get() != base + 3),
+        "a removed courier is not found nearby"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub(crate) mod catalog;
 pub(crate) mod couriers;
+pub(crate) mod feed;
 pub(crate) mod idempotency;
 pub(crate) mod leases;
 pub(crate) mod locations;
