@@ -219,6 +219,43 @@ impl DispatchBook {
         Ok(())
     }
 
+    /// Gives `order` to `courier` as a store shared by several instances has
+    /// already decided: as [`DispatchBook::assign`], but not refused at the
+    /// batch limit, which the store holds. A book following the store's
+    /// changes one order at a time may show a courier over the limit until
+    /// it has followed the order that left (and [`DispatchBook::check`]
+    /// says so); once caught up it holds what the store holds.
+    ///
+    /// ```
+    /// use courier_core::{CourierId, OrderId, Timestamp};
+    /// use courier_matching::DispatchBook;
+    /// let mut book = DispatchBook::new(1);
+    /// let (old, new, c) = (OrderId::new(1), OrderId::new(2), CourierId::new(9));
+    /// book.open(old);
+    /// book.open(new);
+    /// book.assign(old, c, Timestamp::EPOCH)?;
+    /// assert!(book.assign(new, c, Timestamp::EPOCH).is_err(), "full, as far as this book knows");
+    /// // The store says `old` was delivered through another instance and `new` is c's:
+    /// book.assign_decided(new, c, Timestamp::EPOCH)?;
+    /// assert!(book.check().is_err(), "not caught up yet");
+    /// book.close(old);
+    /// assert!(book.check().is_ok());
+    /// # Ok::<(), courier_matching::DispatchError>(())
+    /// ```
+    pub fn assign_decided(&mut self, order: OrderId, courier: CourierId, at: Timestamp) -> Result<(), DispatchError> {
+        let open = self
+            .orders
+            .get_mut(&order)
+            .ok_or(DispatchError::UnknownOrder { order })?;
+        if let Some(holder) = open.courier {
+            return Err(DispatchError::AlreadyAssigned { order, courier: holder });
+        }
+        open.courier = Some(courier);
+        open.history.push(DispatchNote::Assigned(courier, at));
+        self.carrying.entry(courier).or_default().insert(order);
+        Ok(())
+    }
+
     /// The courier collected `order`: it can no longer return to the pool.
     pub fn picked_up(&mut self, order: OrderId, courier: CourierId, at: Timestamp) -> Result<(), DispatchError> {
         let o = self

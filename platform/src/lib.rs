@@ -21,9 +21,15 @@
 //! - Catalog: [`Platform::put_restaurant`], [`Platform::put_menu`] (owners and admins).
 //! - Clock-driven: [`Platform::tick`] (payment retries, acceptance
 //!   deadlines, dispatch, capture retries); [`Platform::recover`] on start.
+//! - Several instances over one store: [`Platform::feed_head`],
+//!   [`Platform::follow`] and [`Platform::follow_couriers`] keep each
+//!   instance's services in line with the store; [`Platform::tick_under`]
+//!   runs the clock-driven work as the holder of a fenced lease.
 //!
 //! Every order change goes through the store's compare-and-set with its
-//! events; money is settled from the stored order ([`settlement`]).
+//! events, and the store decides in the same operation what it does to
+//! couriers (the batch limit, one open offer each); money is settled from
+//! the stored order ([`settlement`]).
 
 pub mod config;
 pub mod degradation;

@@ -12,6 +12,7 @@ mod locations;
 mod orders;
 mod rate_limit;
 mod ratings;
+mod shared;
 
 pub use catalog::{CatalogStore, Menu, MenuItem, Restaurant, StockChange, StockOutcome, apply_stock_changes};
 pub use couriers::{CourierChange, CourierLoad, CourierRefusal, Transition, courier_changes};

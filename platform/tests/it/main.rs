@@ -28,6 +28,7 @@ macro_rules! on_both {
 mod concurrency;
 mod driver;
 mod instances;
+mod instances_props;
 mod inventory;
 mod journeys;
 mod outbox;

@@ -172,6 +172,23 @@ impl Fleet {
         self.call_keyed(method, path, token, body, None).await
     }
 
+    /// One request to instance `i` itself.
+    async fn call_on(
+        &self,
+        i: usize,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!("http://127.0.0.1:{}{path}", self.instances[i].port);
+        let mut req = self.client.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
     /// [`Fleet::call`] with an `Idempotency-Key`.
     async fn call_keyed(
         &self,
@@ -387,6 +404,101 @@ fn split_of(bytes: &[u8]) -> PayoutSplit {
     }
 }
 
+/// A tracking stream on one instance receives the status changes made
+/// through another.
+async fn a_stream_sees_another_instance(fleet: &Fleet) {
+    let customer = token(Role::Customer, 99_999);
+    let kitchen = token(Role::Restaurant, RESTAURANT);
+    let order = fleet
+        .client
+        .post(format!("http://127.0.0.1:{}/v1/orders", fleet.instances[1].port))
+        .bearer_auth(&customer)
+        .header("Idempotency-Key", "tracked")
+        .json(&two_pizzas())
+        .send()
+        .await
+        .unwrap();
+    let (status, placed) = read(order).await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    let id = placed["order"]["id"].as_str().unwrap().to_owned();
+    let stream = fleet
+        .client
+        .get(format!(
+            "http://127.0.0.1:{}/v1/orders/{id}/track",
+            fleet.instances[0].port
+        ))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let seen = tokio::spawn(statuses_until(stream, "cancelled"));
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    // Accepted, then (once s0 has had time to hear of it) cancelled, both through s1.
+    let accept = json!({"prep_minutes": 5});
+    let (status, answer) = fleet
+        .call_on(
+            1,
+            Method::POST,
+            &format!("/v1/orders/{id}/accept"),
+            &kitchen,
+            Some(accept),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    tokio::time::sleep(StdDuration::from_secs(1)).await;
+    let cancel = format!("/v1/orders/{id}/cancel");
+    let (status, answer) = fleet.call_on(1, Method::POST, &cancel, &customer, None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let statuses = tokio::time::timeout(StdDuration::from_secs(15), seen)
+        .await
+        .expect("the stream on s0 never saw the order cancelled")
+        .unwrap();
+    // Each version once: an offer made meanwhile is a new version, still confirmed.
+    let mut changes = statuses.clone();
+    changes.dedup();
+    assert_eq!(
+        changes,
+        ["placed", "confirmed", "cancelled"],
+        "s0's stream saw {statuses:?}"
+    );
+}
+
+/// The `status` events' statuses of a tracking stream, up to `last`.
+async fn statuses_until(response: reqwest::Response, last: &'static str) -> Vec<String> {
+    use futures::StreamExt as _;
+    let mut statuses = Vec::new();
+    let mut buffer = String::new();
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if !block
+                .lines()
+                .any(|l| l.trim() == "event: status" || l.trim() == "event:status")
+            {
+                continue;
+            }
+            let data: String = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim)
+                .collect();
+            let status = serde_json::from_str::<Value>(&data).unwrap()["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let done = status == last;
+            statuses.push(status);
+            if done {
+                return statuses;
+            }
+        }
+    }
+    statuses
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_share_the_work_and_survive_a_kill() {
     let schema = format!("courier_instances_{}", std::process::id());
@@ -510,6 +622,7 @@ async fn three_instances_share_the_work_and_survive_a_kill() {
     for i in 0..INSTANCES {
         fleet.start(i).await;
     }
+    a_stream_sees_another_instance(&fleet).await;
     for i in 0..INSTANCES {
         fleet.stop(i).await;
     }

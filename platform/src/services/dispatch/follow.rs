@@ -65,10 +65,11 @@ impl Dispatch {
             Assignment::Assigned { courier } => {
                 d.pool.remove(&id);
                 if d.book.courier_of(id).is_none() {
-                    // The store decided the limit; a refusal here means this
-                    // cache still counts an order that left, which its own
-                    // change (earlier in the feed) is about to close.
-                    let _ = d.book.assign(id, courier, now);
+                    // The store decided, limit and all: this cache may still
+                    // count an order that left the courier, until it follows
+                    // that order's change too.
+                    let _ = d.book.assign_decided(id, courier, now);
+                    d.lower_room(courier, self.rules.batch_limit);
                 }
                 if status == OrderStatus::PickedUp {
                     let _ = d.book.picked_up(id, courier, now);
