@@ -22,9 +22,17 @@ use rand::SeedableRng;
 
 type Bench = Platform<MemoryStore, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
 
-const RESTAURANT: RestaurantId = RestaurantId::new(1);
+const RESTAURANTS: u64 = 8;
 const DISH: MenuItemId = MenuItemId::new(1);
 const COURIERS: u64 = 200;
+
+/// Restaurant `r`'s place: a ring 1.5 km around the centre.
+fn restaurant_at(r: u64) -> GeoPoint {
+    let angle = std::f64::consts::TAU * r as f64 / RESTAURANTS as f64;
+    centre()
+        .offset_m(1_500.0 * angle.cos(), 1_500.0 * angle.sin())
+        .expect("valid")
+}
 
 /// Drives a future of the memory store, which never waits, to its end.
 fn run<F: Future>(future: F) -> F::Output {
@@ -45,33 +53,36 @@ fn platform() -> (Bench, Arc<ManualClock>) {
     let store = MemoryStore::default();
     let usd = |c| Money::new(c, Currency::Usd);
     run(async {
-        store
-            .put_restaurant(&Restaurant {
-                id: RESTAURANT,
-                name: "Bench Kitchen".into(),
-                cuisine: "pizza".into(),
-                location: centre(),
-                rating_centi: 450,
-                is_open: true,
-                accepting_orders: true,
-                delivery_radius_m: 8_000,
-                minimum_order: usd(500),
-                prep_time: Duration::from_mins(10),
-            })
-            .await?;
-        store
-            .put_menu(&Menu {
-                restaurant: RESTAURANT,
-                version: 1,
-                items: vec![MenuItem {
-                    id: DISH,
-                    name: "Margherita".into(),
-                    price: usd(1250),
-                    available: true,
-                    stock: None,
-                }],
-            })
-            .await
+        for r in 0..RESTAURANTS {
+            store
+                .put_restaurant(&Restaurant {
+                    id: RestaurantId::new(r + 1),
+                    name: format!("Bench Kitchen {r}"),
+                    cuisine: "pizza".into(),
+                    location: restaurant_at(r),
+                    rating_centi: 450,
+                    is_open: true,
+                    accepting_orders: true,
+                    delivery_radius_m: 8_000,
+                    minimum_order: usd(500),
+                    prep_time: Duration::from_mins(10),
+                })
+                .await?;
+            store
+                .put_menu(&Menu {
+                    restaurant: RestaurantId::new(r + 1),
+                    version: 1,
+                    items: vec![MenuItem {
+                        id: DISH,
+                        name: "Margherita".into(),
+                        price: usd(1250),
+                        available: true,
+                        stock: None,
+                    }],
+                })
+                .await?;
+        }
+        Ok::<(), courier_core::ports::StorageError>(())
     })
     .expect("catalog stored");
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_651_200_000)));
@@ -104,20 +115,22 @@ fn platform() -> (Bench, Arc<ManualClock>) {
 fn journeys(platform: &Bench, clock: &ManualClock, first: u64, k: u64) -> usize {
     let mut ids = Vec::with_capacity(k as usize);
     for n in first..first + k {
+        let r = n % RESTAURANTS;
+        let restaurant = RestaurantId::new(r + 1);
         let request = OrderRequest {
             customer: CustomerId::new(n + 1),
             tier: Tier::Authenticated,
-            restaurant: RESTAURANT,
+            restaurant,
             items: vec![(DISH, 2)],
-            dropoff: centre().offset_m(1_200.0, 800.0).expect("valid"),
+            dropoff: restaurant_at(r).offset_m(1_200.0, 800.0).expect("valid"),
             tip: Money::new(200, Currency::Usd),
             promo_codes: Vec::new(),
             idempotency_key: IdempotencyKey::parse(&format!("bench-{n}")).expect("valid"),
         };
         let id = run(platform.place_order(&request)).expect("placed").order.id();
-        run(platform.accept_order(RESTAURANT, id, Duration::from_mins(10))).expect("accepted");
-        run(platform.start_preparing(RESTAURANT, id)).expect("preparing");
-        run(platform.mark_ready(RESTAURANT, id)).expect("ready");
+        run(platform.accept_order(restaurant, id, Duration::from_mins(10))).expect("accepted");
+        run(platform.start_preparing(restaurant, id)).expect("preparing");
+        run(platform.mark_ready(restaurant, id)).expect("ready");
         ids.push(id);
     }
     let round = run(platform.dispatch()).expect("dispatched");

@@ -11,6 +11,9 @@ use courier_pricing::{
     Cart, CustomerHistory, PricingConfig, PricingError, PromoBook, Quote, QuoteRequest, SurgeBook, quote,
 };
 
+use h3o::CellIndex;
+use rustc_hash::FxHashMap;
+
 use crate::config::PlatformConfig;
 use crate::services::dispatch::Dispatch;
 
@@ -47,7 +50,13 @@ struct Books {
     surge: SurgeBook,
     /// When demand and supply were last observed into `surge`.
     last_observed: Option<Timestamp>,
+    /// The surge cell of each pickup point priced so far: restaurants do not
+    /// move often, and finding a point's H3 cell is most of a quote's cost.
+    pickup_cells: FxHashMap<(u64, u64), Option<CellIndex>>,
 }
+
+/// Pickup cells kept at most (a city's restaurants, with room to spare).
+const PICKUP_CELLS_MAX: usize = 100_000;
 
 /// The pricing service. Its lock is taken before dispatch's when surge
 /// observes what dispatch sees, never after.
@@ -68,6 +77,7 @@ impl Pricing {
                 promos: PromoBook::new(),
                 surge: SurgeBook::new(config.surge),
                 last_observed: None,
+                pickup_cells: FxHashMap::default(),
             }),
         }
     }
@@ -87,7 +97,17 @@ impl Pricing {
             Vec::new()
         };
         let history = CustomerHistory::default();
-        let books = self.books();
+        let mut books = self.books();
+        let books = &mut *books;
+        if books.pickup_cells.len() >= PICKUP_CELLS_MAX {
+            books.pickup_cells.clear();
+        }
+        let key = (request.pickup.lat().to_bits(), request.pickup.lng().to_bits());
+        let surge = &books.surge;
+        let pickup_cell = *books
+            .pickup_cells
+            .entry(key)
+            .or_insert_with(|| surge.cell_of(request.pickup));
         quote(
             &self.config,
             &books.promos,
@@ -95,7 +115,7 @@ impl Pricing {
             &QuoteRequest {
                 customer: request.customer,
                 pickup: request.pickup,
-                pickup_cell: None,
+                pickup_cell,
                 dropoff: request.dropoff,
                 cart: request.cart,
                 tip: request.tip,

@@ -127,7 +127,7 @@ impl Dispatch {
     pub(crate) fn admit(&self, promises: &Promises, order: &Order, now: Timestamp) -> Result<(), PlatformError> {
         let id = order.id();
         let mut d = self.state();
-        let pickup = d.place(order.pickup())?;
+        let pickup = d.pickup_place(order.pickup())?;
         let dropoff = d.place(order.dropoff())?;
         let estimate = order.prep_estimate().unwrap_or(Duration::from_mins(15));
         let in_progress = d.kitchen_load(order.restaurant());

@@ -66,7 +66,13 @@ pub(crate) struct DispatchState {
     /// Who held each waiting order back in the last batch round, one memo
     /// per pass (fresh orders, then those waiting long).
     pub release_memos: [ReleaseMemo; 2],
+    /// Restaurants' places by point: restaurants do not move often, and
+    /// finding a point's H3 cell is the larger part of admitting an order.
+    pickups: FxHashMap<(u64, u64), Place>,
 }
+
+/// Pickup places kept at most (a city's restaurants, with room to spare).
+const PICKUPS_MAX: usize = 100_000;
 
 impl DispatchState {
     pub(crate) fn new(index_resolution: u8, batch_limit: usize) -> Result<DispatchState, PlatformError> {
@@ -85,6 +91,7 @@ impl DispatchState {
             room_refreshes: 0,
             kitchen_load: FxHashMap::default(),
             release_memos: Default::default(),
+            pickups: FxHashMap::default(),
         })
     }
 
@@ -192,6 +199,20 @@ impl DispatchState {
 
     pub(crate) fn place(&self, point: GeoPoint) -> Result<Place, PlatformError> {
         Place::resolve(point, self.resolution).map_err(|e| PlatformError::invalid("location", e.to_string()))
+    }
+
+    /// [`DispatchState::place`] of a restaurant, resolved once per point.
+    pub(crate) fn pickup_place(&mut self, point: GeoPoint) -> Result<Place, PlatformError> {
+        let key = (point.lat().to_bits(), point.lng().to_bits());
+        if let Some(&place) = self.pickups.get(&key) {
+            return Ok(place);
+        }
+        let place = self.place(point)?;
+        if self.pickups.len() >= PICKUPS_MAX {
+            self.pickups.clear();
+        }
+        self.pickups.insert(key, place);
+        Ok(place)
     }
 
     /// Puts an order (back) into the pool.
