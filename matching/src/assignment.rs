@@ -162,13 +162,51 @@ pub fn assign(graph: &CandidateGraph, unassigned_cost: i64) -> Result<Assignment
             max: MAX_COST,
         });
     }
+    solve(graph, |_| unassigned_cost)
+}
+
+/// As [`assign`], with each row's own cost of being left unassigned
+/// (`unassigned[r]` for row `r`; a row without one is left at
+/// [`MAX_COST`]): rows that matter more are served first when columns are
+/// short.
+///
+/// ```
+/// use courier_matching::{CandidateGraph, assign_leaving};
+/// let mut g = CandidateGraph::new(1);
+/// g.add_row([(0, 10)])?;   // a fresh order, near the one courier
+/// g.add_row([(0, 30)])?;   // an old one, further away
+/// // Leaving the old order costs more than the extra 20 of serving it.
+/// let a = assign_leaving(&g, &[100, 200])?;
+/// assert_eq!(a.row_to_col, vec![None, Some(0)]);
+/// assert_eq!(a.total_cost, 130);
+/// # Ok::<(), courier_matching::AssignmentError>(())
+/// ```
+///
+/// # Errors
+/// An unassigned cost that is negative or above [`MAX_COST`].
+pub fn assign_leaving(graph: &CandidateGraph, unassigned: &[i64]) -> Result<Assignment, AssignmentError> {
+    if let Some((row, &cost)) = unassigned
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !(0..=MAX_COST).contains(*c))
+    {
+        return Err(AssignmentError::CostTooLarge {
+            row,
+            cost,
+            max: MAX_COST,
+        });
+    }
+    solve(graph, |r| unassigned.get(r).copied().unwrap_or(MAX_COST))
+}
+
+fn solve(graph: &CandidateGraph, unassigned_cost: impl Fn(usize) -> i64) -> Result<Assignment, AssignmentError> {
     let rows = graph.rows();
     let real = graph.cols as usize;
     // Column `real + r` is row r's private "unassigned" column.
     let cols = real + rows;
     let mut solver = Solver {
         graph,
-        unassigned_cost,
+        unassigned: (0..rows).map(&unassigned_cost).collect(),
         real,
         u: vec![0; rows],
         v: vec![0; cols],
@@ -193,7 +231,7 @@ pub fn assign(graph: &CandidateGraph, unassigned_cost: i64) -> Result<Assignment
                 total += graph.row(r).iter().filter(|e| e.0 == c).map(|e| e.1).min().unwrap_or(0);
                 Some(c)
             } else {
-                total += unassigned_cost;
+                total += unassigned_cost(r);
                 unassigned += 1;
                 None
             }
@@ -208,7 +246,8 @@ pub fn assign(graph: &CandidateGraph, unassigned_cost: i64) -> Result<Assignment
 
 struct Solver<'g> {
     graph: &'g CandidateGraph,
-    unassigned_cost: i64,
+    /// Each row's cost of being left unassigned.
+    unassigned: Vec<i64>,
     real: usize,
     /// Row and column potentials: every reduced cost c - u - v stays >= 0,
     /// and is 0 on matched edges.
@@ -229,7 +268,10 @@ struct Solver<'g> {
 impl Solver<'_> {
     /// Relaxes every edge of `row` from a search distance of `base`.
     fn relax_row(&mut self, stamp: u32, row: u32, base: i64) {
-        let dummy = (self.real + row as usize, self.unassigned_cost);
+        let dummy = (
+            self.real + row as usize,
+            self.unassigned.get(row as usize).copied().unwrap_or(MAX_COST),
+        );
         let ur = self.u[row as usize];
         for &(c, cost) in self
             .graph

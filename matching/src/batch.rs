@@ -1,19 +1,32 @@
 //! Global batch assignment: every few seconds, all open orders against all
-//! free couriers at once, at the minimum total cost.
+//! couriers with room at once, at the minimum total cost.
 //!
-//! 1. An order whose food will not be ready until well after its quickest
-//!    nearby courier could get there is deferred (seed 002), so couriers do
-//!    not wait at restaurants; the rest are released to this round.
+//! 1. In a busy round, an order whose food will not be ready until well
+//!    after its quickest free courier could get there is deferred (seed
+//!    002): it is not priced this round. A courier carrying orders holds
+//!    nothing back (it has stops of its own first), and a round of few
+//!    orders defers none.
 //! 2. Released orders from the same or nearby restaurants are bundled (two
 //!    or three to a courier) when one route beats separate trips and no
-//!    order ends up later than its promise (or than it would alone).
+//!    order ends up later than its promise (or than it would alone). When
+//!    released orders outnumber the couriers able to take them, a saved
+//!    approach is worth as much more as couriers are short.
 //! 3. Each unit (an order or a bundle) lists its nearest candidates with
 //!    room for it and the marginal cost of adding it to their route (travel,
-//!    food waiting, courier idling, lateness), and [`assign`] picks the
-//!    exact minimum-cost assignment. A courier listed by more units than
-//!    [`BatchConfig::units_per_courier`] (a rush short of couriers) is
-//!    priced only for the nearest of them and for those it is the nearest
-//!    candidate of.
+//!    food waiting, courier idling, lateness, the customer's wait beyond the
+//!    kitchen), each courier starting when and where it is free and
+//!    collecting nothing after its last pickup ([`Availability`]), and
+//!    [`crate::assign_leaving`] picks the exact minimum-cost assignment. Leaving a
+//!    unit for a later round costs its own amount: a base per order, what
+//!    its orders will cost whoever takes them, and more for every second
+//!    their food has waited, so the oldest go first when couriers are short.
+//!    A courier listed by more units than [`BatchConfig::units_per_courier`]
+//!    is priced only for the nearest of them and for those it is the
+//!    nearest candidate of.
+//! 4. A matched unit is given only if its courier is free now and would not
+//!    reach the restaurant long before the food ([`BatchConfig::commit_slack`]);
+//!    otherwise the courier is kept for it ([`BatchPlan::held`]) and the next
+//!    round decides again.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -21,14 +34,18 @@ use std::sync::OnceLock;
 use courier_core::{CourierId, Duration, OrderId, Place, Timestamp};
 use h3o::Resolution;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use crate::geo_index::{QueryScratch, Unlisted};
 use crate::round_couriers::RoundCouriers;
-use crate::route::{MAX_ROUTE_ORDERS, Sequence, best_route, best_route_within, cheapest_sequence_within};
+use crate::route::{
+    MAX_ROUTE_ORDERS, Sequence, Start, best_route, best_route_within, cheapest_sequence_within, sure_cost,
+};
 use crate::shortlist::Shortlist;
 use crate::{
-    CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, ReleaseMemo, RoutePlan, TravelTimes, assign, price,
+    CandidateGraph, CostWeights, GeoIndex, Job, MAX_COST, Nearby, ReleaseMemo, RoutePlan, TravelTimes, assign_leaving,
+    price,
 };
 
 /// How a batch is planned.
@@ -49,15 +66,36 @@ pub struct BatchConfig {
     pub batch_limit: usize,
     /// Hold an order back while its food will be ready more than this after
     /// its quickest candidate could arrive (unless it rides in a bundle with
-    /// an order that goes).
+    /// an order that goes): it is not priced this round. A bound on the
+    /// work of a round; `commit_slack` decides when a courier sets off.
     pub defer_slack: Duration,
-    /// The cost of leaving a unit for the next round, in weighted seconds:
-    /// no courier is given a unit at a higher marginal cost than this.
+    /// A round with at most this many waiting orders holds none back: its
+    /// few route searches are cheap, and an order due later still keeps
+    /// its courier from being given away (see `commit_slack`).
+    pub defer_above: usize,
+    /// A unit is given to its courier only once the courier is free to set
+    /// off now and would reach the restaurant no more than this before the
+    /// food is ready; until then the round keeps the courier for it
+    /// ([`BatchPlan::held`]) and the next round decides again, with what it
+    /// knows then. A courier whose last pickup is within four times this
+    /// is given its unit at once (waiting could lose it).
+    pub commit_slack: Duration,
+    /// The cost of leaving an order for the next round, in weighted seconds
+    /// (a unit's is this for each of its orders), beyond what its orders
+    /// will cost whoever takes them (food already
+    /// waiting, lateness already certain: see [`plan_batch`]) and what
+    /// `waiting_weight` adds: no courier is given a unit at a higher
+    /// marginal cost than its leaving cost.
     pub unassigned_cost: f64,
-    /// Orders are bundled only if their restaurants share an H3 cell at this
-    /// resolution (resolution 8: about 900 m across).
-    pub bundle_resolution: Resolution,
-    /// Most waiting orders of one `bundle_resolution` cell tried in pairs,
+    /// Weighted seconds added to a unit's leaving cost per second each of
+    /// its orders' food has been ready: when couriers are short, orders that
+    /// have waited longest go first.
+    pub waiting_weight: f64,
+    /// Which orders may share a bundle: those whose restaurants share an H3
+    /// cell (at resolution 8, about 900 m across), or only orders of the
+    /// same restaurant.
+    pub bundle_scope: BundleScope,
+    /// Most waiting orders of one `bundle_scope` cell tried in pairs,
     /// earliest placed first (fewer than two: no bundles). The pairs tried,
     /// each a route search, grow with its square: at a rush short of
     /// couriers thousands of orders wait in a few dozen cells.
@@ -82,12 +120,66 @@ impl Default for BatchConfig {
             weights: CostWeights::default(),
             batch_limit: 2,
             defer_slack: Duration::from_mins(5),
-            unassigned_cost: 7_200.0,
-            bundle_resolution: Resolution::Eight,
+            defer_above: 256,
+            commit_slack: Duration::from_mins(5),
+            unassigned_cost: 14_400.0,
+            waiting_weight: 2.0,
+            bundle_scope: BundleScope::Cell(Resolution::Eight),
             bundle_orders_per_cell: 32,
             bundle_min_saving: 0.15,
             typical_approach: Duration::from_mins(6),
             bundle_ready_window: Duration::from_mins(5),
+        }
+    }
+}
+
+/// Which orders may share a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleScope {
+    /// Orders whose restaurants lie in the same H3 cell at this resolution.
+    Cell(Resolution),
+    /// Orders of the same restaurant (the same pickup point) only.
+    SameRestaurant,
+}
+
+impl BundleScope {
+    /// The cell that groups `place`'s orders: only orders grouped together
+    /// are tried as bundles.
+    fn group(self, place: &Place) -> u64 {
+        let cell = place.cell();
+        match self {
+            BundleScope::Cell(resolution) => u64::from(cell.parent(resolution).unwrap_or(cell)),
+            BundleScope::SameRestaurant => u64::from(cell),
+        }
+    }
+
+    /// Whether orders from these two pickups may share a bundle.
+    fn admits(self, a: &Place, b: &Place) -> bool {
+        match self {
+            BundleScope::Cell(_) => self.group(a) == self.group(b),
+            BundleScope::SameRestaurant => a.point() == b.point(),
+        }
+    }
+}
+
+/// When a courier can take new work, as a round sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Availability {
+    /// When the courier can start on new work, from the place the index
+    /// holds for it (none: now). A courier finishing a trip can be indexed
+    /// where the trip ends, free when it ends.
+    pub free_at: Option<Timestamp>,
+    /// The latest it may collect food (the end of its shift; none: no limit).
+    pub last_pickup: Option<Timestamp>,
+}
+
+impl Availability {
+    /// Where and when a route of the courier at `at` starts.
+    fn start<'p>(&self, at: &'p Place, now: Timestamp) -> Start<'p> {
+        Start {
+            at,
+            time: self.free_at.map_or(now, |t| t.max(now)),
+            last_pickup: self.last_pickup.unwrap_or(Timestamp::from_millis(i64::MAX)),
         }
     }
 }
@@ -108,8 +200,13 @@ pub struct BatchAssignment {
 /// The outcome of one round.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchPlan {
-    /// Units given to couriers, in order of their first order's id.
+    /// Units given to couriers, in order of their first order's id: each
+    /// courier is free to set off now and would not wait long for the food.
     pub assignments: Vec<BatchAssignment>,
+    /// Units the round matched to a courier that is not free yet, or that
+    /// would reach the restaurant well before the food is ready (see
+    /// [`BatchConfig::commit_slack`]): not given, decided again next round.
+    pub held: Vec<BatchAssignment>,
     /// Orders held back until their food is closer to ready.
     pub deferred: Vec<OrderId>,
     /// Orders no courier could take at an acceptable cost this round.
@@ -133,6 +230,12 @@ pub trait Carrying {
     /// False unless a caller says otherwise.
     fn rooms_kept(&self) -> bool {
         false
+    }
+    /// When `courier` can start on new work and the latest it may collect
+    /// food: free now with no limit unless a caller says otherwise.
+    fn availability(&self, courier: CourierId) -> Availability {
+        let _ = courier;
+        Availability::default()
     }
 }
 
@@ -195,6 +298,11 @@ pub fn plan_batch_remembering(
     // nearest couriers decide whether it goes this round; a bundle needs at
     // least one order that does (a pair of held-back orders would only be
     // held back together), so pairs are priced around the released orders.
+    let slack = if jobs.len() > config.defer_above {
+        config.defer_slack
+    } else {
+        Duration::from_millis(u64::MAX)
+    };
     let check = |job| ReleaseCheck {
         now,
         job,
@@ -202,6 +310,7 @@ pub fn plan_batch_remembering(
         travel,
         config,
         limit,
+        slack,
     };
     // The checks read the index side by side, on every core; the few that
     // meet cells it has not listed yet list them and run again, one by one.
@@ -230,7 +339,23 @@ pub fn plan_batch_remembering(
     }
     memo.replace(held_by);
     let released: Vec<bool> = solo_candidates.iter().map(Option::is_some).collect();
-    let units = bundle(now, &jobs, &released, limit, travel, config);
+    let n_released = released.iter().filter(|&&r| r).count();
+    // Released orders per courier able to take one of them, rounded up:
+    // above one, couriers are short, and a courier who takes two orders at
+    // once frees another for an order that would otherwise wait.
+    // Counted only as far as the released orders go: with as many couriers
+    // as orders, the target is one.
+    let mut able: FxHashSet<CourierId> = FxHashSet::default();
+    if limit > 1 {
+        for n in solo_candidates.iter().flatten().flatten() {
+            if able.len() >= n_released {
+                break;
+            }
+            able.insert(n.courier);
+        }
+    }
+    let target = n_released.div_ceil(able.len().max(1)).clamp(1, limit);
+    let units = bundle(now, &jobs, &released, limit, target, travel, config);
 
     let w = &config.weights;
     let mut graph_rows: Vec<(Vec<Job>, Vec<Edge>)> = Vec::new();
@@ -270,7 +395,7 @@ pub fn plan_batch_remembering(
             .collect()
     };
     let mut bundle_searches = bundle_searches.into_iter();
-    // Each unit to price, with its candidates.
+    // Each unit to price, with its candidates and what leaving it costs.
     let mut to_price: Vec<Vec<Job>> = Vec::with_capacity(going.len());
     let mut lists: Vec<Vec<Nearby>> = Vec::with_capacity(going.len());
     for (members, unit) in going {
@@ -283,6 +408,7 @@ pub fn plan_batch_remembering(
         to_price.push(unit);
         lists.push(candidates);
     }
+    let leaving: Vec<f64> = to_price.iter().map(|unit| leaving_cost(now, unit, config)).collect();
     let couriers = RoundCouriers::number(&lists);
     // At a rush short of couriers, one courier is listed by hundreds of units.
     let shortlist = Shortlist::new(&lists, &couriers, config.units_per_courier);
@@ -325,21 +451,23 @@ pub fn plan_batch_remembering(
         .par_iter()
         .zip(&lists)
         .zip(&admitted)
-        .map_init(Vec::new, |all, ((unit, candidates), admitted)| {
+        .zip(&leaving)
+        .map_init(Vec::new, |all, (((unit, candidates), admitted), &leave)| {
             admitted
                 .iter()
                 .filter_map(|&(slot, place)| {
                     let n = candidates.get(place)?;
-                    let (held, base) = holdings.gathered(slot)?;
+                    let (held, base, availability) = holdings.gathered(slot)?;
                     all.clear();
                     all.extend_from_slice(held);
                     all.extend(unit.iter().copied());
-                    // Routes dearer than the unassigned cost are dropped
+                    // Routes dearer than leaving the unit are dropped
                     // below: the search need not finish them.
-                    let cap = loose(base + config.unassigned_cost, base.abs() + config.unassigned_cost.abs());
-                    let sequence = cheapest_sequence_within(&n.at, now, all, travel, w, cap)?;
+                    let cap = loose(base + leave, base.abs() + leave.abs());
+                    let start = availability.start(&n.at, now);
+                    let sequence = cheapest_sequence_within(start, all, travel, w, cap)?;
                     let marginal = (sequence.cost - base).max(0.0);
-                    (marginal <= config.unassigned_cost).then_some((slot, marginal, sequence, n.at))
+                    (marginal <= leave).then_some((slot, marginal, sequence, n.at))
                 })
                 .collect()
         })
@@ -366,7 +494,8 @@ pub fn plan_batch_remembering(
             let _ = graph.add_row(std::iter::empty());
         }
     }
-    let solved = assign(&graph, to_units(config.unassigned_cost));
+    let leaving_units: Vec<i64> = leaving.iter().map(|&c| to_units(c)).collect();
+    let solved = assign_leaving(&graph, &leaving_units);
     let row_to_col = solved
         .map(|a| a.row_to_col)
         .unwrap_or_else(|_| vec![None; graph_rows.len()]);
@@ -385,12 +514,18 @@ pub fn plan_batch_remembering(
                 all.clear();
                 all.extend_from_slice(holdings.jobs(slot));
                 all.extend(unit.iter().copied());
-                plan.assignments.push(BatchAssignment {
+                let start = holdings.availability(slot).start(&at, now);
+                let assignment = BatchAssignment {
                     courier,
                     orders,
-                    route: price(&at, now, &all, sequence.stops(), travel, &config.weights),
+                    route: price(&at, start.time, &all, sequence.stops(), travel, &config.weights),
                     marginal_cost: marginal,
-                });
+                };
+                if due(now, &start, &unit, &assignment.route, config.commit_slack) {
+                    plan.assignments.push(assignment);
+                } else {
+                    plan.held.push(assignment);
+                }
             }
             None => plan.unassigned.extend(orders),
         }
@@ -398,12 +533,39 @@ pub fn plan_batch_remembering(
     plan
 }
 
-/// Each admitted candidate courier's jobs and base cost, gathered once a
-/// round.
+/// Whether a courier starting at `start` should set off for `unit` now on
+/// `route` (see [`BatchConfig::commit_slack`]).
+fn due(now: Timestamp, start: &Start<'_>, unit: &[Job], route: &RoutePlan, slack: Duration) -> bool {
+    if start.time > now {
+        return false;
+    }
+    let ending = start.last_pickup.since(now) <= slack.saturating_mul(4);
+    ending
+        || unit.iter().all(|job| {
+            route
+                .arrivals
+                .iter()
+                .find(|a| a.0 == job.order)
+                .is_none_or(|a| a.1.plus(slack) >= job.ready_at)
+        })
+}
+
+/// What leaving `unit` for a later round costs, in weighted seconds: the
+/// configured cost for each of its orders, plus what its orders cost whoever takes them (so a unit
+/// is not left for being late already), plus `waiting_weight` for every
+/// second each order's food has been ready.
+fn leaving_cost(now: Timestamp, unit: &[Job], config: &BatchConfig) -> f64 {
+    let waited: f64 = unit.iter().map(|j| now.since(j.ready_at).as_secs_f64()).sum();
+    config.unassigned_cost * unit.len() as f64 + sure_cost(now, unit, &config.weights) + config.waiting_weight * waited
+}
+
+/// Each admitted candidate courier's jobs, base cost and availability,
+/// gathered once a round.
 struct Holdings {
     /// Slot (see [`RoundCouriers`]) to (its jobs' start in `jobs`, their
-    /// count, the cost of its route without any new unit), once gathered.
-    index: Vec<Option<(usize, usize, f64)>>,
+    /// count, the cost of its route without any new unit, when and until
+    /// when it can work), once gathered.
+    index: Vec<Option<(usize, usize, f64, Availability)>>,
     /// Every gathered courier's jobs, one run after another.
     jobs: Vec<Job>,
 }
@@ -420,44 +582,52 @@ impl Holdings {
         travel: &(impl TravelTimes + Sync),
         w: &CostWeights,
     ) -> Self {
-        let gathered: Vec<(Vec<Job>, f64)> = met
+        let gathered: Vec<(Vec<Job>, f64, Availability)> = met
             .par_iter()
             .map(|&(_, n)| {
                 let mut held = Vec::new();
                 carrying.jobs_of(n.courier, &mut held);
+                let availability = carrying.availability(n.courier);
                 // A courier carrying nothing (most candidates, off the peak)
                 // has no route to extend; for the others the cost is all
                 // that is needed, not the route priced in full.
                 let base = if held.is_empty() {
                     0.0
                 } else {
-                    cheapest_sequence_within(&n.at, now, &held, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
+                    let start = availability.start(&n.at, now);
+                    cheapest_sequence_within(start, &held, travel, w, f64::INFINITY).map_or(0.0, |s| s.cost)
                 };
-                (held, base)
+                (held, base, availability)
             })
             .collect();
         let mut holdings = Holdings {
             index: vec![None; couriers],
             jobs: Vec::new(),
         };
-        for (&(slot, _), (held, base)) in met.iter().zip(gathered) {
+        for (&(slot, _), (held, base, availability)) in met.iter().zip(gathered) {
             if let Some(entry) = holdings.index.get_mut(slot as usize) {
-                *entry = Some((holdings.jobs.len(), held.len(), base));
+                *entry = Some((holdings.jobs.len(), held.len(), base, availability));
                 holdings.jobs.extend(held);
             }
         }
         holdings
     }
 
-    /// The jobs and base cost of the courier in `slot`, if gathered.
-    fn gathered(&self, slot: u32) -> Option<(&[Job], f64)> {
-        let (start, len, base) = self.index.get(slot as usize).copied().flatten()?;
-        Some((self.jobs.get(start..start + len)?, base))
+    /// The jobs, base cost and availability of the courier in `slot`, if
+    /// gathered.
+    fn gathered(&self, slot: u32) -> Option<(&[Job], f64, Availability)> {
+        let (start, len, base, availability) = self.index.get(slot as usize).copied().flatten()?;
+        Some((self.jobs.get(start..start + len)?, base, availability))
     }
 
     /// The jobs of the courier in `slot`, if gathered (none otherwise).
     fn jobs(&self, slot: u32) -> &[Job] {
-        self.gathered(slot).map_or(&[], |(jobs, _)| jobs)
+        self.gathered(slot).map_or(&[], |(jobs, _, _)| jobs)
+    }
+
+    /// The availability of the courier in `slot` (free now if not gathered).
+    fn availability(&self, slot: u32) -> Availability {
+        self.gathered(slot).map_or_else(Availability::default, |(_, _, a)| a)
     }
 }
 
@@ -530,6 +700,8 @@ struct ReleaseCheck<'a, C, T> {
     travel: &'a T,
     config: &'a BatchConfig,
     limit: usize,
+    /// This round's deferral slack (see [`BatchConfig::defer_above`]).
+    slack: Duration,
 }
 
 impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
@@ -579,16 +751,42 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
 
     /// Whether the food will be ready more than the slack after `travel`.
     fn holds_back(&self, travel: Duration) -> bool {
-        self.job.ready_at.since(self.now) > travel.saturating_add(self.config.defer_slack)
+        self.job.ready_at.since(self.now) > travel.saturating_add(self.slack)
     }
 
-    /// The quickest of `found` (the first of equals), if it holds the order back.
+    /// The quickest free courier of `found` to reach the restaurant (the
+    /// first of equals) that could still collect the food, if it holds the
+    /// order back. A courier carrying orders holds nothing back: it has
+    /// stops of its own to make first, so a straight ride from where it is
+    /// says nothing of when it would get there. Loads are asked only of the
+    /// quickest, in order, until one is free or one no longer holds back.
     fn quickest_holding_back(&self, found: &[Nearby]) -> Option<CourierId> {
-        let (courier, quickest) = found
+        let mut by_time: SmallVec<[(Duration, usize); 32]> = found
             .iter()
-            .map(|n| (n.courier, self.travel.travel(&n.at, &self.job.pickup, self.now)))
-            .min_by_key(|&(_, t)| t)?;
-        self.holds_back(quickest).then_some(courier)
+            .enumerate()
+            .filter_map(|(i, n)| Some((self.approach(n.courier, &n.at)?, i)))
+            .collect();
+        by_time.sort_unstable();
+        for (time, i) in by_time {
+            if !self.holds_back(time) {
+                return None;
+            }
+            let courier = found.get(i)?.courier;
+            if self.carrying.load(courier) == 0 {
+                return Some(courier);
+            }
+        }
+        None
+    }
+
+    /// How long from now until `courier`, at `at`, could reach the
+    /// restaurant (waiting to be free first), unless it could not collect
+    /// the food before its last pickup.
+    fn approach(&self, courier: CourierId, at: &Place) -> Option<Duration> {
+        let availability = self.carrying.availability(courier);
+        let start = availability.start(at, self.now);
+        let arrival = start.time.plus(self.travel.travel(at, &self.job.pickup, start.time));
+        (arrival.max(self.job.ready_at) <= start.last_pickup).then(|| arrival.since(self.now))
     }
 
     /// Whether `courier` could still take the order (indexed, with room, as
@@ -600,18 +798,24 @@ impl<C: Carrying, T: TravelTimes> ReleaseCheck<'_, C, T> {
         room >= 1
             && carries_room_for(self.carrying, courier, 1, self.limit)
             && at.distance_m(&self.job.pickup) <= self.config.search_radius_m
-            && self.holds_back(self.travel.travel(&at, &self.job.pickup, self.now))
+            && self.carrying.load(courier) == 0
+            && self.approach(courier, &at).is_some_and(|t| self.holds_back(t))
     }
 }
 
 /// Groups orders into units, as indices into `jobs`: bundles where they
 /// pay, single orders otherwise, in order of each unit's first order id.
 /// Every bundle holds at least one `released` order.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one stage of a round, given what the round knows"
+)]
 fn bundle(
     now: Timestamp,
     jobs: &[Job],
     released: &[bool],
     limit: usize,
+    target: usize,
     travel: &(impl TravelTimes + Sync),
     config: &BatchConfig,
 ) -> Vec<Vec<usize>> {
@@ -619,7 +823,16 @@ fn bundle(
         return (0..jobs.len()).map(|i| vec![i]).collect();
     }
     let w = &config.weights;
-    let approach = config.typical_approach.as_secs_f64() * w.travel;
+    // A courier's approach saved is worth more the shorter couriers are: an
+    // order left alone waits for one to come free.
+    let shortage = target as f64;
+    let approach = config.typical_approach.as_secs_f64() * w.travel * shortage;
+    let waits_alone = Duration::from_millis(
+        config
+            .typical_approach
+            .as_millis()
+            .saturating_mul(target.saturating_sub(1) as u64),
+    );
     // Most waiting orders are never tried in a bundle: their solo routes
     // are priced when first asked for.
     let solo = SoloRoutes::new(now, jobs, travel, w);
@@ -629,14 +842,7 @@ fn bundle(
     let mut by_cell: Vec<(u64, usize)> = jobs
         .iter()
         .enumerate()
-        .map(|(i, j)| {
-            let cell = j
-                .pickup
-                .cell()
-                .parent(config.bundle_resolution)
-                .unwrap_or(j.pickup.cell());
-            (u64::from(cell), i)
-        })
+        .map(|(i, j)| (config.bundle_scope.group(&j.pickup), i))
         .collect();
     by_cell.sort_unstable();
     let is_released = |i: usize| released.get(i).copied().unwrap_or(false);
@@ -652,7 +858,10 @@ fn bundle(
         let members = &cell[..cell.len().min(config.bundle_orders_per_cell)];
         for (a_pos, &(_, a)) in members.iter().enumerate() {
             for &(_, b) in &members[a_pos + 1..] {
-                if (is_released(a) || is_released(b)) && close_in_readiness(a, b) {
+                if (is_released(a) || is_released(b))
+                    && close_in_readiness(a, b)
+                    && config.bundle_scope.admits(&jobs[a].pickup, &jobs[b].pickup)
+                {
                     tries.push((a, b));
                 }
             }
@@ -661,7 +870,9 @@ fn bundle(
     // Pairs worth bundling, best saving first.
     let mut pairs: Vec<(f64, usize, usize)> = tries
         .par_iter()
-        .filter_map(|&(a, b)| bundle_saving(now, jobs, &solo, &[a, b], approach, travel, config).map(|s| (s, a, b)))
+        .filter_map(|&(a, b)| {
+            bundle_saving(now, jobs, &solo, &[a, b], (approach, waits_alone), travel, config).map(|s| (s, a, b))
+        })
         .collect();
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let mut taken = vec![false; jobs.len()];
@@ -675,13 +886,12 @@ fn bundle(
     }
     if limit >= 3 {
         for unit in &mut units {
-            let cell = |i: usize| jobs[i].pickup.cell().parent(config.bundle_resolution);
             let best = (0..jobs.len())
-                .filter(|&c| !taken[c] && cell(c) == cell(unit[0]))
+                .filter(|&c| !taken[c] && config.bundle_scope.admits(&jobs[c].pickup, &jobs[unit[0]].pickup))
                 .filter(|&c| unit.iter().all(|&m| close_in_readiness(m, c)))
                 .filter_map(|c| {
                     let trio = [unit[0], unit[1], c];
-                    bundle_saving(now, jobs, &solo, &trio, approach, travel, config).map(|s| (s, c))
+                    bundle_saving(now, jobs, &solo, &trio, (approach, waits_alone), travel, config).map(|s| (s, c))
                 })
                 .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)));
             if let Some((_, c)) = best {
@@ -697,20 +907,33 @@ fn bundle(
 
 /// The saving of routing `members` together over separately, if the bundle
 /// saves enough and no order is delivered later than both its promise and
-/// its own solo delivery.
+/// its own solo delivery (delayed by `waits_alone`, the wait for a courier
+/// of its own when couriers are short). `approach` is what a courier's
+/// approach saved is worth.
 fn bundle_saving(
     now: Timestamp,
     jobs: &[Job],
     solo: &SoloRoutes<'_, impl TravelTimes>,
     members: &[usize],
-    approach: f64,
+    (approach, waits_alone): (f64, Duration),
     travel: &impl TravelTimes,
     config: &BatchConfig,
 ) -> Option<f64> {
-    let mut separate = 0.0;
+    // Apart, all but one of the orders wait `waits_alone` for a courier of
+    // their own, their food waiting and their lateness growing meanwhile:
+    // the one whose wait would cost most goes first.
+    let w = &config.weights;
+    let wait = waits_alone.as_secs_f64();
+    let (mut separate, mut dearest_wait) = (0.0, 0.0_f64);
     for &i in members {
-        separate += solo.get(i)?.cost + approach;
+        let alone = solo.get(i)?;
+        let job = &jobs[i];
+        let late = alone.delivered.plus(waits_alone) > job.promised_by;
+        let delayed = wait * (w.food_wait + if late { w.lateness } else { 0.0 });
+        separate += alone.cost + approach + delayed;
+        dearest_wait = dearest_wait.max(delayed);
     }
+    separate -= dearest_wait;
     // The saving test below, solved for the route's cost: no dearer route
     // can pass it, so the search drops them early.
     let cap = loose(
@@ -723,7 +946,7 @@ fn bundle_saving(
         let alone = solo.get(i)?;
         let job = &jobs[i];
         let when = route.deliveries.iter().find(|d| d.0 == job.order)?.1;
-        if when > job.promised_by && when > alone.delivered {
+        if when > job.promised_by && when > alone.delivered.plus(waits_alone) {
             return None;
         }
     }

@@ -28,8 +28,10 @@ mod scoring;
 mod shortlist;
 mod square_grid;
 
-pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign};
-pub use batch::{BatchAssignment, BatchConfig, BatchPlan, Carrying, plan_batch, plan_batch_remembering};
+pub use assignment::{Assignment, AssignmentError, CandidateGraph, MAX_COST, assign, assign_leaving};
+pub use batch::{
+    Availability, BatchAssignment, BatchConfig, BatchPlan, BundleScope, Carrying, plan_batch, plan_batch_remembering,
+};
 pub use book::{DispatchBook, DispatchError, DispatchNote, ReturnReason};
 pub use cascade::{CascadeConfig, CascadeError, CascadeStep, OfferCascade, OfferOutcome};
 pub use geo_index::{GeoIndex, MAX_ROOM, Nearby};

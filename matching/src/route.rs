@@ -84,23 +84,81 @@ pub struct CostWeights {
     pub courier_idle: f64,
     /// Per second of delivery past the promised time.
     pub lateness: f64,
+    /// Per second from an order's food being ready to its handover at the
+    /// door: what a customer waits beyond the kitchen, late or not, so a
+    /// bundle that holds an order back pays for it.
+    pub ready_to_door: f64,
     /// Time at a restaurant to collect an order.
     pub pickup_service: Duration,
     /// Time at a door to hand an order over.
     pub dropoff_service: Duration,
+    /// Of `pickup_service`, the part spent on arrival before the food can
+    /// be handed over (parking, walking in); the rest follows the handover.
+    /// At most `pickup_service`.
+    pub pickup_lead: Duration,
+    /// Of `dropoff_service`, the part after the handover at the door (back
+    /// to the vehicle): an order counts as delivered at its handover. At
+    /// most `dropoff_service`.
+    pub dropoff_trail: Duration,
 }
 
 impl Default for CostWeights {
-    /// Travel and idling cost the same (a courier's time), food going cold
-    /// half that, lateness five times: a late order costs the customer.
+    /// A second of food going cold or of an order past its promise costs
+    /// four seconds of courier travel, and a courier waiting for food half
+    /// of one: the customer comes first, and a courier waiting at the
+    /// counter is ready to go the moment the food is. The food is handed
+    /// over as soon as the courier walks in, and an order is delivered when
+    /// the whole drop-off service is done.
     fn default() -> Self {
         CostWeights {
             travel: 1.0,
-            food_wait: 0.5,
-            courier_idle: 1.0,
-            lateness: 5.0,
+            food_wait: 4.0,
+            courier_idle: 0.5,
+            lateness: 4.0,
+            ready_to_door: 1.0,
             pickup_service: Duration::from_mins(2),
             dropoff_service: Duration::from_mins(3),
+            pickup_lead: Duration::ZERO,
+            dropoff_trail: Duration::ZERO,
+        }
+    }
+}
+
+impl CostWeights {
+    /// The pickup service in milliseconds: before the handover, after it.
+    fn pickup_split(&self) -> (u64, u64) {
+        let total = self.pickup_service.as_millis();
+        let lead = self.pickup_lead.as_millis().min(total);
+        (lead, total - lead)
+    }
+
+    /// The drop-off service in milliseconds: before the handover, after it.
+    fn dropoff_split(&self) -> (u64, u64) {
+        let total = self.dropoff_service.as_millis();
+        let trail = self.dropoff_trail.as_millis().min(total);
+        (total - trail, trail)
+    }
+}
+
+/// Where and when a courier's route starts, and the latest it may collect
+/// food: what a round knows of a courier beyond its jobs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start<'p> {
+    /// Where the courier is (or will be, when free).
+    pub(crate) at: &'p Place,
+    /// When the route starts: now, or when the courier is free.
+    pub(crate) time: Timestamp,
+    /// No pickup after this (the end of a shift).
+    pub(crate) last_pickup: Timestamp,
+}
+
+impl<'p> Start<'p> {
+    /// At `at` now, with no limit on pickups.
+    pub(crate) fn now(at: &'p Place, now: Timestamp) -> Start<'p> {
+        Start {
+            at,
+            time: now,
+            last_pickup: Timestamp::from_millis(i64::MAX),
         }
     }
 }
@@ -121,6 +179,9 @@ pub struct RoutePlan {
     pub stops: Vec<Stop>,
     /// When each order is handed over.
     pub deliveries: Vec<(OrderId, Timestamp)>,
+    /// When the courier reaches each order's restaurant, for the orders it
+    /// still has to collect.
+    pub arrivals: Vec<(OrderId, Timestamp)>,
     /// Seconds travelling.
     pub travel: Duration,
     /// Seconds food waited, summed over pickups.
@@ -195,7 +256,7 @@ pub fn best_route_within(
     w: &CostWeights,
     cap: f64,
 ) -> Option<RoutePlan> {
-    let best = cheapest_sequence_within(start, now, jobs, travel, w, cap)?;
+    let best = cheapest_sequence_within(Start::now(start, now), jobs, travel, w, cap)?;
     Some(price(start, now, jobs, best.stops(), travel, w))
 }
 
@@ -220,8 +281,7 @@ impl Sequence {
 
 /// As [`best_route_within`], without pricing the route in full.
 pub(crate) fn cheapest_sequence_within(
-    start: &Place,
-    now: Timestamp,
+    start: Start<'_>,
     jobs: &[Job],
     travel: &impl TravelTimes,
     w: &CostWeights,
@@ -234,7 +294,7 @@ pub(crate) fn cheapest_sequence_within(
         jobs,
         travel,
         w,
-        prune: [w.travel, w.food_wait, w.courier_idle, w.lateness]
+        prune: [w.travel, w.food_wait, w.courier_idle, w.lateness, w.ready_to_door]
             .iter()
             .all(|&x| x >= 0.0),
         first_of: [0; MAX_ROUTE_ORDERS],
@@ -245,6 +305,7 @@ pub(crate) fn cheapest_sequence_within(
         best: None,
         best_cost: f64::INFINITY,
         cap,
+        last_pickup: start.last_pickup.as_millis(),
     };
     for (i, job) in jobs.iter().enumerate() {
         search.picked[i] = job.picked_up;
@@ -263,7 +324,11 @@ pub(crate) fn cheapest_sequence_within(
         }
     }
     let remaining = jobs.iter().map(|j| if j.picked_up { 1 } else { 2 }).sum();
-    search.extend(Leg::start(start, travel.place_figure(start), now), 0, remaining);
+    search.extend(
+        Leg::start(start.at, travel.place_figure(start.at), start.time),
+        0,
+        remaining,
+    );
     let (stops, len) = search.best?;
     let cost = search.best_cost;
     // Not `cost <= cap`: a NaN cost (NaN weights) is no reason to say "none".
@@ -271,6 +336,30 @@ pub(crate) fn cheapest_sequence_within(
         Some(std::cmp::Ordering::Greater) => None,
         _ => Some(Sequence { stops, len, cost }),
     }
+}
+
+/// What `jobs` cost on any route starting at `now`, whatever the courier and
+/// the travel: food left waiting at least until a courier could walk in,
+/// and lateness past the service times alone. No courier can save a unit
+/// this part of its cost, so a round weighs it apart (see
+/// [`crate::plan_batch`]).
+pub(crate) fn sure_cost(now: Timestamp, jobs: &[Job], w: &CostWeights) -> f64 {
+    let t = now.as_millis();
+    let (lead, rest) = w.pickup_split();
+    let (before, _) = w.dropoff_split();
+    let (mut food_wait, mut late, mut to_door) = (0u64, 0u64, 0u64);
+    for job in jobs {
+        let mut handed_over = t;
+        if !job.picked_up {
+            let walked_in = plus(t, lead);
+            food_wait = food_wait.saturating_add(since(walked_in, job.ready_at.as_millis()));
+            handed_over = plus(walked_in, rest);
+        }
+        handed_over = plus(handed_over, before);
+        late = late.saturating_add(since(handed_over, job.promised_by.as_millis()));
+        to_door = to_door.saturating_add(since(handed_over, job.ready_at.as_millis()));
+    }
+    w.food_wait * secs(food_wait) + w.lateness * secs(late) + w.ready_to_door * secs(to_door)
 }
 
 /// Where a partial sequence has got to, with its running totals: the search
@@ -289,10 +378,16 @@ struct Leg<'p> {
     figure: f64,
     /// [`Timestamp::as_millis`] of the clock.
     t: i64,
+    /// When the last stop's food changed hands (milliseconds).
+    handed: i64,
+    /// When the courier reached the last stop (milliseconds).
+    arrived: i64,
     moving: u64,
     food_wait: u64,
     idle: u64,
     late: u64,
+    /// Summed from each handed-over order's ready time to its handover.
+    to_door: u64,
 }
 
 /// [`Timestamp::plus`] in milliseconds.
@@ -313,16 +408,24 @@ impl<'p> Leg<'p> {
             at,
             figure,
             t: now.as_millis(),
+            handed: now.as_millis(),
+            arrived: now.as_millis(),
             moving: 0,
             food_wait: 0,
             idle: 0,
             late: 0,
+            to_door: 0,
         }
     }
 
     /// The clock as a timestamp.
     fn time(&self) -> Timestamp {
         Timestamp::from_millis(self.t)
+    }
+
+    /// When the last stop's food changed hands.
+    fn handed_over(&self) -> Timestamp {
+        Timestamp::from_millis(self.handed)
     }
 
     /// Goes on to the pickup (or drop-off) of `job`, whose travel figure
@@ -334,20 +437,31 @@ impl<'p> Leg<'p> {
             .as_millis();
         self.moving = self.moving.saturating_add(leg);
         self.t = plus(self.t, leg);
+        self.arrived = self.t;
         self.at = to;
         self.figure = figure;
         if pickup {
+            let (lead, rest) = w.pickup_split();
             let ready = job.ready_at.as_millis();
-            if self.t < ready {
-                self.idle = self.idle.saturating_add(since(ready, self.t));
-                self.t = ready;
+            let walked_in = plus(self.t, lead);
+            if walked_in < ready {
+                self.idle = self.idle.saturating_add(since(ready, walked_in));
+                self.handed = ready;
             } else {
-                self.food_wait = self.food_wait.saturating_add(since(self.t, ready));
+                self.food_wait = self.food_wait.saturating_add(since(walked_in, ready));
+                self.handed = walked_in;
             }
-            self.t = plus(self.t, w.pickup_service.as_millis());
+            self.t = plus(self.handed, rest);
         } else {
-            self.t = plus(self.t, w.dropoff_service.as_millis());
-            self.late = self.late.saturating_add(since(self.t, job.promised_by.as_millis()));
+            let (before, trail) = w.dropoff_split();
+            self.handed = plus(self.t, before);
+            self.late = self
+                .late
+                .saturating_add(since(self.handed, job.promised_by.as_millis()));
+            self.to_door = self
+                .to_door
+                .saturating_add(since(self.handed, job.ready_at.as_millis()));
+            self.t = plus(self.handed, trail);
         }
         self
     }
@@ -357,6 +471,7 @@ impl<'p> Leg<'p> {
             + w.food_wait * secs(self.food_wait)
             + w.courier_idle * secs(self.idle)
             + w.lateness * secs(self.late)
+            + w.ready_to_door * secs(self.to_door)
     }
 }
 
@@ -387,6 +502,8 @@ struct Search<'a, T> {
     best: Option<([Stop; 2 * MAX_ROUTE_ORDERS], usize)>,
     best_cost: f64,
     cap: f64,
+    /// No food is collected after this (milliseconds).
+    last_pickup: i64,
 }
 
 impl<'a, T: TravelTimes> Search<'a, T> {
@@ -406,13 +523,20 @@ impl<'a, T: TravelTimes> Search<'a, T> {
             };
             let mut handed_over = leg.t;
             if !self.picked[i] {
-                floor.food_wait = floor.food_wait.saturating_add(since(leg.t, job.ready_at.as_millis()));
-                handed_over = plus(handed_over, self.w.pickup_service.as_millis());
+                let (lead, rest) = self.w.pickup_split();
+                let walked_in = plus(leg.t, lead);
+                floor.food_wait = floor
+                    .food_wait
+                    .saturating_add(since(walked_in, job.ready_at.as_millis()));
+                handed_over = plus(walked_in, rest);
             }
-            handed_over = plus(handed_over, self.w.dropoff_service.as_millis());
+            handed_over = plus(handed_over, self.w.dropoff_split().0);
             floor.late = floor
                 .late
                 .saturating_add(since(handed_over, job.promised_by.as_millis()));
+            floor.to_door = floor
+                .to_door
+                .saturating_add(since(handed_over, job.ready_at.as_millis()));
         }
         floor
     }
@@ -450,6 +574,9 @@ impl<'a, T: TravelTimes> Search<'a, T> {
             };
             let figure = if pickup { self.figures[i].0 } else { self.figures[i].1 };
             let next = leg.then(job, pickup, figure, self.travel, self.w);
+            if pickup && next.handed > self.last_pickup {
+                continue;
+            }
             if pickup {
                 self.picked[i] = true;
                 self.stops[depth] = Stop::Pickup(order);
@@ -478,6 +605,7 @@ pub fn price(
 ) -> RoutePlan {
     let mut leg = Leg::start(start, travel.place_figure(start), now);
     let mut deliveries = Vec::with_capacity(jobs.len());
+    let mut arrivals = Vec::with_capacity(jobs.len());
     for stop in stops {
         let (order, pickup) = match *stop {
             Stop::Pickup(o) => (o, true),
@@ -488,13 +616,16 @@ pub fn price(
         };
         let figure = travel.place_figure(if pickup { &job.pickup } else { &job.dropoff });
         leg = leg.then(job, pickup, figure, travel, w);
-        if !pickup {
-            deliveries.push((order, leg.time()));
+        if pickup {
+            arrivals.push((order, Timestamp::from_millis(leg.arrived)));
+        } else {
+            deliveries.push((order, leg.handed_over()));
         }
     }
     RoutePlan {
         stops: stops.to_vec(),
         deliveries,
+        arrivals,
         travel: Duration::from_millis(leg.moving),
         food_wait: Duration::from_millis(leg.food_wait),
         courier_idle: Duration::from_millis(leg.idle),

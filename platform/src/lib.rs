@@ -50,7 +50,7 @@ pub use facade::{Platform, Recovered, SetAside, TickFailure, TickReport};
 pub use services::books::Cancellation;
 pub use services::catalog::{MAX_SEARCH_RADIUS_M, SearchQuery};
 pub use services::delivery::Delivered;
-pub use services::dispatch::{Arrival, DispatchRound, SentOffer, Stop};
+pub use services::dispatch::{Arrival, DispatchRound, NextStop, SentOffer, Stop};
 pub use services::ordering::{OrderRequest, Placement};
 pub use services::payments::PaymentStatus;
 pub use services::pricing::SurgeSnapshot;

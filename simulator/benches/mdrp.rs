@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use courier_sim::mdrp::{BatchTuning, Instance, Policy, replay};
+use courier_sim::mdrp::{Instance, Policy, replay};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -52,7 +52,7 @@ fn mdrp(c: &mut Criterion) {
     let mut group = c.benchmark_group("mdrp_replay");
     group.throughput(Throughput::Elements(instance.orders.len() as u64));
     for (name, policy) in [("greedy", Policy::Greedy), ("batch", Policy::Batch)] {
-        group.bench_function(name, |b| b.iter(|| replay(&instance, policy, BatchTuning::default())));
+        group.bench_function(name, |b| b.iter(|| replay(&instance, policy)));
     }
     group.finish();
 }

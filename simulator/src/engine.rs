@@ -100,6 +100,8 @@ struct SimCourier {
     on_leg: bool,
     /// Waiting at the restaurant for this order's food.
     waiting_for: Option<OrderId>,
+    /// The order the current leg is for (collect or hand over).
+    heading_to: Option<OrderId>,
     busy_ms: i64,
     online_ms: i64,
     state_since: i64,
@@ -325,6 +327,7 @@ impl<S: Store> Sim<S> {
                 leg: 0,
                 on_leg: false,
                 waiting_for: None,
+                heading_to: None,
                 busy_ms: 0,
                 online_ms: 0,
                 state_since: start_ms,
@@ -797,13 +800,21 @@ impl<S: Store> Sim<S> {
     fn next_leg(&mut self, c: u32) {
         let now = self.now_ms();
         let courier = &self.couriers[c as usize];
-        let Some(&order) = courier.work.front() else {
+        let Some(&front) = courier.work.front() else {
             self.account(c, now);
-            self.couriers[c as usize].on_leg = false;
+            let courier = &mut self.couriers[c as usize];
+            courier.on_leg = false;
+            courier.heading_to = None;
             return;
         };
+        // The route dispatch planned, as the courier app shows it; the
+        // first order given when dispatch has none for this courier.
+        let order = match self.platform.next_stop(courier.id) {
+            Some(next) if courier.work.contains(&next.order) => next.order,
+            _ => front,
+        };
         let Some(track) = self.tracks.get(&order) else {
-            self.couriers[c as usize].work.pop_front();
+            self.couriers[c as usize].work.retain(|&o| o != order);
             return self.next_leg(c);
         };
         let pickup = self.restaurants[track.restaurant_index].record.location;
@@ -817,7 +828,9 @@ impl<S: Store> Sim<S> {
             let t = self.travel_ms(from, pickup);
             self.push(now + t, Ev::AtRestaurant(c, leg, order));
         }
-        self.couriers[c as usize].on_leg = true;
+        let courier = &mut self.couriers[c as usize];
+        courier.on_leg = true;
+        courier.heading_to = Some(order);
     }
 
     fn at_restaurant(&mut self, c: u32, order: OrderId) {
@@ -896,14 +909,12 @@ impl<S: Store> Sim<S> {
             self.pending_payment.retain(|&o| o != order);
             if let Some(c) = holder {
                 let courier = &mut self.couriers[c as usize];
-                if courier.work.front() == Some(&order) {
+                courier.work.retain(|&o| o != order);
+                if courier.heading_to == Some(order) {
                     courier.leg += 1;
                     courier.waiting_for = None;
-                    courier.work.pop_front();
                     courier.on_leg = false;
                     self.next_leg(c);
-                } else {
-                    courier.work.retain(|&o| o != order);
                 }
             }
         }
@@ -921,7 +932,7 @@ impl<S: Store> Sim<S> {
         let now = self.now_ms();
         self.set_online(c, now, false);
         let courier = &mut self.couriers[c as usize];
-        let front_returned = courier.work.front().is_some_and(|o| returned.contains(o));
+        let front_returned = courier.heading_to.is_some_and(|o| returned.contains(&o));
         courier.work.retain(|o| !returned.contains(o));
         for o in &returned {
             if let Some(t) = self.tracks.get_mut(o) {

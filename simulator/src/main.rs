@@ -97,7 +97,22 @@ enum Command {
         /// Where to write.
         #[arg(long, default_value = "mdrp-out")]
         out: PathBuf,
+        /// Replays a harder variant instead: this share of each instance's
+        /// couriers removed (0.15: 15%), chosen by `--seed`.
+        #[arg(long, value_parser = share)]
+        remove_couriers: Option<f64>,
+        /// The seed of the couriers removed.
+        #[arg(long, default_value_t = 1, requires = "remove_couriers")]
+        seed: u64,
     },
+}
+
+/// A share between 0 and 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("{text:?} is not a share between 0 and 1")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -135,6 +150,11 @@ fn main() -> ExitCode {
             all,
             policy,
             out,
-        } => commands::mdrp::mdrp(instance.as_deref(), all.as_deref(), &policy, &out),
+            remove_couriers,
+            seed,
+        } => {
+            let fewer = remove_couriers.map(|share| commands::mdrp::Fewer { share, seed });
+            commands::mdrp::mdrp(instance.as_deref(), all.as_deref(), &policy, fewer, &out)
+        }
     }
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use courier_core::{CourierId, Duration, GeoPoint, OrderId, Place, Timestamp};
 use courier_matching::{
-    BatchConfig, BatchPlan, Carrying, GeoIndex, Job, ReleaseMemo, Stop, StraightLine, TravelTimes, best_route,
-    plan_batch, plan_batch_remembering,
+    Availability, BatchConfig, BatchPlan, Carrying, GeoIndex, Job, ReleaseMemo, Stop, StraightLine, TravelTimes,
+    best_route, plan_batch, plan_batch_remembering,
 };
 use proptest::prelude::*;
 
@@ -42,6 +42,24 @@ fn index(couriers: &[(u64, Place)]) -> GeoIndex {
     index
 }
 
+/// The default policy, holding orders back however few wait (a small
+/// round holds none back by default): what the deferral tests are about.
+fn deferring() -> BatchConfig {
+    BatchConfig {
+        defer_above: 0,
+        ..BatchConfig::default()
+    }
+}
+
+/// The default policy without the customer's wait beyond the kitchen
+/// priced: a bundle is judged by what it saves couriers and by lateness
+/// alone, the mechanics these tests are about.
+fn bundling() -> BatchConfig {
+    let mut config = BatchConfig::default();
+    config.weights.ready_to_door = 0.0;
+    config
+}
+
 /// One round with nobody carrying anything, at straight-line speeds.
 fn round(idx: &mut GeoIndex, open: &[Job], config: &BatchConfig) -> BatchPlan {
     plan_batch(now(), open, idx, &BTreeMap::new(), &StraightLine::default(), config)
@@ -56,7 +74,7 @@ fn food_far_from_ready_is_deferred() {
     ];
     let config = BatchConfig {
         batch_limit: 1,
-        ..BatchConfig::default()
+        ..deferring()
     };
     let plan = round(&mut idx, &open, &config);
     assert_eq!(plan.deferred, vec![OrderId::new(1)]);
@@ -128,7 +146,7 @@ fn held_back_orders_are_not_bundled_with_each_other() {
         job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 70),
         job(2, at(0.0, 40.0), at(2_050.0, 0.0), 30, 70),
     ];
-    let plan = round(&mut idx, &open, &BatchConfig::default());
+    let plan = round(&mut idx, &open, &deferring());
     assert_eq!(plan.deferred, vec![OrderId::new(1), OrderId::new(2)]);
     assert_eq!(plan.bundled, 0);
     assert!(plan.assignments.is_empty());
@@ -137,7 +155,8 @@ fn held_back_orders_are_not_bundled_with_each_other() {
 /// One order's food is ready now, the other's in 12 minutes, same kitchen,
 /// same way: within a 30-minute readiness window they ride together (the
 /// courier would wait at the counter), within the 5-minute default the
-/// first goes alone and the second waits for its food.
+/// first goes alone and the second is not given yet: its courier would be
+/// there long before the food.
 #[test]
 fn food_ready_far_apart_does_not_share_a_bundle() {
     let open = [
@@ -148,7 +167,7 @@ fn food_ready_far_apart_does_not_share_a_bundle() {
         let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0))]);
         let config = BatchConfig {
             bundle_ready_window: window,
-            ..BatchConfig::default()
+            ..bundling()
         };
         round(&mut idx, &open, &config)
     };
@@ -156,7 +175,13 @@ fn food_ready_far_apart_does_not_share_a_bundle() {
     assert_eq!(wide.bundled, 2, "{wide:?}");
     let default = plan_with(BatchConfig::default().bundle_ready_window);
     assert_eq!(default.bundled, 0);
-    assert_eq!(default.deferred, vec![OrderId::new(2)]);
+    let waiting: Vec<OrderId> = default
+        .held
+        .iter()
+        .flat_map(|a| a.orders.clone())
+        .chain(default.deferred.clone())
+        .collect();
+    assert_eq!(waiting, vec![OrderId::new(2)], "{default:?}");
     assert_eq!(default.assignments.len(), 1);
     assert_eq!(default.assignments[0].orders, vec![OrderId::new(1)]);
 }
@@ -169,7 +194,7 @@ fn two_orders_going_the_same_way_ride_together() {
         job(1, kitchen, at(2_000.0, 100.0), 0, 45),
         job(2, kitchen, at(2_300.0, -100.0), 0, 45),
     ];
-    let plan = round(&mut idx, &open, &BatchConfig::default());
+    let plan = round(&mut idx, &open, &bundling());
     assert_eq!(plan.bundled, 2);
     assert_eq!(plan.assignments.len(), 1, "{plan:?}");
     let a = &plan.assignments[0];
@@ -195,7 +220,7 @@ fn bundles_are_tried_among_a_cells_earliest_orders() {
         let mut idx = index(&[(1, at(300.0, 0.0)), (2, at(-300.0, 0.0)), (3, at(0.0, 300.0))]);
         let config = BatchConfig {
             bundle_orders_per_cell,
-            ..BatchConfig::default()
+            ..bundling()
         };
         round(&mut idx, &open, &config)
     };
@@ -283,7 +308,7 @@ fn a_courier_carrying_an_order_takes_one_on_the_way() {
 fn the_courier_that_held_an_order_back_is_asked_first() {
     let config = BatchConfig {
         batch_limit: 1,
-        ..BatchConfig::default()
+        ..deferring()
     };
     let open = [job(1, at(0.0, 0.0), at(2_000.0, 0.0), 30, 70)];
     let (c1, c2) = (CourierId::new(1), CourierId::new(2));
@@ -332,7 +357,7 @@ proptest! {
         orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, 0u64..30), 0..10),
         later_secs in 0u64..600,
     ) {
-        let config = BatchConfig { batch_limit: 1, ..BatchConfig::default() };
+        let config = BatchConfig { batch_limit: 1, ..deferring() };
         let mut idx = GeoIndex::default();
         for (i, (n, e, ..)) in couriers.iter().enumerate() {
             idx.upsert(CourierId::new(i as u64), at(*n, *e).point());
@@ -440,16 +465,31 @@ proptest! {
         prop_assert_eq!(&trusted, &plan);
 
         let mut seen = BTreeSet::new();
-        for o in plan.assignments.iter().flat_map(|a| a.orders.iter()).chain(&plan.deferred).chain(&plan.unassigned) {
+        let matched = plan.assignments.iter().chain(&plan.held);
+        for o in matched.clone().flat_map(|a| a.orders.iter()).chain(&plan.deferred).chain(&plan.unassigned) {
             prop_assert!(seen.insert(*o), "{} appears twice", o);
         }
         prop_assert_eq!(seen.len(), open.len(), "an order was lost");
         let mut couriers_used = BTreeSet::new();
         for a in &plan.assignments {
+            // Given only when the courier would not wait long for the food.
+            for o in &a.orders {
+                let job = &open[o.get() as usize];
+                let arrival = a.route.arrivals.iter().find(|x| x.0 == *o).map(|x| x.1);
+                prop_assert!(arrival.is_some_and(|t| t.plus(config.commit_slack) >= job.ready_at), "{:?}", a);
+            }
+        }
+        for a in &plan.held {
+            let early = a.orders.iter().any(|o| {
+                let job = &open[o.get() as usize];
+                a.route.arrivals.iter().any(|x| x.0 == *o && x.1.plus(config.commit_slack) < job.ready_at)
+            });
+            prop_assert!(early, "held though due: {:?}", a);
+        }
+        for a in matched {
             prop_assert!(couriers_used.insert(a.courier), "{} got two units", a.courier);
             let held = carrying.get(&a.courier).map_or(0, Vec::len);
             prop_assert!(held + a.orders.len() <= limit, "{} would carry {}", a.courier, held + a.orders.len());
-            prop_assert!(a.marginal_cost <= config.unassigned_cost);
             for o in &a.orders {
                 prop_assert!(a.route.stops.contains(&Stop::Dropoff(*o)));
             }
@@ -477,7 +517,7 @@ proptest! {
         orders in prop::collection::vec((-2_000.0f64..2_000.0, -2_000.0f64..2_000.0, 0u64..30), 0..10),
         limit in 1usize..4,
     ) {
-        let config = BatchConfig { batch_limit: limit, ..BatchConfig::default() };
+        let config = BatchConfig { batch_limit: limit, ..deferring() };
         let places: Vec<(CourierId, Place)> = couriers.iter().enumerate().map(|(i, (n, e))| (CourierId::new(i as u64), at(*n, *e))).collect();
         let mut idx = GeoIndex::default();
         for (id, p) in &places {
@@ -534,4 +574,175 @@ impl TravelTimes for SlowEast {
         let slow = if from.point().lng() > 4.90 { 3.0 } else { 1.0 };
         Duration::from_millis((from.distance_m(to) / 5.0 * slow * 1_000.0) as u64)
     }
+}
+
+/// When couriers are short, the order whose food has waited longest goes
+/// first: its leaving cost grows with every second it waits
+/// (`waiting_weight`). Without that, the round serves the order nearest the
+/// one courier and the old one waits on.
+#[test]
+fn the_oldest_order_goes_first_when_couriers_are_short() {
+    let old = Job {
+        ready_at: now().minus(mins(20)),
+        promised_by: now().plus(mins(20)),
+        ..job(1, at(1_200.0, 0.0), at(2_500.0, 0.0), 0, 0)
+    };
+    let fresh = job(2, at(300.0, 0.0), at(-1_500.0, 0.0), 0, 40);
+    let given = |config: &BatchConfig| {
+        let mut idx = index(&[(1, at(0.0, 0.0))]);
+        let plan = round(&mut idx, &[old, fresh], config);
+        assert_eq!(plan.assignments.len(), 1, "{plan:?}");
+        plan.assignments[0].orders.clone()
+    };
+    assert_eq!(given(&BatchConfig::default()), vec![OrderId::new(1)]);
+    let no_priority = BatchConfig {
+        waiting_weight: 0.0,
+        ..BatchConfig::default()
+    };
+    assert_eq!(given(&no_priority), vec![OrderId::new(2)]);
+}
+
+/// Couriers as a replay of fixed shifts sees them: some free only later,
+/// at the place their trip ends, some ending their shift.
+struct Shifts(BTreeMap<CourierId, Availability>);
+
+impl Carrying for Shifts {
+    fn load(&self, _: CourierId) -> usize {
+        0
+    }
+
+    fn jobs_of(&self, _: CourierId, _: &mut Vec<Job>) {}
+
+    fn availability(&self, courier: CourierId) -> Availability {
+        self.0.get(&courier).copied().unwrap_or_default()
+    }
+}
+
+/// A courier whose shift ends before the food is ready is never given it;
+/// one free only in ten minutes is kept for the order (held), not given it,
+/// while the food is not due; once due, the courier free now goes.
+#[test]
+fn availability_decides_who_can_take_an_order_and_when() {
+    let order = job(1, at(0.0, 0.0), at(1_000.0, 0.0), 10, 50);
+    let (ending, later, far) = (CourierId::new(1), CourierId::new(2), CourierId::new(3));
+    let shifts = Shifts(BTreeMap::from([
+        (
+            ending,
+            Availability {
+                free_at: None,
+                last_pickup: Some(now().plus(mins(5))),
+            },
+        ),
+        (
+            later,
+            Availability {
+                free_at: Some(now().plus(mins(10))),
+                last_pickup: None,
+            },
+        ),
+    ]));
+    let mut idx = index(&[(1, at(100.0, 0.0)), (2, at(150.0, 0.0)), (3, at(3_000.0, 0.0))]);
+    let plan = plan_batch(
+        now(),
+        &[order],
+        &mut idx,
+        &shifts,
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert!(plan.assignments.is_empty(), "{plan:?}");
+    assert_eq!(plan.held.len(), 1, "{plan:?}");
+    assert_eq!(plan.held[0].courier, later);
+    // The courier free later starts its route when free.
+    assert_eq!(
+        plan.held[0].route.arrivals[0].1,
+        now()
+            .plus(mins(10))
+            .plus(StraightLine::default().travel(&at(150.0, 0.0), &order.pickup, now()),)
+    );
+    // Ten minutes on the food is ready and the later courier still busy:
+    // the far one, free now, goes.
+    let shifts = Shifts(BTreeMap::from([(
+        later,
+        Availability {
+            free_at: Some(now().plus(mins(40))),
+            last_pickup: None,
+        },
+    )]));
+    let due = Job {
+        ready_at: now(),
+        ..order
+    };
+    let mut idx = index(&[(2, at(150.0, 0.0)), (3, at(3_000.0, 0.0))]);
+    let plan = plan_batch(
+        now(),
+        &[due],
+        &mut idx,
+        &shifts,
+        &StraightLine::default(),
+        &BatchConfig::default(),
+    );
+    assert_eq!(plan.assignments.len(), 1, "{plan:?}");
+    assert_eq!(plan.assignments[0].courier, far);
+}
+
+proptest! {
+    #![proptest_config(crate::cases(200))]
+
+    /// With at least as many free couriers as orders, all near, and every
+    /// order's food due, no order is left: none unassigned, held or
+    /// deferred.
+    #[test]
+    fn no_deliverable_order_is_left_while_couriers_are_free(
+        orders in prop::collection::vec(((-1_500.0..1_500.0f64, -1_500.0..1_500.0f64), (-3_000.0..3_000.0f64, -3_000.0..3_000.0f64), 0u64..3), 1..12),
+        extra in 0usize..6,
+        spread in prop::collection::vec((-2_000.0..2_000.0f64, -2_000.0..2_000.0f64), 18),
+    ) {
+        let open: Vec<Job> = orders
+            .iter()
+            .enumerate()
+            .map(|(i, (p, d, ready))| job(i as u64 + 1, at(p.0, p.1), at(d.0, d.1), *ready, 45))
+            .collect();
+        let couriers: Vec<(u64, Place)> = spread
+            .iter()
+            .take(open.len() + extra)
+            .enumerate()
+            .map(|(i, (n, e))| (i as u64 + 1, at(*n, *e)))
+            .collect();
+        let mut idx = index(&couriers);
+        let plan = round(&mut idx, &open, &BatchConfig::default());
+        prop_assert!(plan.unassigned.is_empty() && plan.held.is_empty() && plan.deferred.is_empty(), "{:?}", plan);
+        let given: usize = plan.assignments.iter().map(|a| a.orders.len()).sum();
+        prop_assert_eq!(given, open.len());
+    }
+}
+
+/// A courier with stops of its own to make first holds no order back: a
+/// straight ride from where it is says nothing of when it would get there.
+/// Free, the same courier holds the order back, 12 minutes early.
+#[test]
+fn a_courier_carrying_orders_holds_nothing_back() {
+    let kitchen = at(0.0, 0.0);
+    let open = [job(1, kitchen, at(1_000.0, 0.0), 12, 60)];
+    let carried = Job {
+        picked_up: true,
+        ..job(9, kitchen, at(-4_000.0, 0.0), 0, 40)
+    };
+    let carrying = BTreeMap::from([(CourierId::new(1), vec![carried])]);
+    let config = BatchConfig {
+        batch_limit: 2,
+        ..deferring()
+    };
+    let mut idx = index(&[(1, at(50.0, 0.0))]);
+    let busy = plan_batch(now(), &open, &mut idx, &carrying, &StraightLine::default(), &config);
+    assert!(busy.deferred.is_empty(), "{busy:?}");
+    let free = plan_batch(
+        now(),
+        &open,
+        &mut idx,
+        &BTreeMap::new(),
+        &StraightLine::default(),
+        &config,
+    );
+    assert_eq!(free.deferred, vec![OrderId::new(1)]);
 }

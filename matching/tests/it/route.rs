@@ -144,18 +144,63 @@ fn arb_jobs() -> impl Strategy<Value = Vec<Job>> {
 
 fn arb_weights() -> impl Strategy<Value = CostWeights> {
     (
-        0.0..2.0f64,
-        0.0..2.0f64,
-        0.0..2.0f64,
+        (0.0..2.0f64, 0.0..2.0f64, 0.0..2.0f64),
         prop_oneof![Just(0.0), 0.0..10.0f64],
+        prop_oneof![Just(0.0), 0.0..2.0f64],
+        (0u64..=4, 0u64..=4),
     )
-        .prop_map(|(travel, food_wait, courier_idle, lateness)| CostWeights {
-            travel,
-            food_wait,
-            courier_idle,
-            lateness,
-            ..CostWeights::default()
-        })
+        .prop_map(
+            |((travel, food_wait, courier_idle), lateness, ready_to_door, (lead, trail))| CostWeights {
+                travel,
+                food_wait,
+                courier_idle,
+                lateness,
+                ready_to_door,
+                pickup_service: Duration::from_mins(4),
+                pickup_lead: Duration::from_mins(lead),
+                dropoff_service: Duration::from_mins(4),
+                dropoff_trail: Duration::from_mins(trail),
+            },
+        )
+}
+
+/// MDRP's service rule: half the pickup service on arrival before the food
+/// changes hands, half after; an order counts as delivered half-way through
+/// the drop-off service.
+#[test]
+fn split_service_hands_food_over_between_arrival_and_departure() {
+    let mins = Duration::from_mins;
+    let w = CostWeights {
+        pickup_service: mins(4),
+        pickup_lead: mins(2),
+        dropoff_service: mins(4),
+        dropoff_trail: mins(2),
+        ..CostWeights::default()
+    };
+    let job = Job {
+        order: OrderId::new(1),
+        pickup: at(0.0, 0.0),
+        // 600 m north, uphill: 3 minutes.
+        dropoff: at(600.0, 0.0),
+        ready_at: now().plus(mins(1)),
+        promised_by: now().plus(mins(30)),
+        picked_up: false,
+    };
+    let stops = [Stop::Pickup(job.order), Stop::Dropoff(job.order)];
+    let plan = price(&job.pickup, now(), &[job], &stops, &Minutes, &w);
+    // In at once, the food changes hands 2 minutes later (it waited 1),
+    // the courier leaves at 4, reaches the door at 7, hands over at 9.
+    assert_eq!(plan.arrivals, vec![(job.order, now())]);
+    assert_eq!(plan.food_wait, mins(1));
+    assert_eq!(plan.courier_idle, Duration::ZERO);
+    assert_eq!(plan.deliveries, vec![(job.order, now().plus(mins(9)))]);
+    // The whole service before the handover, as by default: delivered at 11.
+    let whole = CostWeights {
+        dropoff_trail: Duration::ZERO,
+        ..w
+    };
+    let plan = price(&job.pickup, now(), &[job], &stops, &Minutes, &whole);
+    assert_eq!(plan.deliveries, vec![(job.order, now().plus(mins(11)))]);
 }
 
 proptest! {

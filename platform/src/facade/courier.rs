@@ -8,7 +8,7 @@ use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::services::delivery::Delivered;
-use crate::services::dispatch::Arrival;
+use crate::services::dispatch::{Arrival, NextStop};
 
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// A courier starts a shift at `point`.
@@ -35,6 +35,15 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// slots (refused when the courier already carries the batch limit).
     pub async fn answer_offer(&self, courier: CourierId, order: OrderId, accept: bool) -> Result<(), PlatformError> {
         self.dispatch.answer_offer(&self.parts(), courier, order, accept).await
+    }
+
+    /// Where `courier` goes next: the first stop of the cheapest route
+    /// through every order it holds, from where it last reported, by the
+    /// cost model dispatch plans with (none when it holds nothing). A
+    /// courier given two orders of one restaurant collects both before the
+    /// first door when that is what dispatch priced.
+    pub fn next_stop(&self, courier: CourierId) -> Option<NextStop> {
+        self.dispatch.next_stop(courier, self.parts().now(), &self.promises)
     }
 
     /// The courier holding the order picks it up.

@@ -35,6 +35,7 @@ mod outbox;
 mod props;
 mod recovery;
 mod resilience;
+mod routes;
 mod set_aside;
 mod surge;
 mod validation;

@@ -5,12 +5,29 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use courier_sim::mdrp::{BatchTuning, MdrpError, Policy, Report, replay_dir};
+use courier_sim::mdrp::classes::{ClassMeans, REYES_2018, class_means};
+use courier_sim::mdrp::{Instance, MdrpError, Policy, Report, replay_instance};
+
+/// A harder variant of every instance replayed: this share of its couriers
+/// removed, chosen by a generator seeded with `seed`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fewer {
+    /// Share of couriers removed (0..=1).
+    pub(crate) share: f64,
+    /// The choice's seed.
+    pub(crate) seed: u64,
+}
 
 /// Replays `instance` under the one policy given (batch by default), or with
 /// `all` every instance folder below it under every policy given (greedy
 /// and batch by default), writing `mdrp.csv`.
-pub(crate) fn mdrp(instance: Option<&Path>, all: Option<&Path>, policies: &[Policy], out: &Path) -> ExitCode {
+pub(crate) fn mdrp(
+    instance: Option<&Path>,
+    all: Option<&Path>,
+    policies: &[Policy],
+    fewer: Option<Fewer>,
+    out: &Path,
+) -> ExitCode {
     let outcome = match (instance, all) {
         (Some(dir), None) => {
             let policy = match policies {
@@ -21,7 +38,7 @@ pub(crate) fn mdrp(instance: Option<&Path>, all: Option<&Path>, policies: &[Poli
                     return ExitCode::from(2);
                 }
             };
-            one(dir, policy, out).map(|report| vec![report])
+            one(dir, policy, fewer, out).map(|report| vec![report])
         }
         (None, Some(root)) => {
             let policies = if policies.is_empty() {
@@ -29,7 +46,7 @@ pub(crate) fn mdrp(instance: Option<&Path>, all: Option<&Path>, policies: &[Poli
             } else {
                 policies
             };
-            every(root, policies, out)
+            every(root, policies, fewer, out)
         }
         _ => {
             eprintln!("error: give either INSTANCE_DIR or --all DIR");
@@ -51,6 +68,14 @@ pub(crate) fn mdrp(instance: Option<&Path>, all: Option<&Path>, policies: &[Poli
     if print(&mut stdout, &reports).is_err() {
         return ExitCode::from(1);
     }
+    if all.is_some() {
+        let classes = class_means(&reports);
+        let written = write_classes(&out.join("classes.csv"), &classes);
+        if print_classes(&mut stdout, &classes).is_err() || written.is_err() {
+            eprintln!("error: cannot write {}", out.join("classes.csv").display());
+            return ExitCode::from(1);
+        }
+    }
     if reports.iter().any(|r| !r.violations.is_empty()) {
         for r in reports.iter().filter(|r| !r.violations.is_empty()) {
             eprintln!(
@@ -66,15 +91,17 @@ pub(crate) fn mdrp(instance: Option<&Path>, all: Option<&Path>, policies: &[Poli
     ExitCode::SUCCESS
 }
 
-fn one(dir: &Path, policy: Policy, out: &Path) -> Result<Report, MdrpError> {
+fn one(dir: &Path, policy: Policy, fewer: Option<Fewer>, out: &Path) -> Result<Report, MdrpError> {
     #[allow(
         clippy::disallowed_methods,
         reason = "wall-clock time of the replay, for the report only"
     )]
     let started = std::time::Instant::now();
-    replay_dir(dir, policy, BatchTuning::default(), out, || {
-        started.elapsed().as_secs_f64()
-    })
+    let mut instance = Instance::load(dir)?;
+    if let Some(f) = fewer {
+        instance = instance.without_couriers(f.share, f.seed);
+    }
+    replay_instance(&instance, policy, out, || started.elapsed().as_secs_f64())
 }
 
 /// Instance folders (holding `orders.txt`) below `root`, sorted by name.
@@ -98,7 +125,7 @@ fn instance_dirs(root: &Path) -> Result<Vec<PathBuf>, MdrpError> {
     Ok(dirs)
 }
 
-fn every(root: &Path, policies: &[Policy], out: &Path) -> Result<Vec<Report>, MdrpError> {
+fn every(root: &Path, policies: &[Policy], fewer: Option<Fewer>, out: &Path) -> Result<Vec<Report>, MdrpError> {
     let mut reports = Vec::new();
     for dir in instance_dirs(root)? {
         let name = dir
@@ -106,8 +133,8 @@ fn every(root: &Path, policies: &[Policy], out: &Path) -> Result<Vec<Report>, Md
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         for &policy in policies {
-            let sub = out.join(&name).join(policy_name(policy));
-            reports.push(one(&dir, policy, &sub)?);
+            let sub = out.join(&name).join(policy.name());
+            reports.push(one(&dir, policy, fewer, &sub)?);
         }
     }
     write_csv(&out.join("mdrp.csv"), &reports).map_err(|source| MdrpError::Write {
@@ -115,13 +142,6 @@ fn every(root: &Path, policies: &[Policy], out: &Path) -> Result<Vec<Report>, Md
         source,
     })?;
     Ok(reports)
-}
-
-fn policy_name(policy: Policy) -> &'static str {
-    match policy {
-        Policy::Greedy => "greedy",
-        Policy::Batch => "batch",
-    }
 }
 
 fn write_csv(path: &Path, reports: &[Report]) -> std::io::Result<()> {
@@ -132,6 +152,7 @@ fn write_csv(path: &Path, reports: &[Report]) -> std::io::Result<()> {
         "orders",
         "deliverable",
         "delivered",
+        "avoidable_undelivered",
         "bundles",
         "click_to_door_mean",
         "click_to_door_p90",
@@ -149,10 +170,11 @@ fn write_csv(path: &Path, reports: &[Report]) -> std::io::Result<()> {
         let m = &r.metrics;
         w.write_record([
             r.instance.clone(),
-            policy_name(r.policy).to_owned(),
+            r.policy.name().to_owned(),
             m.orders.to_string(),
             m.orders_deliverable.to_string(),
             m.orders_delivered.to_string(),
+            m.orders_avoidably_undelivered.to_string(),
             m.bundles.to_string(),
             format!("{:.2}", m.click_to_door_min.mean),
             format!("{:.0}", m.click_to_door_min.p90),
@@ -182,7 +204,7 @@ fn print(w: &mut impl Write, reports: &[Report]) -> std::io::Result<()> {
             w,
             "{:<18} {:<7} {:>4}/{:<4} {:>8.1} {:>8.0} {:>8.1} {:>5.0}% {:>10.2} {:>7} {:>7.3}",
             r.instance,
-            policy_name(r.policy),
+            r.policy.name(),
             m.orders_delivered,
             m.orders_deliverable,
             m.click_to_door_min.mean,
@@ -198,5 +220,57 @@ fn print(w: &mut impl Write, reports: &[Report]) -> std::io::Result<()> {
             r.wall_seconds
         )?;
     }
+    Ok(())
+}
+
+/// The per-class table, the published reference last.
+fn print_classes(w: &mut impl Write, classes: &[ClassMeans]) -> std::io::Result<()> {
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{:<6} {:<14} {:>4} {:>8} {:>8} {:>8} {:>7} {:>8} {:>9} {:>7}",
+        "class", "policy", "n", "ctd mean", "ctd p90", "r2p mean", "$/order", "undeliv", "avoidable", "bundle"
+    )?;
+    let reference = ClassMeans {
+        class: "all".into(),
+        policy: "reyes-2018".into(),
+        ..REYES_2018
+    };
+    for c in classes.iter().chain(std::iter::once(&reference)) {
+        let avoidable = if c.avoidable_share.is_nan() {
+            "-".to_owned()
+        } else {
+            format!("{:.2}%", c.avoidable_share * 100.0)
+        };
+        writeln!(
+            w,
+            "{:<6} {:<14} {:>4} {:>8.2} {:>8.1} {:>8.2} {:>7.2} {:>7.2}% {:>9} {:>7.3}",
+            c.class,
+            c.policy,
+            c.instances,
+            c.click_to_door_mean,
+            c.click_to_door_p90,
+            c.ready_to_pickup_mean,
+            c.pay_per_order,
+            c.undelivered_share * 100.0,
+            avoidable,
+            c.orders_per_bundle
+        )?;
+    }
+    Ok(())
+}
+
+/// `classes.csv`: the per-class table with the published reference row.
+fn write_classes(path: &Path, classes: &[ClassMeans]) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_path(path)?;
+    let reference = ClassMeans {
+        class: "all".into(),
+        policy: "reyes-2018".into(),
+        ..REYES_2018
+    };
+    for c in classes.iter().chain(std::iter::once(&reference)) {
+        w.serialize(c)?;
+    }
+    w.flush()?;
     Ok(())
 }

@@ -122,6 +122,33 @@ impl Instance {
         travel_minutes(a, b, self.params.meters_per_minute)
     }
 
+    /// The same instance with `share` of its couriers removed, chosen by a
+    /// generator seeded with `seed` (a harder variant: the same demand with
+    /// fewer couriers); its name says so (`-c15s1`: 15% removed, seed 1).
+    /// At least one courier stays.
+    pub fn without_couriers(&self, share: f64, seed: u64) -> Instance {
+        use rand::SeedableRng;
+        use rand::seq::index::sample;
+        let n = self.couriers.len();
+        let removed = ((n as f64 * share.clamp(0.0, 1.0)).round() as usize).min(n.saturating_sub(1));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut gone = vec![false; n];
+        for i in sample(&mut rng, n, removed) {
+            gone[i] = true;
+        }
+        Instance {
+            name: format!("{}-c{:.0}s{seed}", self.name, share * 100.0),
+            couriers: self
+                .couriers
+                .iter()
+                .zip(&gone)
+                .filter(|(_, gone)| !**gone)
+                .map(|(c, _)| c.clone())
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// An order can be delivered by someone: its food is ready no later
     /// than the last shift ends.
     pub fn deliverable(&self, order: usize) -> bool {

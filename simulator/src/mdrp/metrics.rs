@@ -57,6 +57,10 @@ pub struct Metrics {
     pub orders_deliverable: usize,
     /// Orders delivered.
     pub orders_delivered: usize,
+    /// Undelivered orders an idle courier could have collected (see
+    /// [`super::avoidable`]): 0 for a dispatcher that never idles a courier
+    /// while it could serve a waiting order.
+    pub orders_avoidably_undelivered: usize,
     /// Bundles picked up.
     pub bundles: usize,
     /// Placement to drop-off.
@@ -135,6 +139,7 @@ impl Metrics {
             orders: instance.orders.len(),
             orders_deliverable: (0..instance.orders.len()).filter(|&o| instance.deliverable(o)).count(),
             orders_delivered: ctd.len(),
+            orders_avoidably_undelivered: super::avoidable::avoidable_undelivered(instance, solution).len(),
             bundles: solution.assignments.len(),
             click_to_door_min: Stats::of(ctd.clone()),
             ready_to_door_min: Stats::of(rtd),

@@ -9,10 +9,13 @@
 //! [`feasibility::violations`] checks a solution against every rule, and
 //! [`Metrics::of`] computes the paper's metrics.
 
+pub mod avoidable;
+pub mod classes;
 pub mod dispatch;
 pub mod feasibility;
 pub mod instance;
 pub mod metrics;
+pub mod planner;
 pub mod solution;
 pub mod table;
 
@@ -20,7 +23,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use dispatch::{BatchTuning, Policy, replay};
+pub use dispatch::{Policy, replay};
 pub use instance::Instance;
 pub use metrics::{Metrics, Stats};
 pub use solution::Solution;
@@ -67,15 +70,24 @@ pub enum MdrpError {
 ///
 /// # Errors
 /// The instance is malformed, or `out` cannot be written.
-pub fn replay_dir(
-    dir: &Path,
+pub fn replay_dir(dir: &Path, policy: Policy, out: &Path, elapsed: impl Fn() -> f64) -> Result<Report, MdrpError> {
+    let instance = Instance::load(dir)?;
+    replay_instance(&instance, policy, out, elapsed)
+}
+
+/// As [`replay_dir`], for an instance already loaded (or made harder, see
+/// [`Instance::without_couriers`]).
+///
+/// # Errors
+/// `out` cannot be written, or what was written cannot be read back.
+pub fn replay_instance(
+    instance: &Instance,
     policy: Policy,
-    tuning: BatchTuning,
     out: &Path,
     elapsed: impl Fn() -> f64,
 ) -> Result<Report, MdrpError> {
-    let instance = Instance::load(dir)?;
-    let solution = replay(&instance, policy, tuning);
+    let instance = instance.clone();
+    let solution = replay(&instance, policy);
     let write_err = |source| MdrpError::Write {
         dir: out.display().to_string(),
         source,

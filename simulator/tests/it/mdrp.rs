@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use courier_matching::{BatchConfig, CostWeights};
+use courier_sim::mdrp::planner::config_for;
 use courier_sim::mdrp::solution::Place;
-use courier_sim::mdrp::{BatchTuning, Instance, Metrics, Policy, Solution, feasibility, replay, replay_dir};
+use courier_sim::mdrp::{Instance, Metrics, Policy, Solution, avoidable, feasibility, replay, replay_dir};
 use proptest::prelude::*;
 
 const PARAMS: &str = "meters_per_minute\tpickup service minutes\tdropoff service minutes\ttarget click-to-door\tmaximum click-to-door\tpay per order\tguaranteed pay per hour\n100\t4\t4\t40\t90\t10\t15\n";
@@ -62,7 +64,7 @@ fn a_hand_checked_replay() {
     );
     for policy in [Policy::Greedy, Policy::Batch] {
         let out = tmp.path().join(format!("{policy:?}"));
-        let report = replay_dir(&tmp.path().join("tiny"), policy, BatchTuning::default(), &out, || 0.0).unwrap();
+        let report = replay_dir(&tmp.path().join("tiny"), policy, &out, || 0.0).unwrap();
         // o1: leave at 0, reach r1 at 5, food ready at 10 (pickup 10, after
         // the 2-min arrival half), leave at 12, 10 min to the door, drop at
         // 22 + 2 = 24, free at 26. o2 at 30: 10 min back to r1, arrive 40,
@@ -113,7 +115,7 @@ fn an_order_ready_after_every_shift_is_undeliverable_and_left_out() {
     );
     let instance = Instance::load(tmp.path()).unwrap();
     for policy in [Policy::Greedy, Policy::Batch] {
-        let solution = replay(&instance, policy, BatchTuning::default());
+        let solution = replay(&instance, policy);
         let m = Metrics::of(&instance, &solution);
         assert_eq!((m.orders_delivered, m.orders_deliverable), (1, 1));
         assert_eq!(solution.orders[1].courier, None);
@@ -130,15 +132,15 @@ fn the_batch_policy_bundles_when_couriers_are_short() {
             restaurants: &[("r1", 0, 0)],
             orders: &[
                 ("o1", 0, 1000, 0, "r1", 10),
-                ("o2", 0, 1200, 1, "r1", 11),
-                ("o3", 0, -1000, 2, "r1", 12),
+                ("o2", 0, 1200, 0, "r1", 11),
+                ("o3", 0, -1000, 0, "r1", 12),
             ],
             couriers: &[("c1", 0, 500, 0, 120)],
         },
     );
     let instance = Instance::load(tmp.path()).unwrap();
-    let greedy = replay(&instance, Policy::Greedy, BatchTuning::default());
-    let batch = replay(&instance, Policy::Batch, BatchTuning::default());
+    let greedy = replay(&instance, Policy::Greedy);
+    let batch = replay(&instance, Policy::Batch);
     assert_eq!(greedy.assignments.len(), 3);
     assert!(batch.assignments.len() < 3, "{:?}", batch.assignments);
     let ctd = |s: &Solution| Metrics::of(&instance, s).click_to_door_min.mean;
@@ -158,7 +160,7 @@ fn the_batch_policy_bundles_when_couriers_are_short() {
 fn broken(edit: impl FnOnce(&mut Solution), expect: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let instance = two_trips(tmp.path());
-    let mut solution = replay(&instance, Policy::Greedy, BatchTuning::default());
+    let mut solution = replay(&instance, Policy::Greedy);
     assert!(feasibility::violations(&instance, &solution).is_empty());
     edit(&mut solution);
     let found = feasibility::violations(&instance, &solution);
@@ -313,7 +315,7 @@ proptest! {
         write_instance(tmp.path(), &Spec { restaurants: &restaurants, orders: &orders, couriers: &couriers });
         let instance = Instance::load(tmp.path()).unwrap();
         for policy in [Policy::Greedy, Policy::Batch] {
-            let solution = replay(&instance, policy, BatchTuning::default());
+            let solution = replay(&instance, policy);
             let out = tmp.path().join(format!("{policy:?}"));
             solution.write(&instance, &out).unwrap();
             let read = Solution::read(&instance, &out).unwrap();
@@ -322,7 +324,81 @@ proptest! {
             prop_assert!(found.is_empty(), "{:?}: {:?}", policy, found);
             let m = Metrics::of(&instance, &read);
             prop_assert!(m.orders_delivered <= m.orders_deliverable);
-            prop_assert_eq!(&replay(&instance, policy, BatchTuning::default()), &solution);
+            prop_assert_eq!(&replay(&instance, policy), &solution);
         }
     }
+}
+
+/// One dispatcher: the MDRP replay plans with courier-matching's batch
+/// planner under the platform's own policy (the same `BatchConfig` the
+/// scenario engine and the server run), changed only where the instance
+/// states its rules: service times, one-restaurant bundles, one bundle a
+/// trip (up to the planner's most), and a whole-city search.
+#[test]
+fn mdrp_replays_plan_with_the_platforms_own_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let instance = two_trips(tmp.path());
+    let mdrp: BatchConfig = config_for(&instance);
+    let platform = BatchConfig::default();
+    let rules_aside = BatchConfig {
+        weights: CostWeights {
+            pickup_service: platform.weights.pickup_service,
+            pickup_lead: platform.weights.pickup_lead,
+            dropoff_service: platform.weights.dropoff_service,
+            dropoff_trail: platform.weights.dropoff_trail,
+            ..mdrp.weights
+        },
+        bundle_scope: platform.bundle_scope,
+        batch_limit: platform.batch_limit,
+        search_radius_m: platform.search_radius_m,
+        ..mdrp.clone()
+    };
+    assert_eq!(rules_aside, platform);
+    assert_eq!(mdrp.weights.pickup_lead, courier_core::Duration::from_mins(2));
+}
+
+/// A dispatcher that never idles a courier while an order it could collect
+/// waits leaves no order avoidably undelivered; an order left while a
+/// courier sat idle next to it is counted.
+#[test]
+fn undelivered_orders_an_idle_courier_could_have_collected_are_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let instance = two_trips(tmp.path());
+    let solution = replay(&instance, Policy::Batch);
+    assert_eq!(solution.orders.iter().filter(|o| o.dropoff.is_some()).count(), 2);
+    assert!(avoidable::avoidable_undelivered(&instance, &solution).is_empty());
+    // Drop the second trip: the courier was idle at the first door from
+    // minute 19 to its shift's end at 60, 10 minutes from the restaurant.
+    let mut lazy = solution.clone();
+    let second = lazy.assignments.pop().unwrap();
+    for &o in &second.orders {
+        lazy.orders[o] = Default::default();
+    }
+    lazy.movements.retain(|m| m.depart < second.assigned);
+    assert_eq!(avoidable::avoidable_undelivered(&instance, &lazy), vec![1]);
+    // The same order is not avoidable once the courier's shift ends first.
+    let mut short = instance.clone();
+    short.couriers[0].off = 20;
+    assert!(avoidable::avoidable_undelivered(&short, &lazy).is_empty());
+}
+
+/// A harder variant keeps the demand and drops a seeded share of couriers,
+/// the same ones for the same seed, never the last.
+#[test]
+fn a_harder_variant_removes_a_seeded_share_of_couriers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut instance = two_trips(tmp.path());
+    instance.couriers = (0..20)
+        .map(|i| courier_sim::mdrp::instance::Courier {
+            id: format!("c{i}"),
+            ..instance.couriers[0].clone()
+        })
+        .collect();
+    let fewer = instance.without_couriers(0.3, 7);
+    assert_eq!(fewer.couriers.len(), 14);
+    assert_eq!(fewer.orders, instance.orders);
+    assert_eq!(fewer.name, format!("{}-c30s7", instance.name));
+    assert_eq!(instance.without_couriers(0.3, 7), fewer);
+    assert_ne!(instance.without_couriers(0.3, 8).couriers, fewer.couriers);
+    assert_eq!(instance.without_couriers(1.0, 7).couriers.len(), 1);
 }

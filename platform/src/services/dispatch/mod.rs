@@ -8,6 +8,7 @@
 
 mod couriers;
 mod follow;
+mod next_stop;
 mod offers;
 mod rounds;
 mod state;
@@ -24,6 +25,7 @@ use courier_matching::Job;
 use crate::config::{DispatchPolicy, PlatformConfig};
 use crate::error::PlatformError;
 use crate::services::promises::Promises;
+pub use next_stop::NextStop;
 pub(crate) use state::{DispatchState, OpenOrder};
 
 /// The stop a courier reached.

@@ -24,7 +24,7 @@ use crate::telemetry;
 const CASCADE_CANDIDATES: usize = 8;
 
 /// courier-eta's learned travel times, as matching's cost model wants them.
-struct LearnedTravel<'a>(&'a TravelModel);
+pub(super) struct LearnedTravel<'a>(pub(super) &'a TravelModel);
 
 impl TravelTimes for LearnedTravel<'_> {
     fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
