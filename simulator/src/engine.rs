@@ -19,6 +19,7 @@ use rand_distr::{Distribution, Exp, Normal};
 use crate::city::{SimRestaurant, point_in_disc, restaurants};
 use crate::event_queue::EventQueue;
 use crate::exec::Exec;
+use crate::idle_wait::IdleWait;
 use crate::report::{MinuteRow, OrderTrack};
 use crate::scenario::Scenario;
 use crate::tracks::Tracks;
@@ -130,6 +131,10 @@ pub struct RunOutput {
     pub retries: u64,
     /// Order events the outbox relay published.
     pub events_published: u64,
+    /// Order-minutes orders waited for a courier, past their first minute,
+    /// while an idle courier within the search radius could have taken them
+    /// (see `idle_wait`).
+    pub order_minutes_waiting_while_couriers_idle: f64,
 }
 
 /// One deterministic run of `scenario` with `seed` over `store`.
@@ -166,6 +171,8 @@ pub struct Sim<S> {
     center: GeoPoint,
     next_customer: u64,
     violation: Option<Violation>,
+    /// Orders waiting for a courier while one sat idle near them.
+    idle_wait: IdleWait,
 }
 
 /// A pool of `threads` threads (0: rayon's default).
@@ -286,6 +293,7 @@ impl<S: Store> Sim<S> {
             center,
             next_customer: 1,
             violation: None,
+            idle_wait: IdleWait::default(),
             scenario,
         };
         sim.setup(start_ms)?;
@@ -334,6 +342,7 @@ impl<S: Store> Sim<S> {
             });
             if on_now {
                 self.schedule_dropout(i, start_ms);
+                self.idle_wait.courier_idle(id, pos, start_ms);
             }
         }
         for (i, f) in self.scenario.failures.clone().iter().enumerate() {
@@ -525,6 +534,10 @@ impl<S: Store> Sim<S> {
                 row.online_couriers = online;
                 row.free_couriers = free;
                 row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
+                let speed_mps = self.scenario.couriers.speed_kmh / 3.6;
+                let travel_ms = |a: GeoPoint, b: GeoPoint| (a.distance_m(b) * CIRCUITY / speed_mps * 1_000.0) as i64;
+                self.idle_wait
+                    .sample(now, BatchConfig::default().search_radius_m, travel_ms);
                 // The outbox relay publishes the minute's events (here to a
                 // count); a failing store leaves them for the next minute.
                 let mut published = 0u64;
@@ -678,7 +691,10 @@ impl<S: Store> Sim<S> {
             .map_or(mean, |n| n.sample(&mut self.kitchen_rng))
             .max(2.0);
         let now = self.now_ms();
-        self.push(now + (took * 60_000.0) as i64, Ev::KitchenReady(order));
+        let ready_at = now + (took * 60_000.0) as i64;
+        self.push(ready_at, Ev::KitchenReady(order));
+        let pickup = self.restaurants[r].record.location;
+        self.idle_wait.order_waits(order, pickup, ready_at);
     }
 
     /// Schedules `ev` again after the retry delay.
@@ -721,7 +737,8 @@ impl<S: Store> Sim<S> {
             self.violation(None, e);
             return;
         }
-        for order in report.acceptances_expired {
+        // Orders the platform gave up on (no courier in time) are over.
+        for order in report.acceptances_expired.into_iter().chain(report.dispatch.cancelled) {
             self.close(order);
         }
         if !self.pending_payment.is_empty() {
@@ -783,6 +800,8 @@ impl<S: Store> Sim<S> {
         if let Some(t) = self.tracks.get_mut(&order) {
             t.courier = Some(self.couriers[c as usize].id);
         }
+        self.idle_wait.order_served(order);
+        self.idle_wait.courier_busy(self.couriers[c as usize].id);
         let now = self.now_ms();
         let courier = &mut self.couriers[c as usize];
         courier.work.push_back(order);
@@ -805,6 +824,9 @@ impl<S: Store> Sim<S> {
             let courier = &mut self.couriers[c as usize];
             courier.on_leg = false;
             courier.heading_to = None;
+            if courier.online {
+                self.idle_wait.courier_idle(courier.id, courier.pos, now);
+            }
             return;
         };
         // The route dispatch planned, as the courier app shows it; the
@@ -937,6 +959,8 @@ impl<S: Store> Sim<S> {
         for o in &returned {
             if let Some(t) = self.tracks.get_mut(o) {
                 t.courier = None;
+                let pickup = self.restaurants[t.restaurant_index].record.location;
+                self.idle_wait.order_waits(*o, pickup, now);
             }
         }
         if front_returned {
@@ -983,10 +1007,17 @@ impl<S: Store> Sim<S> {
 
     fn set_online(&mut self, c: u32, now: i64, online: bool) {
         self.account(c, now);
-        self.couriers[c as usize].online = online;
+        let courier = &mut self.couriers[c as usize];
+        courier.online = online;
+        if online && courier.work.is_empty() {
+            self.idle_wait.courier_idle(courier.id, courier.pos, now);
+        } else {
+            self.idle_wait.courier_busy(courier.id);
+        }
     }
 
     fn close(&mut self, order: OrderId) {
+        self.idle_wait.order_served(order);
         if let Some(t) = self.tracks.get_mut(&order)
             && !t.closed
         {
@@ -1038,6 +1069,7 @@ impl<S: Store> Sim<S> {
             storage_faults: self.platform.store().stats(),
             retries: self.retries,
             events_published: self.events_published,
+            order_minutes_waiting_while_couriers_idle: self.idle_wait.order_minutes(),
         }
     }
 }

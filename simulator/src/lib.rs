@@ -14,6 +14,7 @@ pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
 mod exec;
+mod idle_wait;
 pub mod mdrp;
 pub mod plots;
 pub mod report;

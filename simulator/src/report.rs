@@ -221,6 +221,11 @@ pub struct Summary {
     pub eta_error_min: EtaError,
     /// Food ready to pickup, minutes.
     pub ready_to_pickup_min: Spread,
+    /// Order-minutes orders waited for a courier, past their first minute,
+    /// while an idle courier within the search radius could have taken them
+    /// (their food ready, or ready by the time it got there): the
+    /// dispatcher's own delay, near 0 for a good one.
+    pub order_minutes_waiting_while_couriers_idle: f64,
     /// Share of online courier time spent on a delivery leg.
     pub courier_utilization: f64,
     /// Deliveries per online courier-hour.
@@ -286,6 +291,7 @@ impl Summary {
                 p90_coverage: covered as f64 / n,
             },
             ready_to_pickup_min: Spread::of(delivered.iter().filter_map(|o| o.minutes_between(3, 4)).collect()),
+            order_minutes_waiting_while_couriers_idle: out.order_minutes_waiting_while_couriers_idle,
             courier_utilization: out.courier_busy_ms as f64 / out.courier_online_ms.max(1) as f64,
             orders_per_courier_hour: delivered.len() as f64 / online_h.max(1e-9),
             refunds_cents: out.books.refunded_minor,
@@ -359,7 +365,7 @@ pub fn write(dir: &Path, summary: &Summary, out: &RunOutput) -> std::io::Result<
 
 /// Prints the summary as a table.
 pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
-    let rows: [(&str, String); 13] = [
+    let rows: [(&str, String); 14] = [
         ("scenario", format!("{} (seed {}, {})", s.scenario, s.seed, s.policy)),
         ("orders placed", s.orders_placed.to_string()),
         ("delivered", s.orders_delivered.to_string()),
@@ -389,6 +395,14 @@ pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             format!(
                 "mean {:.1}  p90 {:.1}",
                 s.ready_to_pickup_min.mean, s.ready_to_pickup_min.p90
+            ),
+        ),
+        (
+            "waiting, courier idle",
+            format!(
+                "{:.0} order-minutes ({:.3} an order)",
+                s.order_minutes_waiting_while_couriers_idle,
+                s.order_minutes_waiting_while_couriers_idle / s.orders_placed.max(1) as f64
             ),
         ),
         (

@@ -278,3 +278,19 @@ fn the_scenario_policies_reach_the_platform() {
     assert!(surged > 1.0, "a courier shortage surges: {surged}");
     assert_eq!(flat, 1.0, "a 1.0x cap means no surge");
 }
+
+/// The dispatcher keeps food from waiting while couriers idle: in the
+/// steady evening (plenty of couriers), orders wait for a courier with one
+/// idle near them for well under a tenth of a minute an order, and food
+/// waits for its courier less than three minutes on average, with two
+/// orders a courier allowed.
+#[test]
+fn orders_do_not_wait_while_couriers_idle() {
+    let s = scenario("steady", 0.5);
+    assert_eq!(s.policy.batch_limit, 2);
+    let out = Sim::new(s.clone(), 3, MemoryStore::default()).unwrap().run();
+    let summary = Summary::of("steady", 3, &s.policy.dispatch, &out, 1.0);
+    let per_order = summary.order_minutes_waiting_while_couriers_idle / summary.orders_placed as f64;
+    assert!(per_order < 0.1, "{per_order} order-minutes an order: {summary:?}");
+    assert!(summary.ready_to_pickup_min.mean < 3.0, "{summary:?}");
+}
