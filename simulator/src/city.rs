@@ -51,13 +51,13 @@ pub fn point_in_disc(rng: &mut impl Rng, center: GeoPoint, radius_m: f64) -> Geo
 
 /// Builds the restaurants of a scenario from its restaurant stream.
 pub fn restaurants(s: &Scenario, center: GeoPoint, rng: &mut impl Rng) -> Vec<SimRestaurant> {
-    let radius_m = s.city.radius_km * 1_000.0;
-    let hotspots: Vec<GeoPoint> = (0..s.restaurants.hotspots)
+    let radius_m = s.scaled_radius_km() * 1_000.0;
+    let hotspots: Vec<GeoPoint> = (0..s.scaled_hotspots())
         .map(|_| point_in_disc(rng, center, radius_m * 0.7))
         .collect();
     let spread = Normal::new(0.0, s.restaurants.hotspot_spread_km * 1_000.0).ok();
     let prep = Normal::new(s.restaurants.prep_minutes_mean, s.restaurants.prep_minutes_sd.max(0.0)).ok();
-    let count = ((f64::from(s.restaurants.count) * s.scale).round() as u32).max(1);
+    let count = s.scaled_restaurants();
     (0..count)
         .map(|i| {
             let hub = hotspots[i as usize % hotspots.len()];

@@ -50,7 +50,8 @@ const RETRY_MS: i64 = 15_000;
 
 /// Circuity of the simulated streets over straight lines (as courier-eta assumes).
 const CIRCUITY: f64 = 1.3;
-/// The simulated day starts at this instant (a Friday, 2026-11-20 00:00 UTC), in ms.
+/// The simulated day starts at this instant (2026-11-26 00:00, read as the
+/// city's local wall time: see [`crate::clock`]), in ms.
 pub const DAY_START_MS: i64 = 1_795_651_200_000;
 
 /// An invariant the run broke: the run stops with it.
@@ -109,8 +110,20 @@ struct SimCourier {
 }
 
 /// Everything one run produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOutput {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The scale it ran at.
+    pub scale: f64,
+    /// The city's time zone (IANA name).
+    pub timezone: String,
+    /// When the run started, simulated ms (minute rows count from here).
+    pub start_ms: i64,
+    /// Each restaurant's id and place, by the tracks' restaurant index.
+    pub restaurants: Vec<(courier_core::RestaurantId, GeoPoint)>,
     /// One row per order.
     pub orders: Vec<OrderTrack>,
     /// One row per simulated minute.
@@ -121,6 +134,12 @@ pub struct RunOutput {
     pub courier_busy_ms: i64,
     /// Courier online milliseconds.
     pub courier_online_ms: i64,
+    /// Each courier's online milliseconds, by courier.
+    pub courier_online_ms_each: Vec<(CourierId, i64)>,
+    /// The hourly guarantee couriers were paid up to, cents.
+    pub guaranteed_cents_per_hour: i64,
+    /// Simulated minutes of demand (the drain after them is not counted).
+    pub demand_minutes: u64,
     /// Courier pay, refunds and captures from the platform's books.
     pub books: courier_platform::settlement::Books,
     /// Invariant violations found (the run stops at the first).
@@ -309,8 +328,8 @@ impl<S: Store> Sim<S> {
                 })
                 .map_err(|e| format!("cannot store the catalog: {e}"))?;
         }
-        let fleet = ((f64::from(self.scenario.couriers.fleet) * self.scenario.scale).round() as u32).max(1);
-        let radius_m = self.scenario.city.radius_km * 1_000.0;
+        let fleet = self.scenario.scaled_fleet();
+        let radius_m = self.scenario.scaled_radius_km() * 1_000.0;
         let shifts = self.shift_windows(fleet, start_ms);
         for (i, &shift) in (0..fleet).zip(&shifts) {
             let pos = point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8);
@@ -1028,6 +1047,7 @@ impl<S: Store> Sim<S> {
     }
 
     fn finish(mut self) -> RunOutput {
+        let demand_minutes = self.demand_minutes();
         let now = self.now_ms();
         for c in 0..self.couriers.len() {
             self.account(c as u32, now);
@@ -1059,11 +1079,24 @@ impl<S: Store> Sim<S> {
             self.violation(None, "the books do not balance".into());
         }
         RunOutput {
+            scenario: self.scenario.name.clone(),
+            seed: self.seed,
+            scale: self.scenario.scale,
+            timezone: self.scenario.city.timezone.clone(),
+            start_ms: self.end_ms - (self.scenario.hours * 3_600_000.0) as i64,
+            restaurants: self
+                .restaurants
+                .iter()
+                .map(|r| (r.record.id, r.record.location))
+                .collect(),
             orders: tracks,
             minutes: self.minutes,
             events: self.events,
             courier_busy_ms: self.couriers.iter().map(|c| c.busy_ms).sum(),
             courier_online_ms: self.couriers.iter().map(|c| c.online_ms).sum(),
+            courier_online_ms_each: self.couriers.iter().map(|c| (c.id, c.online_ms)).collect(),
+            guaranteed_cents_per_hour: self.scenario.couriers.guaranteed_cents_per_hour,
+            demand_minutes,
             books,
             violation: self.violation,
             storage_faults: self.platform.store().stats(),

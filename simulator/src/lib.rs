@@ -10,15 +10,21 @@
 //! same scenario and seed give the same outputs on any machine.
 
 pub mod city;
+pub mod clock;
 pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
 mod exec;
+pub mod geo_report;
 mod idle_wait;
 pub mod mdrp;
 pub mod plots;
+pub mod replicate;
+pub mod replicated;
 pub mod report;
 pub mod scenario;
+pub mod service;
+pub mod stats;
 pub mod sweep;
 mod tracks;
 

@@ -28,16 +28,25 @@ enum Command {
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// The seed (default: the scenario's).
+        /// The seed (default: the scenario's), or the first of `--seeds N`.
         #[arg(long)]
         seed: Option<u64>,
+        /// Runs several seeds side by side (in memory): `N` (from the first
+        /// seed) or `A..B`; writes each seed's reports into `seed-N/` and
+        /// every figure's mean with its 95% interval into summary.json.
+        #[arg(long)]
+        seeds: Option<String>,
         /// Where to write the reports.
         #[arg(long, default_value = "sim-out")]
         out: PathBuf,
-        /// `memory`, or a `postgres://` URL (orders and catalog in PostgreSQL).
+        /// `memory` (in process); a `postgres://` URL (orders and catalog in
+        /// PostgreSQL, in a schema of their own); or a `redis://` URL
+        /// (locations, idempotency, rate limits and the catalog cache in
+        /// Redis under a key prefix of their own, orders in memory).
         #[arg(long, default_value = "memory")]
         storage: String,
-        /// Overrides the scenario's scale (demand, restaurants and fleet).
+        /// Overrides the scenario's scale: demand, restaurants, fleet and
+        /// area shrink together, so densities stay the full city's.
         #[arg(long)]
         scale: Option<f64>,
     },
@@ -47,8 +56,9 @@ enum Command {
     Sweep {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// `PATH=FROM..TO:STEP`, PATH dotted into the scenario
-        /// (`couriers.fleet=200..400:50`).
+        /// `PATH=FROM..TO:STEP` or `PATH=A,B,...`, PATH dotted into the
+        /// scenario (`couriers.fleet=200..400:50`,
+        /// `policy.dispatch=cascade,batch`).
         #[arg(long)]
         param: String,
         /// `METRIC<=X` (or `<`, `>=`, `>`) on a numeric field of summary.json
@@ -58,10 +68,20 @@ enum Command {
         /// Where to write.
         #[arg(long, default_value = "sweep-out")]
         out: PathBuf,
-        /// The seed (default: the scenario's).
+        /// The seed (default: the scenario's), or the first of `--seeds N`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Overrides the scenario's scale (demand, restaurants and fleet).
+        /// Runs every value on several seeds: `N` (from the first seed) or
+        /// `A..B`; each figure is a mean with its 95% interval, and a value
+        /// meets the target when its whole interval does.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Also prints the value meeting the target at the smallest mean of
+        /// this summary figure (`cost_per_order`).
+        #[arg(long)]
+        cheapest: Option<String>,
+        /// Overrides the scenario's scale: demand, restaurants, fleet and
+        /// area shrink together, so densities stay the full city's.
         #[arg(long)]
         scale: Option<f64>,
     },
@@ -121,24 +141,36 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             seed,
+            seeds,
             out,
             storage,
             scale,
-        } => commands::run::run(&scenario, seed, &out, &storage, scale),
+        } => commands::run::run(&commands::run::RunArgs {
+            scenario: &scenario,
+            seed,
+            seeds: seeds.as_deref(),
+            out: &out,
+            storage: &storage,
+            scale,
+        }),
         Command::Sweep {
             scenario,
             param,
             target,
             out,
             seed,
+            seeds,
             scale,
+            cheapest,
         } => commands::sweep::sweep(&commands::sweep::SweepArgs {
             scenario: &scenario,
             param: &param,
             target: target.as_deref(),
             out: &out,
             seed,
+            seeds: seeds.as_deref(),
             scale,
+            cheapest: cheapest.as_deref(),
         }),
         Command::BenchEngine {
             orders,

@@ -36,6 +36,15 @@ fn font_ready() -> Result<(), String> {
         .clone()
 }
 
+/// Draws `body` onto a white canvas and saves it as the PNG `file` (for the
+/// crate's other reports' plots).
+pub(crate) fn draw_on(
+    file: &Path,
+    body: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> Result<(), PlotError> {
+    draw(file, body)
+}
+
 fn draw(
     file: &Path,
     body: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
@@ -60,8 +69,19 @@ fn chart<'a, 'b>(
     (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
     (x_desc, y_desc): (&str, &str),
 ) -> Result<Chart<'a, 'b>, String> {
+    labelled_chart(root, caption, (x, y), (x_desc, y_desc), &|x: &f64| format!("{x}"))
+}
+
+/// As [`chart`], with the x axis's labels written by `x_label`.
+fn labelled_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+    x_label: &dyn Fn(&f64) -> String,
+) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(root)
-        .caption(caption, (FONT, 24))
+        .caption(caption, (FONT, 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -71,9 +91,20 @@ fn chart<'a, 'b>(
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
+        .x_label_formatter(x_label)
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
+}
+
+/// What a run's plot titles say it is: scenario, seed and scale.
+fn run_label(out: &RunOutput) -> String {
+    format!("{}, seed {}, scale {}", out.scenario, out.seed, out.scale)
+}
+
+/// Minute `m` of the run as the city's wall clock (`19:05`).
+fn clock_of(out: &RunOutput) -> impl Fn(&f64) -> String + '_ {
+    move |m: &f64| crate::clock::CityClock::hhmm(out.start_ms + (*m * 60_000.0) as i64)
 }
 
 /// The series' legend, top right.
@@ -110,11 +141,12 @@ fn demand(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     let minutes = out.minutes.len().max(1) as f64;
     let top = upper(out.minutes.iter().flat_map(|m| [m.placed as f64, m.delivered as f64]));
     draw(file, |root| {
-        let mut chart = chart(
+        let mut chart = labelled_chart(
             root,
-            "Demand and deliveries",
+            &format!("Demand and deliveries: {}", run_label(out)),
             (0.0..minutes, 0.0..top),
-            ("simulated minute", "orders per minute"),
+            (&format!("clock time ({})", out.timezone), "orders per minute"),
+            &clock_of(out),
         )?;
         let placed = out.minutes.iter().map(|m| (f64::from(m.minute), m.placed as f64));
         chart
@@ -150,7 +182,7 @@ fn click_to_door(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     draw(file, |root| {
         let mut chart = chart(
             root,
-            &format!("Click to door ({} delivered)", minutes.len()),
+            &format!("Click to door, {} delivered: {}", minutes.len(), run_label(out)),
             (0.0..(bins + 1) as f64, 0.0..top),
             ("minutes from placement to door", "orders"),
         )?;
@@ -168,11 +200,15 @@ fn click_to_door(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
 fn utilization(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     let minutes = out.minutes.len().max(1) as f64;
     draw(file, |root| {
-        let mut chart = chart(
+        let mut chart = labelled_chart(
             root,
-            "Courier utilization",
+            &format!("Courier utilization: {}", run_label(out)),
             (0.0..minutes, 0.0..100.0),
-            ("simulated minute", "% of online couriers with work"),
+            (
+                &format!("clock time ({})", out.timezone),
+                "% of online couriers with work",
+            ),
+            &clock_of(out),
         )?;
         let busy = out.minutes.iter().filter(|m| m.online_couriers > 0).map(|m| {
             let busy = m.online_couriers.saturating_sub(m.free_couriers) as f64;
@@ -204,7 +240,7 @@ fn eta(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     draw(file, |root| {
         let mut chart = chart(
             root,
-            "Promised (P50) vs actual click to door",
+            &format!("Promised (P50) vs actual click to door: {}", run_label(out)),
             (0.0..top, 0.0..top),
             ("promised minutes", "actual minutes"),
         )?;
@@ -224,48 +260,70 @@ fn eta(file: &Path, out: &RunOutput) -> Result<(), PlotError> {
     })
 }
 
-/// Draws a sweep: click-to-door P50 and P90 against the parameter, with
-/// the target's bound when it is on click-to-door.
+/// Draws a sweep: the target's figure (click-to-door P50 and P90 without
+/// one) against the parameter, each point's mean with its 95% interval as
+/// a bar (replicated runs), and the target's bound. `title` says what was
+/// swept (scenario, seeds, scale).
 ///
 /// # Errors
 /// The file cannot be drawn or written.
-pub fn sweep(file: &Path, param: &str, points: &[Point], target: Option<&Target>) -> Result<(), PlotError> {
-    let (lo, hi) = points
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.value), hi.max(p.value)));
-    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
-    let bound = target
-        .filter(|t| t.metric.starts_with("click_to_door_min"))
-        .map(|t| t.bound);
+pub fn sweep(
+    file: &Path,
+    title: &str,
+    param: &str,
+    points: &[Point],
+    target: Option<&Target>,
+) -> Result<(), PlotError> {
+    let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        (lo.min(p.value.x), hi.max(p.value.x))
+    });
+    let pad = ((hi - lo) * 0.05).max(0.5);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let series: Vec<(String, RGBColor, String)> = match target {
+        Some(t) => vec![(t.metric.clone(), RED, t.metric.clone())],
+        None => vec![
+            ("P50".into(), BLUE, "click_to_door_min.p50".into()),
+            ("P90".into(), RED, "click_to_door_min.p90".into()),
+        ],
+    };
+    let bound = target.map(|t| t.bound);
     let top = upper(
         points
             .iter()
-            .flat_map(|p| [p.summary.click_to_door_min.p90, p.summary.click_to_door_min.p50])
+            .flat_map(|p| series.iter().filter_map(|(_, _, path)| p.figure(path).map(|i| i.high)))
             .chain(bound),
     );
+    let y_desc = if target.is_some() {
+        "value"
+    } else {
+        "click to door, minutes"
+    };
     draw(file, |root| {
-        let mut chart = chart(
-            root,
-            &format!("Click to door by {param}"),
-            (lo..hi, 0.0..top),
-            (param, "minutes"),
-        )?;
-        for (name, color, pick) in [
-            (
-                "P50",
-                BLUE,
-                (|p: &Point| p.summary.click_to_door_min.p50) as fn(&Point) -> f64,
-            ),
-            ("P90", RED, |p: &Point| p.summary.click_to_door_min.p90),
-        ] {
+        let mut chart = chart(root, title, (lo..hi, 0.0..top), (param, y_desc))?;
+        for (name, color, path) in &series {
+            let means: Vec<(f64, f64)> = points
+                .iter()
+                .filter_map(|p| Some((p.value.x, p.figure(path)?.mean)))
+                .collect();
+            let color = *color;
             chart
-                .draw_series(LineSeries::new(
-                    points.iter().map(|p| (p.value, pick(p))),
-                    color.stroke_width(2),
-                ))
+                .draw_series(LineSeries::new(means.clone(), color.stroke_width(2)))
                 .map_err(|e| e.to_string())?
-                .label(name)
+                .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+            chart
+                .draw_series(points.iter().filter_map(|p| {
+                    let i = p.figure(path)?;
+                    Some(ErrorBar::new_vertical(
+                        p.value.x,
+                        i.low,
+                        i.mean,
+                        i.high,
+                        color.filled(),
+                        8,
+                    ))
+                }))
+                .map_err(|e| e.to_string())?;
         }
         if let Some(b) = bound {
             chart

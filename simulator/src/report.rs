@@ -47,6 +47,8 @@ pub struct OrderTrack {
     pub refund: i64,
     /// What the courier earned from it.
     pub courier_pay: i64,
+    /// Why it was cancelled or rejected (empty otherwise).
+    pub end_reason: &'static str,
 }
 
 impl OrderTrack {
@@ -89,6 +91,7 @@ impl OrderTrack {
             charge: 0,
             refund: 0,
             courier_pay: 0,
+            end_reason: "",
         }
     }
 
@@ -103,6 +106,11 @@ impl OrderTrack {
         let t = order.times();
         let ms = |x: Option<Timestamp>| x.map(Timestamp::as_millis);
         self.status = order.status().name();
+        self.end_reason = match order.status() {
+            courier_core::order::OrderStatus::Cancelled { reason, .. } => reason.name(),
+            courier_core::order::OrderStatus::Rejected { reason } => reason.name(),
+            _ => "",
+        };
         self.times = [
             Some(t.created_at.as_millis()),
             ms(t.placed_at),
@@ -119,7 +127,7 @@ impl OrderTrack {
         }
     }
 
-    fn minutes_between(&self, from: usize, to: usize) -> Option<f64> {
+    pub(crate) fn minutes_between(&self, from: usize, to: usize) -> Option<f64> {
         Some((self.times[to]? - self.times[from]?) as f64 / 60_000.0)
     }
 }
@@ -194,9 +202,63 @@ pub struct EtaError {
     pub p90_coverage: f64,
 }
 
+/// What a run was given, recorded with its results so that two summaries
+/// can be told apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Inputs {
+    /// The scenario file, as given.
+    pub scenario_path: String,
+    /// SHA-256 of the scenario file's bytes (hex).
+    pub scenario_sha256: String,
+    /// The scale run (see [`crate::Scenario::scale`]).
+    pub scale: f64,
+    /// Couriers at that scale.
+    pub fleet: u32,
+    /// Restaurants at that scale.
+    pub restaurants: u32,
+    /// The city's radius at that scale, km.
+    pub radius_km: f64,
+    /// The dispatch policy.
+    pub dispatch: String,
+    /// Most orders a courier carries at once.
+    pub batch_limit: usize,
+    /// Where orders were stored (`memory`, or the URL's scheme and host).
+    pub storage: String,
+}
+
+impl Inputs {
+    /// The inputs of `scenario` read from `path` (whose bytes are `text`),
+    /// run over `storage`.
+    pub fn of(scenario: &crate::Scenario, path: &std::path::Path, text: &[u8], storage: &str) -> Inputs {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(text);
+        Inputs {
+            scenario_path: path.display().to_string(),
+            scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            scale: scenario.scale,
+            fleet: scenario.scaled_fleet(),
+            restaurants: scenario.scaled_restaurants(),
+            radius_km: scenario.scaled_radius_km(),
+            dispatch: scenario.policy.dispatch.clone(),
+            batch_limit: scenario.policy.batch_limit,
+            storage: without_credentials(storage),
+        }
+    }
+}
+
+/// `url` without its user and password: a report names where, not who.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, place))) => format!("{scheme}://{place}"),
+        _ => url.to_owned(),
+    }
+}
+
 /// The run's summary (`summary.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
+    /// What the run was given (empty when run from code that did not say).
+    pub inputs: Inputs,
     /// Scenario name.
     pub scenario: String,
     /// The seed.
@@ -226,10 +288,28 @@ pub struct Summary {
     /// (their food ready, or ready by the time it got there): the
     /// dispatcher's own delay, near 0 for a good one.
     pub order_minutes_waiting_while_couriers_idle: f64,
-    /// Share of online courier time spent on a delivery leg.
+    /// Service over every placed order: shares on time and click-to-door
+    /// quantiles where a cancelled, rejected or undelivered order fails.
+    pub service: crate::service::Service,
+    /// Share of online couriers busy, averaged over the minutes orders come
+    /// in (the drain after the last order is left out).
     pub courier_utilization: f64,
+    /// The same at the busiest hour of demand.
+    pub courier_utilization_peak_hour: f64,
     /// Deliveries per online courier-hour.
     pub orders_per_courier_hour: f64,
+    /// Hours couriers were online.
+    pub courier_hours: f64,
+    /// What couriers cost: each paid the larger of its orders' pay and the
+    /// scenario's hourly guarantee over its hours online, cents.
+    pub courier_cost_cents: i64,
+    /// Of that, paid to bring couriers up to the guarantee, cents.
+    pub guarantee_topup_cents: i64,
+    /// Courier cost per delivered order, dollars.
+    pub cost_per_order: f64,
+    /// The platform's revenue (commission and service fees) less the
+    /// guarantee top-ups, cents.
+    pub platform_margin_cents: i64,
     /// Refunded to customers.
     pub refunds_cents: i64,
     /// Charged for delivered orders.
@@ -273,7 +353,10 @@ impl Summary {
         let n = promised.max(1) as f64;
         let abs_spread = Spread::of(abs.clone());
         let online_h = out.courier_online_ms as f64 / 3_600_000.0;
+        let costs = crate::service::Costs::of(out);
+        let utilization = crate::service::utilization(out);
         Summary {
+            inputs: Inputs::default(),
             scenario: scenario.into(),
             seed,
             policy: policy.into(),
@@ -292,8 +375,15 @@ impl Summary {
             },
             ready_to_pickup_min: Spread::of(delivered.iter().filter_map(|o| o.minutes_between(3, 4)).collect()),
             order_minutes_waiting_while_couriers_idle: out.order_minutes_waiting_while_couriers_idle,
-            courier_utilization: out.courier_busy_ms as f64 / out.courier_online_ms.max(1) as f64,
+            service: crate::service::Service::of(&out.orders),
+            courier_utilization: utilization.0,
+            courier_utilization_peak_hour: utilization.1,
             orders_per_courier_hour: delivered.len() as f64 / online_h.max(1e-9),
+            courier_hours: costs.courier_hours,
+            courier_cost_cents: costs.courier_cost_cents,
+            guarantee_topup_cents: costs.guarantee_topup_cents,
+            cost_per_order: costs.courier_cost_cents as f64 / 100.0 / delivered.len().max(1) as f64,
+            platform_margin_cents: out.books.balance(Account::PlatformRevenue) - costs.guarantee_topup_cents,
             refunds_cents: out.books.refunded_minor,
             gmv_cents: delivered.iter().map(|o| o.charge).sum(),
             courier_pay_cents: out.books.balance(Account::CourierPayable),
@@ -338,8 +428,27 @@ pub fn write(dir: &Path, summary: &Summary, out: &RunOutput) -> std::io::Result<
         "charge_cents",
         "refund_cents",
         "courier_pay_cents",
+        "restaurant_id",
+        "pickup_lat",
+        "pickup_lng",
+        "dropoff_lat",
+        "dropoff_lng",
+        "distance_m",
+        "end_reason",
+        "created_at",
+        "placed_at",
+        "confirmed_at",
+        "ready_at",
+        "picked_up_at",
+        "delivered_at",
+        "closed_at",
     ])?;
     let opt = |x: Option<i64>| x.map_or(String::new(), |v| v.to_string());
+    let clock = crate::clock::CityClock::new(&out.timezone).ok();
+    let at = |x: Option<i64>| match (x, &clock) {
+        (Some(ms), Some(c)) => c.rfc3339(ms),
+        _ => String::new(),
+    };
     for o in &out.orders {
         let mut row = vec![
             o.id.get().to_string(),
@@ -351,6 +460,16 @@ pub fn write(dir: &Path, summary: &Summary, out: &RunOutput) -> std::io::Result<
         row.push(opt(o.eta.map(|e| e.arrival_p90().as_millis())));
         row.extend(o.price.iter().map(i64::to_string));
         row.extend([o.charge, o.refund, o.courier_pay].iter().map(i64::to_string));
+        let restaurant = out.restaurants.get(o.restaurant_index);
+        let pickup = restaurant.map(|r| r.1);
+        row.push(restaurant.map_or(String::new(), |r| r.0.get().to_string()));
+        row.push(pickup.map_or(String::new(), |p| format!("{:.6}", p.lat())));
+        row.push(pickup.map_or(String::new(), |p| format!("{:.6}", p.lng())));
+        row.push(format!("{:.6}", o.dropoff.lat()));
+        row.push(format!("{:.6}", o.dropoff.lng()));
+        row.push(pickup.map_or(String::new(), |p| format!("{:.0}", p.distance_m(o.dropoff))));
+        row.push(o.end_reason.to_owned());
+        row.extend(o.times.iter().map(|t| at(*t)));
         orders.write_record(&row)?;
     }
     orders.flush()?;
@@ -365,7 +484,7 @@ pub fn write(dir: &Path, summary: &Summary, out: &RunOutput) -> std::io::Result<
 
 /// Prints the summary as a table.
 pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
-    let rows: [(&str, String); 14] = [
+    let rows: [(&str, String); 16] = [
         ("scenario", format!("{} (seed {}, {})", s.scenario, s.seed, s.policy)),
         ("orders placed", s.orders_placed.to_string()),
         ("delivered", s.orders_delivered.to_string()),
@@ -406,11 +525,34 @@ pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             ),
         ),
         (
+            "on time, all orders",
+            format!(
+                "{:.1}% by the promise  {:.1}% within 45 min  {:.1}% within 60  p90 {}",
+                s.service.within_promise * 100.0,
+                s.service.within_45_min * 100.0,
+                s.service.within_60_min * 100.0,
+                s.service
+                    .click_to_door_p90_min
+                    .map_or("never".to_owned(), |m| format!("{m:.1} min"))
+            ),
+        ),
+        (
             "couriers",
             format!(
-                "utilization {:.0}%  {:.2} orders/courier-hour",
+                "utilization {:.0}% (peak hour {:.0}%)  {:.2} orders/courier-hour",
                 s.courier_utilization * 100.0,
+                s.courier_utilization_peak_hour * 100.0,
                 s.orders_per_courier_hour
+            ),
+        ),
+        (
+            "courier cost",
+            format!(
+                "${:.2} over {:.0} courier-hours  ${:.2} an order  guarantee top-ups ${:.2}",
+                s.courier_cost_cents as f64 / 100.0,
+                s.courier_hours,
+                s.cost_per_order,
+                s.guarantee_topup_cents as f64 / 100.0
             ),
         ),
         (

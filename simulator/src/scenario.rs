@@ -19,8 +19,12 @@ pub struct Scenario {
     pub start_hour: f64,
     /// Simulated hours of orders; the run then drains open orders.
     pub hours: f64,
-    /// Multiplies demand, restaurants and fleet (a smaller city with the
-    /// same shape); 1.0 is the scenario as written.
+    /// Shrinks the whole city: demand, restaurants, fleet, hotspots and
+    /// area (the radius by its square root) together, so densities and
+    /// distances stay those of the city as written, and the answer to a
+    /// question about it does not move with the scale. 1.0 is the
+    /// scenario as written. The counts in the file are always the full
+    /// city's.
     #[serde(default = "one")]
     pub scale: f64,
     /// The city.
@@ -57,6 +61,14 @@ pub struct City {
     /// H3 resolution of the courier index.
     #[serde(default = "default_resolution")]
     pub h3_resolution: u8,
+    /// The city's IANA time zone (`America/New_York`): reports give clock
+    /// times in it. The simulation's clock is the city's wall clock.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
 }
 
 fn default_resolution() -> u8 {
@@ -118,6 +130,11 @@ pub struct Couriers {
     /// the whole run (and the drain after it).
     #[serde(default)]
     pub shifts: Vec<Shift>,
+    /// Each courier is paid at least this per hour online, cents: the
+    /// larger of its orders' pay and this times its hours (0: per order
+    /// only). What makes a bigger fleet cost more.
+    #[serde(default)]
+    pub guaranteed_cents_per_hour: i64,
 }
 
 /// A shift worked by a share of the fleet. A courier comes online at its
@@ -365,6 +382,9 @@ impl Scenario {
             return bad("city.center", format!("[{lat}, {lng}] is not a valid [lat, lng]"));
         }
         positive("city.radius_km", self.city.radius_km)?;
+        if let Err(e) = crate::clock::CityClock::new(&self.city.timezone) {
+            return bad("city.timezone", e);
+        }
         if self.city.h3_resolution > 15 {
             return bad(
                 "city.h3_resolution",
@@ -389,6 +409,15 @@ impl Scenario {
         positive("couriers.speed_kmh", self.couriers.speed_kmh)?;
         share("couriers.accept_probability", self.couriers.accept_probability)?;
         positive("couriers.answer_seconds", self.couriers.answer_seconds)?;
+        if !(0..=100_000).contains(&self.couriers.guaranteed_cents_per_hour) {
+            return bad(
+                "couriers.guaranteed_cents_per_hour",
+                format!(
+                    "{} is not 0..=100000 cents an hour",
+                    self.couriers.guaranteed_cents_per_hour
+                ),
+            );
+        }
         if !(self.couriers.dropouts_per_hour.is_finite() && self.couriers.dropouts_per_hour >= 0.0) {
             return bad("couriers.dropouts_per_hour", "must be zero or more".into());
         }
@@ -469,6 +498,27 @@ impl Scenario {
             share("failures.share", f.share)?;
         }
         Ok(())
+    }
+
+    /// The city's radius at this scale, km: the area shrinks with the
+    /// counts, so densities stay those of the full city.
+    pub fn scaled_radius_km(&self) -> f64 {
+        self.city.radius_km * self.scale.sqrt()
+    }
+
+    /// Restaurant hotspots at this scale (at least one).
+    pub fn scaled_hotspots(&self) -> u32 {
+        ((f64::from(self.restaurants.hotspots) * self.scale).round() as u32).max(1)
+    }
+
+    /// Couriers at this scale (at least one).
+    pub fn scaled_fleet(&self) -> u32 {
+        ((f64::from(self.couriers.fleet) * self.scale).round() as u32).max(1)
+    }
+
+    /// Restaurants at this scale (at least one).
+    pub fn scaled_restaurants(&self) -> u32 {
+        ((f64::from(self.restaurants.count) * self.scale).round() as u32).max(1)
     }
 
     /// Orders per minute at `minute` after the start (before scaling).

@@ -1,21 +1,22 @@
 //! Parameter sweeps: one scenario run across the values of one parameter,
-//! on every core, and the smallest value meeting a target.
+//! each on one seed or several, on every core, and the first value whose
+//! runs meet a target.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use courier_storage::memory::MemoryStore;
-
+use crate::Scenario;
+use crate::replicate::{Job, run_jobs};
 use crate::report::Summary;
-use crate::{Scenario, Sim};
+use crate::stats::{Interval, replicated};
 
 /// A sweep the command line described wrongly.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SweepError {
-    /// `--param` is not `PATH=FROM..TO:STEP` with numbers and a positive step.
+    /// `--param` is not `PATH=FROM..TO:STEP` with numbers and a positive step,
+    /// nor `PATH=A,B,...`.
     #[error(
-        "--param {0:?}: expected PATH=FROM..TO:STEP with FROM <= TO and STEP > 0 (e.g. couriers.fleet=200..400:50)"
+        "--param {0:?}: expected PATH=FROM..TO:STEP with FROM <= TO and STEP > 0 (couriers.fleet=200..400:50), or PATH=A,B,... (policy.dispatch=cascade,batch)"
     )]
     Param(String),
     /// Too many values.
@@ -44,17 +45,46 @@ pub enum SweepError {
 /// The most values one sweep runs.
 pub const MAX_VALUES: usize = 1_000;
 
+/// One value of a swept parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    /// As written on the command line (`250`, `cascade`).
+    pub label: String,
+    /// As set in the scenario.
+    pub toml: toml::Value,
+    /// Where it goes on a plot's x axis: the number, or its place in the
+    /// list for words.
+    pub x: f64,
+}
+
+impl Value {
+    /// A number (an integer in the scenario when whole).
+    pub fn number(x: f64) -> Value {
+        let whole = x.fract() == 0.0 && x.abs() < 9.0e15;
+        Value {
+            label: if whole { format!("{}", x as i64) } else { x.to_string() },
+            toml: if whole {
+                toml::Value::Integer(x as i64)
+            } else {
+                toml::Value::Float(x)
+            },
+            x,
+        }
+    }
+}
+
 /// One swept parameter: its dotted path in the scenario and its values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     /// Dotted path (`couriers.fleet`).
     pub path: String,
-    /// The values, ascending.
-    pub values: Vec<f64>,
+    /// The values, in the order given (ascending for a range).
+    pub values: Vec<Value>,
 }
 
 impl Param {
-    /// Parses `PATH=FROM..TO:STEP`.
+    /// Parses `PATH=FROM..TO:STEP` (numbers), or `PATH=A,B,...` (numbers or
+    /// words, as listed).
     ///
     /// # Errors
     /// A malformed spec, a non-positive step, FROM > TO, too many values.
@@ -63,18 +93,26 @@ impl Param {
     /// use courier_sim::sweep::Param;
     /// let p = Param::parse("couriers.fleet=200..300:50")?;
     /// assert_eq!(p.path, "couriers.fleet");
-    /// assert_eq!(p.values, vec![200.0, 250.0, 300.0]);
+    /// assert_eq!(p.values.iter().map(|v| v.x).collect::<Vec<_>>(), vec![200.0, 250.0, 300.0]);
+    /// let p = Param::parse("policy.dispatch=cascade,batch")?;
+    /// assert_eq!(p.values[1].label, "batch");
     /// # Ok::<(), courier_sim::sweep::SweepError>(())
     /// ```
     pub fn parse(spec: &str) -> Result<Param, SweepError> {
         let bad = || SweepError::Param(spec.to_owned());
         let (path, range) = spec.split_once('=').ok_or_else(bad)?;
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(bad());
+        }
+        if !range.contains("..") {
+            return Param::listed(spec, path, range);
+        }
         let (span, step) = range.split_once(':').ok_or_else(bad)?;
         let (from, to) = span.split_once("..").ok_or_else(bad)?;
         let number = |s: &str| s.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(bad);
         let (from, to, step) = (number(from)?, number(to)?, number(step)?);
-        let path = path.trim();
-        if path.is_empty() || path.split('.').any(str::is_empty) || step <= 0.0 || from > to {
+        if step <= 0.0 || from > to {
             return Err(bad());
         }
         let count = ((to - from) / step + 1e-9).floor() as usize + 1;
@@ -86,7 +124,42 @@ impl Param {
             });
         }
         // Values from an integer index, so 0.1 steps do not drift.
-        let values = (0..count).map(|k| from + k as f64 * step).collect();
+        let values = (0..count).map(|k| Value::number(from + k as f64 * step)).collect();
+        Ok(Param {
+            path: path.to_owned(),
+            values,
+        })
+    }
+
+    /// `A,B,...`: numbers where every item is one, words otherwise.
+    fn listed(spec: &str, path: &str, list: &str) -> Result<Param, SweepError> {
+        let items: Vec<&str> = list.split(',').map(str::trim).collect();
+        if items.iter().any(|i| i.is_empty()) || items.len() < 2 {
+            return Err(SweepError::Param(spec.to_owned()));
+        }
+        if items.len() > MAX_VALUES {
+            return Err(SweepError::TooManyValues {
+                spec: spec.to_owned(),
+                count: items.len(),
+                max: MAX_VALUES,
+            });
+        }
+        let numbers: Option<Vec<f64>> = items
+            .iter()
+            .map(|i| i.parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect();
+        let values = match numbers {
+            Some(xs) => xs.into_iter().map(Value::number).collect(),
+            None => items
+                .iter()
+                .enumerate()
+                .map(|(k, i)| Value {
+                    label: (*i).to_owned(),
+                    toml: toml::Value::String((*i).to_owned()),
+                    x: k as f64,
+                })
+                .collect(),
+        };
         Ok(Param {
             path: path.to_owned(),
             values,
@@ -160,14 +233,29 @@ impl Target {
         self.metric.split('.').try_fold(&json, |v, key| v.get(key))?.as_f64()
     }
 
-    /// Whether `summary` meets the target.
-    pub fn met(&self, summary: &Summary) -> bool {
-        self.value(summary).is_some_and(|v| match self.op {
+    /// Whether `v` meets the bound.
+    fn holds(&self, v: f64) -> bool {
+        match self.op {
             Comparison::AtMost => v <= self.bound,
             Comparison::Below => v < self.bound,
             Comparison::AtLeast => v >= self.bound,
             Comparison::Above => v > self.bound,
-        })
+        }
+    }
+
+    /// Whether `summary` meets the target.
+    pub fn met(&self, summary: &Summary) -> bool {
+        self.value(summary).is_some_and(|v| self.holds(v))
+    }
+
+    /// Whether replicated runs meet the target with 95% confidence: the
+    /// interval's end on the wrong side of the bound (its upper end for an
+    /// upper bound) meets it.
+    pub fn met_by(&self, interval: &Interval) -> bool {
+        match self.op {
+            Comparison::AtMost | Comparison::Below => self.holds(interval.high),
+            Comparison::AtLeast | Comparison::Above => self.holds(interval.low),
+        }
     }
 }
 
@@ -183,12 +271,12 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// The scenario text with `path` set to `value` (an integer when whole).
+/// The scenario text with `path` set to `value`.
 ///
 /// # Errors
 /// The text is not TOML, the path crosses a value that is not a table, or
 /// the scenario with the value is invalid (named by field).
-pub fn with_value(text: &str, file: &Path, path: &str, value: f64) -> Result<Scenario, SweepError> {
+pub fn with_value(text: &str, file: &Path, path: &str, value: &Value) -> Result<Scenario, SweepError> {
     let mut doc: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| SweepError::Scenario(format!("{}: {}", file.display(), e.message())))?;
@@ -203,92 +291,87 @@ pub fn with_value(text: &str, file: &Path, path: &str, value: f64) -> Result<Sce
             .as_table_mut()
             .ok_or_else(|| SweepError::Scenario(format!("{}: {path}: {key} is not a table", file.display())))?;
     }
-    let whole = value.fract() == 0.0 && value.abs() < 9.0e15;
-    let item = if whole {
-        toml::Value::Integer(value as i64)
-    } else {
-        toml::Value::Float(value)
-    };
-    table.insert((*last).to_owned(), item);
+    table.insert((*last).to_owned(), value.toml.clone());
     let edited = toml::to_string(&doc).map_err(|e| SweepError::Scenario(e.to_string()))?;
     Scenario::parse(&edited, file).map_err(|e| {
         SweepError::Scenario(format!(
-            "{}: {}: {} (with {path} = {value})",
+            "{}: {}: {} (with {path} = {})",
             e.file.display(),
             e.field,
-            e.message
+            e.message,
+            value.label
         ))
     })
 }
 
-/// One point of a sweep.
+/// One point of a sweep: a value and its runs, one per seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The parameter's value.
-    pub value: f64,
-    /// The run's summary.
-    pub summary: Summary,
+    pub value: Value,
+    /// Each seed's summary, in seed order.
+    pub runs: Vec<Summary>,
+    /// Each numeric figure over the runs (see [`crate::stats::figures`]).
+    pub figures: BTreeMap<String, Interval>,
 }
 
-/// Runs `scenarios` (one per value) with `seed` in memory on `workers`
-/// threads; `clock` times each run for its summary. Results are in value
-/// order whatever the threads' timing.
+impl Point {
+    /// The interval of the figure at dotted `path`.
+    pub fn figure(&self, path: &str) -> Option<Interval> {
+        self.figures.get(path).copied()
+    }
+
+    /// Whether the point's runs meet `target` with 95% confidence.
+    pub fn meets(&self, target: &Target) -> bool {
+        self.figure(&target.metric).is_some_and(|i| target.met_by(&i))
+    }
+
+    /// How many of the point's runs meet `target` on their own.
+    pub fn runs_meeting(&self, target: &Target) -> usize {
+        self.runs.iter().filter(|s| target.met(s)).count()
+    }
+}
+
+/// Runs every scenario (one per value) on every seed in memory on `workers`
+/// threads; `clock` times each run for its summary. Points come back in
+/// value order, each with its runs in seed order, whatever the threads'
+/// timing.
 ///
 /// # Errors
 /// A run that could not start.
 pub fn run_all(
-    scenarios: Vec<(f64, Scenario)>,
-    seed: u64,
+    scenarios: Vec<(Value, Scenario)>,
+    seeds: &[u64],
     workers: usize,
     clock: &(dyn Fn() -> f64 + Sync),
 ) -> Result<Vec<Point>, String> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Point, String>>>> = Mutex::new(vec![None; scenarios.len()]);
-    let running = workers.max(1).min(scenarios.len());
-    // The cores the runs side by side leave each run for its batch rounds.
-    let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / running.max(1)).max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..running {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((value, scenario)) = scenarios.get(i) else {
-                        return;
-                    };
-                    let started = clock();
-                    let name = scenario.name.clone();
-                    let policy = scenario.policy.dispatch.clone();
-                    let sim = Sim::new(scenario.clone(), seed, MemoryStore::default());
-                    let point = sim.and_then(|sim| sim.on_threads(threads)).map(|sim| {
-                        let output = sim.run();
-                        Point {
-                            value: *value,
-                            summary: Summary::of(&name, seed, &policy, &output, clock() - started),
-                        }
-                    });
-                    if let Ok(mut slots) = results.lock()
-                        && let Some(slot) = slots.get_mut(i)
-                    {
-                        *slot = Some(point);
-                    }
-                }
-            });
-        }
-    });
-    let slots = results.into_inner().map_err(|_| "a sweep worker panicked".to_owned())?;
-    slots
+    let jobs: Vec<Job> = scenarios
+        .iter()
+        .flat_map(|(_, scenario)| {
+            seeds.iter().map(|&seed| Job {
+                scenario: scenario.clone(),
+                seed,
+            })
+        })
+        .collect();
+    let mut summaries = run_jobs(&jobs, workers, clock, &|_, _, _| Ok(()))?.into_iter();
+    Ok(scenarios
         .into_iter()
-        .map(|slot| slot.unwrap_or_else(|| Err("a sweep point did not run".to_owned())))
-        .collect()
+        .map(|(value, _)| {
+            let runs: Vec<Summary> = summaries.by_ref().take(seeds.len()).collect();
+            Point {
+                value,
+                figures: replicated(&runs),
+                runs,
+            }
+        })
+        .collect())
 }
 
-/// The smallest value whose run meets `target`.
-pub fn smallest_meeting(points: &[Point], target: &Target) -> Option<f64> {
-    points
-        .iter()
-        .filter(|p| target.met(&p.summary))
-        .map(|p| p.value)
-        .min_by(f64::total_cmp)
+/// The first value (the smallest of a range) whose runs meet `target` with
+/// 95% confidence.
+pub fn first_meeting<'a>(points: &'a [Point], target: &Target) -> Option<&'a Value> {
+    points.iter().find(|p| p.meets(target)).map(|p| &p.value)
 }
 
 #[cfg(test)]
@@ -299,7 +382,9 @@ mod tests {
     fn params_parse_and_bad_ones_are_refused() {
         let p = Param::parse("demand.peak_per_minute=0.5..1.0:0.1").unwrap();
         assert_eq!(p.values.len(), 6);
-        assert!((p.values[5] - 1.0).abs() < 1e-12);
+        assert!((p.values[5].x - 1.0).abs() < 1e-12);
+        let p = Param::parse("couriers.fleet=100,250").unwrap();
+        assert_eq!(p.values[1].toml, toml::Value::Integer(250));
         for bad in [
             "fleet",
             "couriers.fleet=1..2",
@@ -308,6 +393,8 @@ mod tests {
             "=1..2:1",
             "a..b=1..2:1",
             "x=a..2:1",
+            "policy.dispatch=batch",
+            "policy.dispatch=batch,,cascade",
         ] {
             assert!(matches!(Param::parse(bad), Err(SweepError::Param(_))), "{bad}");
         }

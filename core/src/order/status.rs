@@ -172,6 +172,16 @@ pub enum RejectReason {
     AcceptanceTimeout,
 }
 
+impl RejectReason {
+    /// A stable lower-case name (`"acceptance_timeout"`), for storage and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RejectReason::RestaurantDeclined => "restaurant_declined",
+            RejectReason::AcceptanceTimeout => "acceptance_timeout",
+        }
+    }
+}
+
 /// Why an order was cancelled. The reason decides whose fault it is, and so the refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CancelReason {

@@ -3,8 +3,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+
 use courier_core::ports::Store;
-use courier_sim::report::{MinuteRow, Summary, print_table, write};
+use courier_sim::replicate::{Job, Seeds, run_jobs};
+use courier_sim::replicated::Replicated;
+use courier_sim::report::{Inputs, MinuteRow, Summary, print_table, write};
 use courier_sim::{RunOutput, Scenario, Sim};
 use courier_storage::composite::Composite;
 use courier_storage::memory::MemoryStore;
@@ -15,8 +19,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// How long the simulated catalog stays cached in Redis.
 const CATALOG_CACHE_TTL: courier_core::Duration = courier_core::Duration::from_mins(5);
 
-/// Runs `path` and writes its reports into `out`.
-pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, scale: Option<f64>) -> ExitCode {
+/// What `courier-sim run` was asked.
+pub(crate) struct RunArgs<'a> {
+    pub(crate) scenario: &'a Path,
+    pub(crate) seed: Option<u64>,
+    pub(crate) seeds: Option<&'a str>,
+    pub(crate) out: &'a Path,
+    pub(crate) storage: &'a str,
+    pub(crate) scale: Option<f64>,
+}
+
+/// Runs the scenario (on one seed, or on several side by side) and writes
+/// its reports into `out`.
+pub(crate) fn run(args: &RunArgs<'_>) -> ExitCode {
+    let (path, out, storage) = (args.scenario, args.out, args.storage);
     let mut scenario = match Scenario::load(path) {
         Ok(s) => s,
         Err(e) => {
@@ -24,14 +40,30 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
             return ExitCode::from(2);
         }
     };
-    if let Some(scale) = scale {
+    let text = std::fs::read(path).unwrap_or_default();
+    if let Some(scale) = args.scale {
         if !(scale.is_finite() && scale > 0.0) {
             eprintln!("error: --scale {scale} must be a positive number");
             return ExitCode::from(2);
         }
         scenario.scale = scale;
     }
-    let seed = seed.unwrap_or(scenario.seed);
+    let inputs = Inputs::of(&scenario, path, &text, storage);
+    let seed = args.seed.unwrap_or(scenario.seed);
+    if let Some(seeds) = args.seeds {
+        let seeds = match Seeds::parse(seeds, seed) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if storage != "memory" {
+            eprintln!("error: --seeds runs side by side in memory; run one seed at a time with --storage {storage}");
+            return ExitCode::from(2);
+        }
+        return replicated(scenario, &seeds, &inputs, out);
+    }
     let name = scenario.name.clone();
     let policy = scenario.policy.dispatch.clone();
     // Wall time is reported, never used by the simulation itself.
@@ -47,7 +79,8 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
             return ExitCode::from(2);
         }
     };
-    let summary = Summary::of(&name, seed, &policy, &output, started.elapsed().as_secs_f64());
+    let mut summary = Summary::of(&name, seed, &policy, &output, started.elapsed().as_secs_f64());
+    summary.inputs = inputs;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = print_table(&mut stdout, &summary).and_then(|()| write(out, &summary, &output)) {
         eprintln!("error: cannot write the reports to {}: {e}", out.display());
@@ -57,7 +90,66 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: &Path, storage: &str, sca
         eprintln!("error: cannot draw the plots: {e}");
         return ExitCode::from(1);
     }
+    if let Err(e) = courier_sim::geo_report::write(out, &output) {
+        eprintln!("error: cannot write the map: {e}");
+        return ExitCode::from(1);
+    }
     if summary.invariant_violations > 0 {
+        return ExitCode::from(3);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs `scenario` on every seed side by side, writes each seed's reports
+/// into `out/seed-N/` and the replications into `out`.
+fn replicated(scenario: Scenario, seeds: &Seeds, inputs: &Inputs, out: &Path) -> ExitCode {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "wall-clock time of each run, for the report only"
+    )]
+    let epoch = std::time::Instant::now();
+    let clock = move || epoch.elapsed().as_secs_f64();
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let jobs: Vec<Job> = seeds
+        .0
+        .iter()
+        .map(|&seed| Job {
+            scenario: scenario.clone(),
+            seed,
+        })
+        .collect();
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let each = |_: usize, summary: &Summary, output: &RunOutput| {
+        let dir = out.join(format!("seed-{}", summary.seed));
+        let mut summary = summary.clone();
+        summary.inputs = inputs.clone();
+        write(&dir, &summary, output).map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+        courier_sim::plots::run(&dir, output).map_err(|e| e.to_string())?;
+        courier_sim::geo_report::write(&dir, output)?;
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        eprintln!(
+            "seed {} done ({n}/{total}): click-to-door p90 {:.1} min",
+            summary.seed, summary.click_to_door_min.p90
+        );
+        Ok(())
+    };
+    let runs = match run_jobs(&jobs, workers, &clock, &each) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = Replicated::of(inputs.clone(), &runs);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = courier_sim::replicated::print_table(&mut stdout, &report)
+        .and_then(|()| courier_sim::replicated::write(out, &report, &runs))
+    {
+        eprintln!("error: cannot write the reports to {}: {e}", out.display());
+        return ExitCode::from(1);
+    }
+    if runs.iter().any(|s| s.invariant_violations > 0) {
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS
@@ -126,8 +218,24 @@ fn simulate(storage: &str, scenario: Scenario, seed: u64) -> Result<RunOutput, S
     ))
 }
 
-/// Runs with a progress bar on a terminal (nothing is drawn otherwise).
+/// Runs with a progress bar on a terminal, or, when standard error is not
+/// one (a log), a line per simulated hour.
 fn with_progress<S: Store>(sim: Sim<S>) -> Result<RunOutput, String> {
+    let hours = sim.demand_minutes().div_ceil(60);
+    if !std::io::stderr().is_terminal() {
+        let output = sim.run_observed(&mut |row: &MinuteRow| {
+            if row.minute.is_multiple_of(60) {
+                eprintln!(
+                    "simulated hour {} of {hours}: {} orders open, {} couriers free of {} online",
+                    row.minute / 60,
+                    row.open,
+                    row.free_couriers,
+                    row.online_couriers
+                );
+            }
+        });
+        return Ok(output);
+    }
     let bar = ProgressBar::new(sim.demand_minutes());
     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} sim min  {msg} [{elapsed}]") {
         bar.set_style(style);

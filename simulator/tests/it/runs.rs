@@ -178,10 +178,19 @@ fn the_payment_outage_delays_orders_without_losing_any() {
         .filter(|o| o.times[0].is_some_and(|t| t >= outage.0 && t < outage.1))
         .collect();
     assert!(!during.is_empty());
+    let mut paid = 0;
     for o in &during {
-        let placed = o.times[1].expect("paid once the gateway was back");
-        assert!(placed >= outage.1, "{} authorized during the outage", o.id);
+        match o.times[1] {
+            Some(placed) => {
+                assert!(placed >= outage.1, "{} authorized during the outage", o.id);
+                paid += 1;
+            }
+            // A customer may give up while the gateway is down; the order
+            // still ends, it is not lost.
+            None => assert_eq!(o.end_reason, "customer_request", "{} neither paid nor cancelled", o.id),
+        }
     }
+    assert!(paid * 2 > during.len(), "most orders are paid once the gateway is back");
     assert!(out.violation.is_none());
 }
 
