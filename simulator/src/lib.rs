@@ -11,11 +11,14 @@
 
 pub mod city;
 pub mod clock;
+pub mod compare;
+pub mod compare_plot;
 pub mod delivery_model;
 pub mod engine;
 pub mod event_queue;
 mod exec;
 pub mod geo_report;
+pub mod html_report;
 mod idle_wait;
 pub mod mdrp;
 pub mod plots;

@@ -85,6 +85,22 @@ enum Command {
         #[arg(long)]
         scale: Option<f64>,
     },
+    /// Compares two run folders: each figure side by side with the
+    /// difference, and for replicated runs (`--seeds`) whether it is
+    /// significant (Welch's t-test, p < 0.05); writes compare.csv and
+    /// compare.png.
+    Compare {
+        /// The first run's folder (A).
+        a: PathBuf,
+        /// The second run's folder (B).
+        b: PathBuf,
+        /// Where to write.
+        #[arg(long, default_value = "compare-out")]
+        out: PathBuf,
+        /// Every figure both summaries have, not only the headline ones.
+        #[arg(long)]
+        all: bool,
+    },
     /// The engine alone on the SimPy peer's delivery model (Poisson orders,
     /// a FIFO pool of couriers, travel -> service -> travel); the last line
     /// printed is `events_per_second=<median over the repeats>`.
@@ -172,6 +188,7 @@ fn main() -> ExitCode {
             scale,
             cheapest: cheapest.as_deref(),
         }),
+        Command::Compare { a, b, out, all } => commands::compare::compare_runs(&a, &b, &out, all),
         Command::BenchEngine {
             orders,
             couriers,

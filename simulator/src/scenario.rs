@@ -337,11 +337,22 @@ impl Scenario {
             } else {
                 line
             };
-            ScenarioError {
-                file: path.to_path_buf(),
-                line,
-                field: field_at(text, line),
-                message: e.message().trim().to_string(),
+            let field = field_at(text, line);
+            let message = e.message().trim().to_string();
+            match missing_field(&message) {
+                Some(key) if offset == 0 => missing_at_top(path, key),
+                Some(key) => ScenarioError {
+                    file: path.to_path_buf(),
+                    line,
+                    field: format!("{field}.{key}"),
+                    message: format!("missing: [{field}] needs `{key}`"),
+                },
+                None => ScenarioError {
+                    file: path.to_path_buf(),
+                    line,
+                    field,
+                    message,
+                },
             }
         })?;
         scenario.validate().map_err(|(field, message)| ScenarioError {
@@ -554,6 +565,27 @@ impl Scenario {
                 rate(from) + (rate(from + 1.0) - rate(from)) * (at - from)
             }
         }
+    }
+}
+
+/// The key a "missing field `key`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+/// A required top-level key or section left out: the sections are named as
+/// sections, so the reader knows to add a `[couriers]` table, not a key.
+fn missing_at_top(path: &Path, key: &str) -> ScenarioError {
+    let section = matches!(key, "city" | "restaurants" | "couriers" | "demand");
+    ScenarioError {
+        file: path.to_path_buf(),
+        line: 1,
+        field: key.to_owned(),
+        message: if section {
+            format!("missing section: the scenario needs a [{key}] table")
+        } else {
+            format!("missing: `{key}` is required at the top, before the first [section]")
+        },
     }
 }
 

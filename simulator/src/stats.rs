@@ -75,6 +75,12 @@ fn t_quantile(df: usize) -> f64 {
 /// Every numeric figure of `summary`, by dotted path
 /// (`click_to_door_min.p90`).
 pub fn figures(summary: &Summary) -> BTreeMap<String, f64> {
+    serde_json::to_value(summary).map_or_else(|_| BTreeMap::new(), |json| figures_of(&json))
+}
+
+/// Every number in a `summary.json` document, by dotted path (as
+/// [`figures`], for a summary read back from a file).
+pub fn figures_of(json: &serde_json::Value) -> BTreeMap<String, f64> {
     fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
         match v {
             serde_json::Value::Number(n) => {
@@ -96,9 +102,7 @@ pub fn figures(summary: &Summary) -> BTreeMap<String, f64> {
         }
     }
     let mut out = BTreeMap::new();
-    if let Ok(json) = serde_json::to_value(summary) {
-        walk("", &json, &mut out);
-    }
+    walk("", json, &mut out);
     out
 }
 

@@ -222,7 +222,11 @@ impl Target {
             bound,
         };
         if target.value(&Summary::default()).is_none() {
-            return Err(err(&format!("{metric:?} is not a numeric field of summary.json")));
+            let names: Vec<String> = crate::stats::figures(&Summary::default()).into_keys().collect();
+            return Err(err(&format!(
+                "{metric:?} is not a numeric field of summary.json; the fields are: {}",
+                names.join(", ")
+            )));
         }
         Ok(target)
     }
@@ -412,7 +416,14 @@ mod tests {
             ("click_to_door_min.p90", Comparison::AtMost, 45.0)
         );
         assert_eq!(Target::parse("orders_delivered > 10").unwrap().op, Comparison::Above);
-        assert!(Target::parse("click_to_door_min.p95<=45").is_err());
+        let Err(SweepError::Target { why, .. }) = Target::parse("click_to_door_min.p95<=45") else {
+            panic!("an unknown figure is refused");
+        };
+        for name in ["click_to_door_min.p90", "cost_per_order", "service.within_45_min"] {
+            assert!(why.contains(name), "the error lists {name}: {why}");
+        }
+        assert!(Target::parse("cost_per_order<=8").is_ok());
+        assert!(Target::parse("service.within_45_min>=0.9").is_ok());
         assert!(Target::parse("scenario<=1").is_err());
         assert!(Target::parse("orders_delivered=3").is_err());
         assert!(Target::parse("orders_delivered<=x").is_err());

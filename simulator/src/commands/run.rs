@@ -94,6 +94,10 @@ pub(crate) fn run(args: &RunArgs<'_>) -> ExitCode {
         eprintln!("error: cannot write the map: {e}");
         return ExitCode::from(1);
     }
+    if let Err(e) = courier_sim::html_report::run(out, &summary, &output) {
+        eprintln!("error: cannot write {}: {e}", out.join("report.html").display());
+        return ExitCode::from(1);
+    }
     if summary.invariant_violations > 0 {
         return ExitCode::from(3);
     }
@@ -127,6 +131,8 @@ fn replicated(scenario: Scenario, seeds: &Seeds, inputs: &Inputs, out: &Path) ->
         write(&dir, &summary, output).map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
         courier_sim::plots::run(&dir, output).map_err(|e| e.to_string())?;
         courier_sim::geo_report::write(&dir, output)?;
+        courier_sim::html_report::run(&dir, &summary, output)
+            .map_err(|e| format!("cannot write {}: {e}", dir.join("report.html").display()))?;
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         eprintln!(
             "seed {} done ({n}/{total}): click-to-door p90 {:.1} min",
@@ -145,6 +151,10 @@ fn replicated(scenario: Scenario, seeds: &Seeds, inputs: &Inputs, out: &Path) ->
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = courier_sim::replicated::print_table(&mut stdout, &report)
         .and_then(|()| courier_sim::replicated::write(out, &report, &runs))
+        .and_then(|()| {
+            let first = runs.first().map(|s| out.join(format!("seed-{}", s.seed)));
+            courier_sim::html_report::replicated(out, &report, &runs, first.as_deref())
+        })
     {
         eprintln!("error: cannot write the reports to {}: {e}", out.display());
         return ExitCode::from(1);

@@ -118,6 +118,19 @@ fn shift_shares_must_add_up_to_one() {
 }
 
 #[test]
+fn a_missing_section_or_key_points_at_its_place() {
+    let text = steady();
+    let header = line_of(&text, "[couriers]");
+    let body = &text[text.find("[couriers]").unwrap()..text.find("[demand]").unwrap()];
+    let e = error_for(&text.replace(body, ""));
+    assert_eq!((e.field.as_str(), e.line), ("couriers", 1));
+    assert!(e.message.contains("[couriers] table"), "{e}");
+    let e = error_for(&text.replace("fleet = 450\n", ""));
+    assert_eq!((e.field.as_str(), e.line), ("couriers.fleet", header));
+    assert!(e.message.contains("[couriers] needs `fleet`"), "{e}");
+}
+
+#[test]
 fn an_unknown_field_is_refused() {
     let text = steady().replace("speed_kmh = 18.0", "speed_kmh = 18.0\nwings = true");
     let e = error_for(&text);
