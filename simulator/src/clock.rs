@@ -47,6 +47,30 @@ impl CityClock {
             .map_or_else(String::new, |z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
     }
 
+    /// The simulated time of an RFC 3339 instant (`2026-11-27T19:05:00-05:00`
+    /// or `...Z`): the city's wall clock at that instant.
+    ///
+    /// ```
+    /// use courier_sim::clock::CityClock;
+    /// let nyc = CityClock::new("America/New_York")?;
+    /// let ms = nyc.sim_ms("2026-11-27T00:05:00Z")?;
+    /// assert_eq!(nyc.rfc3339(ms), "2026-11-26T19:05:00-05:00");
+    /// # Ok::<(), String>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The text is not an RFC 3339 instant with an offset.
+    pub fn sim_ms(&self, rfc3339: &str) -> Result<i64, String> {
+        let ts: jiff::Timestamp = rfc3339
+            .trim()
+            .parse()
+            .map_err(|_| format!("{rfc3339:?} is not an RFC 3339 time with an offset (2026-11-27T19:05:00-05:00)"))?;
+        let wall = self.tz.to_datetime(ts);
+        wall.to_zoned_datetime(TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(|e| format!("{rfc3339:?}: {e}"))
+    }
+
     /// `ms` as the wall clock's `HH:MM`.
     pub fn hhmm(ms: i64) -> String {
         Self::civil(ms).map_or_else(String::new, |dt| format!("{:02}:{:02}", dt.hour(), dt.minute()))

@@ -2,7 +2,7 @@
 //! and the agents (customers, kitchens, couriers) driving the real platform
 //! services through their public calls.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use courier_core::order::{Actor, CancelReason, OrderStatus};
@@ -19,6 +19,7 @@ use rand_distr::{Distribution, Exp, Normal};
 use crate::city::{SimRestaurant, point_in_disc, restaurants};
 use crate::event_queue::EventQueue;
 use crate::exec::Exec;
+use crate::history::History;
 use crate::idle_wait::IdleWait;
 use crate::report::{MinuteRow, OrderTrack};
 use crate::scenario::Scenario;
@@ -71,6 +72,8 @@ pub struct Violation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Arrival,
+    /// The history's order at this index is placed.
+    Replay(u32),
     KitchenAccept(OrderId),
     KitchenReady(OrderId),
     Answer(u32, OrderId, bool),
@@ -192,6 +195,19 @@ pub struct Sim<S> {
     violation: Option<Violation>,
     /// Orders waiting for a courier while one sat idle near them.
     idle_wait: IdleWait,
+    /// The orders and shifts replayed instead of generated ones.
+    history: Option<Arc<History>>,
+    /// When a replayed order's food was ready, as recorded.
+    past_prep: HashMap<OrderId, PastPrep>,
+}
+
+/// A replayed order's kitchen time as its history gives it.
+#[derive(Debug, Clone, Copy)]
+enum PastPrep {
+    /// Ready at this simulated time (or as soon as accepted, if later).
+    ReadyAt(i64),
+    /// Ready this many minutes after the kitchen starts.
+    Minutes(f64),
 }
 
 /// A pool of `threads` threads (0: rayon's default).
@@ -228,8 +244,21 @@ impl<S: Store> Sim<S> {
         let [lat, lng] = scenario.city.center;
         let center = GeoPoint::new(lat, lng).map_err(|e| e.to_string())?;
         let mut city_rng = stream(seed, 1);
-        let restaurants = restaurants(&scenario, center, &mut city_rng);
-        let start_ms = DAY_START_MS + (scenario.start_hour * 3_600_000.0) as i64;
+        let history = scenario.replay.clone();
+        if history.is_some() && scenario.scale != 1.0 {
+            return Err(format!(
+                "--scale {}: a [history] replays every order as recorded, at scale 1",
+                scenario.scale
+            ));
+        }
+        let (restaurants, day_ms) = match &history {
+            Some(h) => (
+                crate::city::past_restaurants(&scenario, &h.restaurants, &mut city_rng),
+                h.first_day_ms(),
+            ),
+            None => (restaurants(&scenario, center, &mut city_rng), DAY_START_MS),
+        };
+        let start_ms = day_ms + (scenario.start_hour * 3_600_000.0) as i64;
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(start_ms)));
         let gateway = Arc::new(FakeGateway::unrecorded());
         for f in scenario.failures.iter().filter(|f| f.kind == "payment_outage") {
@@ -284,7 +313,10 @@ impl<S: Store> Sim<S> {
             .map(|m| scenario.rate_per_minute(f64::from(m)))
             .fold((0.0, 0.0), |(peak, sum), rate| (f64::max(peak, rate), sum + rate));
         let max_rate = peak * scenario.scale;
-        let expected_orders = per_minute_sum * scenario.scale * 1.05;
+        let expected_orders = match &history {
+            Some(h) => h.orders.len() as f64,
+            None => per_minute_sum * scenario.scale * 1.05,
+        };
         let mut sim = Sim {
             seed,
             platform,
@@ -313,6 +345,8 @@ impl<S: Store> Sim<S> {
             next_customer: 1,
             violation: None,
             idle_wait: IdleWait::default(),
+            history,
+            past_prep: HashMap::new(),
             scenario,
         };
         sim.setup(start_ms)?;
@@ -328,11 +362,11 @@ impl<S: Store> Sim<S> {
                 })
                 .map_err(|e| format!("cannot store the catalog: {e}"))?;
         }
-        let fleet = self.scenario.scaled_fleet();
+        let plan = self.courier_plan(start_ms);
+        let fleet = plan.len() as u32;
         let radius_m = self.scenario.scaled_radius_km() * 1_000.0;
-        let shifts = self.shift_windows(fleet, start_ms);
-        for (i, &shift) in (0..fleet).zip(&shifts) {
-            let pos = point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8);
+        for (i, (pos, shift)) in (0..fleet).zip(plan) {
+            let pos = pos.unwrap_or_else(|| point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8));
             let id = CourierId::new(u64::from(i) + 1);
             let on_now = shift.0 <= start_ms;
             if on_now {
@@ -382,10 +416,39 @@ impl<S: Store> Sim<S> {
                 _ => {}
             }
         }
-        self.schedule_arrival(start_ms);
+        match self.history.clone() {
+            Some(h) => {
+                let window = start_ms..self.end_ms;
+                for (i, o) in h.orders.iter().enumerate() {
+                    if window.contains(&o.placed_ms) {
+                        self.push(o.placed_ms, Ev::Replay(i as u32));
+                    }
+                }
+            }
+            None => self.schedule_arrival(start_ms),
+        }
         self.push(start_ms, Ev::Dispatch);
         self.push(start_ms + 60_000, Ev::Sample);
         Ok(())
+    }
+
+    /// Each courier's shift and, from a history, starting place: the
+    /// history's shifts that overlap the run, or the scenario's fleet and
+    /// shifts (placed at random as they are set up).
+    fn courier_plan(&self, start_ms: i64) -> Vec<(Option<GeoPoint>, (i64, i64))> {
+        if let Some(h) = self.history.as_ref().filter(|h| !h.shifts.is_empty()) {
+            return h
+                .shifts
+                .iter()
+                .filter(|s| s.off_ms > start_ms && s.on_ms < self.end_ms)
+                .map(|s| (Some(s.start), (s.on_ms, s.off_ms)))
+                .collect();
+        }
+        let fleet = self.scenario.scaled_fleet();
+        self.shift_windows(fleet, start_ms)
+            .into_iter()
+            .map(|shift| (None, shift))
+            .collect()
     }
 
     /// Each courier's shift in simulated ms: the scenario's shifts dealt
@@ -516,6 +579,7 @@ impl<S: Store> Sim<S> {
                 self.place_order();
                 self.schedule_arrival(now);
             }
+            Ev::Replay(i) => self.replay_order(i as usize),
             Ev::KitchenAccept(order) => self.kitchen_accept(order),
             Ev::KitchenReady(order) => self.kitchen_ready(order),
             Ev::Answer(c, order, accept) => self.answer(c, order, accept),
@@ -600,8 +664,32 @@ impl<S: Store> Sim<S> {
 
     fn place_order(&mut self) {
         let r = self.customer_rng.random_range(0..self.restaurants.len());
+        let dropoff = point_in_disc(&mut self.customer_rng, self.restaurants[r].record.location, 3_500.0);
+        self.place(r, dropoff);
+    }
+
+    /// Places the history's order `i` as recorded: its restaurant, its
+    /// drop-off and, once the kitchen starts, its preparation time.
+    fn replay_order(&mut self, i: usize) {
+        let Some(o) = self.history.as_ref().and_then(|h| h.orders.get(i)).copied() else {
+            return;
+        };
+        if let Some(id) = self.place(o.restaurant, o.dropoff) {
+            let prep = match (o.ready_ms, o.prep_minutes) {
+                (Some(at), _) => Some(PastPrep::ReadyAt(at)),
+                (None, Some(m)) => Some(PastPrep::Minutes(m)),
+                (None, None) => None,
+            };
+            if let Some(prep) = prep {
+                self.past_prep.insert(id, prep);
+            }
+        }
+    }
+
+    /// A customer orders from restaurant `r` to `dropoff`: the basket is
+    /// drawn from its menu. The order's id, if the platform took it.
+    fn place(&mut self, r: usize, dropoff: GeoPoint) -> Option<OrderId> {
         let restaurant = &self.restaurants[r];
-        let dropoff = point_in_disc(&mut self.customer_rng, restaurant.record.location, 3_500.0);
         let mut items = Vec::new();
         let mut subtotal = 0;
         while subtotal < 1_000 || items.is_empty() {
@@ -613,7 +701,7 @@ impl<S: Store> Sim<S> {
         let customer = CustomerId::new(self.next_customer);
         self.next_customer += 1;
         let Ok(key) = IdempotencyKey::parse(&format!("sim-{}", customer.get())) else {
-            return;
+            return None;
         };
         let req = OrderRequest {
             customer,
@@ -646,8 +734,12 @@ impl<S: Store> Sim<S> {
                     let at = now + after.sample(&mut self.customer_rng) as i64;
                     self.push(at, Ev::CustomerCancel(id));
                 }
+                Some(id)
             }
-            Err(_) => self.minute.refused += 1,
+            Err(_) => {
+                self.minute.refused += 1;
+                None
+            }
         }
     }
 
@@ -705,12 +797,18 @@ impl<S: Store> Sim<S> {
         if let Some(t) = self.tracks.get_mut(&order) {
             t.eta = self.platform.promise(order);
         }
-        let sd = self.scenario.restaurants.prep_minutes_sd;
-        let took = Normal::new(mean, sd.max(0.01))
-            .map_or(mean, |n| n.sample(&mut self.kitchen_rng))
-            .max(2.0);
         let now = self.now_ms();
-        let ready_at = now + (took * 60_000.0) as i64;
+        let ready_at = match self.past_prep.get(&order) {
+            Some(PastPrep::ReadyAt(at)) => (*at).max(now),
+            Some(PastPrep::Minutes(m)) => now + (m * 60_000.0) as i64,
+            None => {
+                let sd = self.scenario.restaurants.prep_minutes_sd;
+                let took = Normal::new(mean, sd.max(0.01))
+                    .map_or(mean, |n| n.sample(&mut self.kitchen_rng))
+                    .max(2.0);
+                now + (took * 60_000.0) as i64
+            }
+        };
         self.push(ready_at, Ev::KitchenReady(order));
         let pickup = self.restaurants[r].record.location;
         self.idle_wait.order_waits(order, pickup, ready_at);

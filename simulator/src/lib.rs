@@ -18,6 +18,7 @@ pub mod engine;
 pub mod event_queue;
 mod exec;
 pub mod geo_report;
+pub mod history;
 pub mod html_report;
 mod idle_wait;
 pub mod mdrp;

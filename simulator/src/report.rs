@@ -224,6 +224,9 @@ pub struct Inputs {
     pub batch_limit: usize,
     /// Where orders were stored (`memory`, or the URL's scheme and host).
     pub storage: String,
+    /// The historical orders replayed, if any (`[history]`), with their count.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub history: String,
 }
 
 impl Inputs {
@@ -232,16 +235,35 @@ impl Inputs {
     pub fn of(scenario: &crate::Scenario, path: &std::path::Path, text: &[u8], storage: &str) -> Inputs {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(text);
+        let replay = scenario.replay.as_deref();
+        let shifts = replay.map_or(0, |h| h.shifts.len());
         Inputs {
             scenario_path: path.display().to_string(),
             scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
             scale: scenario.scale,
-            fleet: scenario.scaled_fleet(),
-            restaurants: scenario.scaled_restaurants(),
+            fleet: if shifts > 0 {
+                shifts as u32
+            } else {
+                scenario.scaled_fleet()
+            },
+            restaurants: replay.map_or_else(|| scenario.scaled_restaurants(), |h| h.restaurants.len() as u32),
             radius_km: scenario.scaled_radius_km(),
             dispatch: scenario.policy.dispatch.clone(),
             batch_limit: scenario.policy.batch_limit,
             storage: without_credentials(storage),
+            history: match (replay, &scenario.history) {
+                (Some(h), Some(files)) => format!(
+                    "{} ({} orders, {} restaurants{})",
+                    files.orders.display(),
+                    h.orders.len(),
+                    h.restaurants.len(),
+                    files
+                        .couriers
+                        .as_ref()
+                        .map_or(String::new(), |c| format!("; shifts from {}", c.display()))
+                ),
+                _ => String::new(),
+            },
         }
     }
 }

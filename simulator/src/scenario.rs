@@ -3,11 +3,14 @@
 //! from TOML. A malformed file is refused naming the file, line and field.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::history::History;
 
 /// A scenario as written in TOML.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// A short name for reports.
@@ -33,8 +36,9 @@ pub struct Scenario {
     pub restaurants: Restaurants,
     /// The couriers.
     pub couriers: Couriers,
-    /// Orders over the day.
-    pub demand: Demand,
+    /// Orders over the day (required unless `[history]` gives them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand: Option<Demand>,
     /// How customers behave.
     #[serde(default)]
     pub customers: Customers,
@@ -44,6 +48,26 @@ pub struct Scenario {
     /// Failures to inject.
     #[serde(default)]
     pub failures: Vec<Failure>,
+    /// Historical orders (and shifts) to replay instead of generated ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryFiles>,
+    /// The history's rows, read when the scenario is loaded.
+    #[serde(skip)]
+    pub replay: Option<Arc<History>>,
+}
+
+/// A planner's own data to replay (see [`crate::history`]): the orders
+/// stand in for `[demand]` and the restaurants they name for the generated
+/// ones; the shifts, if given, for the `[couriers]` fleet and shifts.
+/// Paths are relative to the scenario file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryFiles {
+    /// The orders CSV.
+    pub orders: PathBuf,
+    /// The courier shifts CSV (none: the scenario's fleet works).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub couriers: Option<PathBuf>,
 }
 
 fn one() -> f64 {
@@ -51,7 +75,7 @@ fn one() -> f64 {
 }
 
 /// Where the city is.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct City {
     /// Centre `[lat, lng]`.
@@ -76,12 +100,14 @@ fn default_resolution() -> u8 {
 }
 
 /// The restaurants.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Restaurants {
-    /// How many.
+    /// How many (required unless `[history]` names them).
+    #[serde(default)]
     pub count: u32,
-    /// Clusters they gather in (restaurant rows).
+    /// Clusters they gather in (required unless `[history]` places them).
+    #[serde(default)]
     pub hotspots: u32,
     /// Spread around a hotspot, km (standard deviation).
     #[serde(default = "default_spread")]
@@ -107,10 +133,11 @@ fn default_accept_minutes() -> f64 {
 }
 
 /// The couriers.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Couriers {
-    /// Couriers on shift.
+    /// Couriers on shift (required unless `[history]` gives their shifts).
+    #[serde(default)]
     pub fleet: u32,
     /// Riding speed, km/h.
     pub speed_kmh: f64,
@@ -141,7 +168,7 @@ pub struct Couriers {
 /// start; at its end the courier logs off as a dropped-out courier does
 /// (orders not yet picked up go back to dispatch, food on the bike is
 /// still delivered).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shift {
     /// Minutes after the run starts.
@@ -165,7 +192,7 @@ fn default_offline() -> f64 {
 }
 
 /// Orders per minute over the run, by a named profile.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     /// The shape of the day (default `rush`).
@@ -193,7 +220,7 @@ pub struct Demand {
 }
 
 /// Named shapes of demand over the day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DemandProfile {
     /// A base rate with one rush (ramped) at `peak_start_hour`.
@@ -214,8 +241,8 @@ fn default_ramp() -> f64 {
 }
 
 /// How customers behave.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Customers {
     /// Chance a customer cancels while waiting.
     pub cancel_probability: f64,
@@ -233,8 +260,8 @@ impl Default for Customers {
 }
 
 /// The platform's policies.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// `"cascade"` or `"batch"`.
     pub dispatch: String,
@@ -284,7 +311,7 @@ impl Default for Policy {
 }
 
 /// A failure window.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Failure {
     /// `"payment_outage"`, `"courier_app_offline"` (a share of the fleet),
@@ -355,24 +382,30 @@ impl Scenario {
                 },
             }
         })?;
+        let mut scenario = scenario;
         scenario.validate().map_err(|(field, message)| ScenarioError {
             file: path.to_path_buf(),
             line: line_of(text, &field),
             field,
             message,
         })?;
+        if let Some(files) = &scenario.history {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let clock = crate::clock::CityClock::new(&scenario.city.timezone).map_err(|message| ScenarioError {
+                file: path.to_path_buf(),
+                line: line_of(text, "city.timezone"),
+                field: "city.timezone".into(),
+                message,
+            })?;
+            let couriers = files.couriers.as_ref().map(|c| dir.join(c));
+            let history = History::load(&dir.join(&files.orders), couriers.as_deref(), &clock)?;
+            scenario.replay = Some(Arc::new(history));
+        }
         Ok(scenario)
     }
 
     fn validate(&self) -> Result<(), (String, String)> {
         let bad = |field: &str, message: String| Err((field.to_string(), message));
-        let positive = |field: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                bad(field, format!("{v} must be a positive number"))
-            }
-        };
         let share = |field: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
@@ -402,19 +435,21 @@ impl Scenario {
                 format!("{} is not 0..=15", self.city.h3_resolution),
             );
         }
-        if self.restaurants.count == 0 {
+        if self.history.is_none() && self.restaurants.count == 0 {
             return bad("restaurants.count", "must be at least 1".into());
         }
-        if self.restaurants.hotspots == 0 {
+        if self.history.is_none() && self.restaurants.hotspots == 0 {
             return bad("restaurants.hotspots", "must be at least 1".into());
         }
+        non_negative("restaurants.hotspot_spread_km", self.restaurants.hotspot_spread_km)?;
         positive("restaurants.prep_minutes_mean", self.restaurants.prep_minutes_mean)?;
         if !(self.restaurants.prep_minutes_sd.is_finite() && self.restaurants.prep_minutes_sd >= 0.0) {
             return bad("restaurants.prep_minutes_sd", "must be zero or more".into());
         }
         share("restaurants.reject_probability", self.restaurants.reject_probability)?;
         positive("restaurants.accept_minutes_mean", self.restaurants.accept_minutes_mean)?;
-        if self.couriers.fleet == 0 {
+        let shifts_given = self.history.as_ref().is_some_and(|h| h.couriers.is_some());
+        if !shifts_given && self.couriers.fleet == 0 {
             return bad("couriers.fleet", "must be at least 1".into());
         }
         positive("couriers.speed_kmh", self.couriers.speed_kmh)?;
@@ -446,25 +481,25 @@ impl Scenario {
         if !self.couriers.shifts.is_empty() && (shares - 1.0).abs() > 1e-6 {
             return bad("couriers.shifts.share", format!("the shares add up to {shares}, not 1"));
         }
-        if self.demand.profile == DemandProfile::Hourly {
-            if self.demand.hourly.len() != 24 {
+        non_negative("couriers.offline_minutes", self.couriers.offline_minutes)?;
+        if self.history.is_some() && self.scale != 1.0 {
+            return bad(
+                "scale",
+                format!(
+                    "{} with [history]: a history replays every order as recorded, at scale 1",
+                    self.scale
+                ),
+            );
+        }
+        match &self.demand {
+            Some(d) => Self::validate_demand(d)?,
+            None if self.history.is_none() => {
                 return bad(
-                    "demand.hourly",
-                    format!(
-                        "{} values; the hourly profile needs 24 (0:00 to 23:00)",
-                        self.demand.hourly.len()
-                    ),
+                    "demand",
+                    "missing section: the scenario needs a [demand] table (or a [history] of orders)".into(),
                 );
             }
-            if let Some(v) = self.demand.hourly.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return bad("demand.hourly", format!("{v} is not an order rate (zero or more)"));
-            }
-            if !self.demand.hourly.iter().any(|v| *v > 0.0) {
-                return bad("demand.hourly", "every hour is zero: nobody orders".into());
-            }
-        } else {
-            positive("demand.base_per_minute", self.demand.base_per_minute)?;
-            positive("demand.peak_per_minute", self.demand.peak_per_minute)?;
+            None => {}
         }
         share("customers.cancel_probability", self.customers.cancel_probability)?;
         positive("customers.cancel_after_minutes", self.customers.cancel_after_minutes)?;
@@ -505,10 +540,42 @@ impl Scenario {
             ) {
                 return bad("failures.kind", format!("{:?} is not a known failure", f.kind));
             }
+            non_negative("failures.start_minute", f.start_minute)?;
             positive("failures.duration_minutes", f.duration_minutes)?;
             share("failures.share", f.share)?;
         }
         Ok(())
+    }
+
+    /// The demand section's own checks.
+    fn validate_demand(d: &Demand) -> Result<(), (String, String)> {
+        let bad = |field: &str, message: String| Err((field.to_string(), message));
+        if d.profile == DemandProfile::Hourly {
+            if d.hourly.len() != 24 {
+                return bad(
+                    "demand.hourly",
+                    format!("{} values; the hourly profile needs 24 (0:00 to 23:00)", d.hourly.len()),
+                );
+            }
+            if let Some(v) = d.hourly.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return bad("demand.hourly", format!("{v} is not an order rate (zero or more)"));
+            }
+            if !d.hourly.iter().any(|v| *v > 0.0) {
+                return bad("demand.hourly", "every hour is zero: nobody orders".into());
+            }
+        } else {
+            positive("demand.base_per_minute", d.base_per_minute)?;
+            positive("demand.peak_per_minute", d.peak_per_minute)?;
+        }
+
+        if !(0.0..24.0).contains(&d.peak_start_hour) {
+            return bad(
+                "demand.peak_start_hour",
+                format!("{} is not an hour of the day (0..24)", d.peak_start_hour),
+            );
+        }
+        non_negative("demand.peak_hours", d.peak_hours)?;
+        non_negative("demand.ramp_minutes", d.ramp_minutes)
     }
 
     /// The city's radius at this scale, km: the area shrinks with the
@@ -534,7 +601,7 @@ impl Scenario {
 
     /// Orders per minute at `minute` after the start (before scaling).
     pub fn rate_per_minute(&self, minute: f64) -> f64 {
-        let d = &self.demand;
+        let Some(d) = &self.demand else { return 0.0 };
         let hour = (self.start_hour + minute / 60.0).rem_euclid(24.0);
         let ramp_h = d.ramp_minutes.max(0.0) / 60.0;
         let rush = |start: f64, hours: f64| {
@@ -565,6 +632,24 @@ impl Scenario {
                 rate(from) + (rate(from + 1.0) - rate(from)) * (at - from)
             }
         }
+    }
+}
+
+/// A finite number, positive.
+fn positive(field: &str, v: f64) -> Result<(), (String, String)> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err((field.to_owned(), format!("{v} must be a positive number")))
+    }
+}
+
+/// A finite number, zero or more.
+fn non_negative(field: &str, v: f64) -> Result<(), (String, String)> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err((field.to_owned(), format!("{v} must be zero or more")))
     }
 }
 

@@ -231,29 +231,42 @@ fn simulate(storage: &str, scenario: Scenario, seed: u64) -> Result<RunOutput, S
 /// Runs with a progress bar on a terminal, or, when standard error is not
 /// one (a log), a line per simulated hour.
 fn with_progress<S: Store>(sim: Sim<S>) -> Result<RunOutput, String> {
+    use std::io::Write;
     let hours = sim.demand_minutes().div_ceil(60);
-    if !std::io::stderr().is_terminal() {
-        let output = sim.run_observed(&mut |row: &MinuteRow| {
-            if row.minute.is_multiple_of(60) {
-                eprintln!(
-                    "simulated hour {} of {hours}: {} orders open, {} couriers free of {} online",
-                    row.minute / 60,
-                    row.open,
-                    row.free_couriers,
-                    row.online_couriers
-                );
-            }
-        });
-        return Ok(output);
-    }
-    let bar = ProgressBar::new(sim.demand_minutes());
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} sim min  {msg} [{elapsed}]") {
-        bar.set_style(style);
-    }
-    let output = sim.run_observed(&mut |row: &MinuteRow| {
-        bar.set_position(u64::from(row.minute).min(bar.length().unwrap_or(0)));
-        bar.set_message(format!("{} open, {} free", row.open, row.free_couriers));
+    // A log (stdout, or else stderr, sent to a file) gets a line per
+    // simulated hour; a terminal on stderr gets the bar.
+    let log_to_stdout = !std::io::stdout().is_terminal();
+    let log_to_stderr = !log_to_stdout && !std::io::stderr().is_terminal();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(sim.demand_minutes());
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} sim min  {msg} [{elapsed}]") {
+            bar.set_style(style);
+        }
+        bar
     });
-    bar.finish_and_clear();
+    let output = sim.run_observed(&mut |row: &MinuteRow| {
+        if let Some(bar) = &bar {
+            bar.set_position(u64::from(row.minute).min(bar.length().unwrap_or(0)));
+            bar.set_message(format!("{} open, {} free", row.open, row.free_couriers));
+        }
+        if row.minute.is_multiple_of(60) && (log_to_stdout || log_to_stderr) {
+            let line = format!(
+                "simulated hour {} of {hours}: {} orders open, {} couriers free of {} online",
+                row.minute / 60,
+                row.open,
+                row.free_couriers,
+                row.online_couriers
+            );
+            // A log that cannot be written must not stop the run.
+            let _ = if log_to_stdout {
+                writeln!(std::io::stdout(), "{line}")
+            } else {
+                writeln!(std::io::stderr(), "{line}")
+            };
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     Ok(output)
 }

@@ -179,18 +179,25 @@ fn write_csv(out: &Path, param: &str, points: &[Point], target: Option<&Target>)
 
 /// `mean ± half-width` (just the mean for one run).
 fn pm(p: &Point, path: &str) -> String {
+    // Shares (0..1) need more places than minutes do.
+    let places = |x: f64| if x.abs() < 2.0 { 3 } else { 1 };
     match p.figure(path) {
-        Some(i) if i.n > 1 => format!("{:.1}±{:.1}", i.mean, (i.high - i.low) / 2.0),
-        Some(i) => format!("{:.1}", i.mean),
+        Some(i) if i.n > 1 => {
+            let d = places(i.mean);
+            format!("{:.d$}±{:.d$}", i.mean, (i.high - i.low) / 2.0)
+        }
+        Some(i) => format!("{:.d$}", i.mean, d = places(i.mean)),
         None => "-".to_owned(),
     }
 }
 
 fn print(w: &mut impl Write, param: &str, points: &[Point], target: Option<&Target>) -> std::io::Result<()> {
+    // The target's own figure gets a column, so the verdict can be read off it.
+    let target_column = target.map_or(String::new(), |t| format!(" {:>16}", short(&t.metric)));
     writeln!(
         w,
-        "{param:>24} {:>5} {:>9} {:>9} {:>11} {:>11} {:>6} {:>12}",
-        "seeds", "placed", "delivered", "ctd p50", "ctd p90", "util", "target"
+        "{param:>24} {:>5} {:>9} {:>9} {:>11} {:>6} {:>8}{target_column} {:>12}",
+        "seeds", "placed", "delivered", "ctd p90", "util", "$/order", "target"
     )?;
     for p in points {
         let met = match target {
@@ -199,16 +206,17 @@ fn print(w: &mut impl Write, param: &str, points: &[Point], target: Option<&Targ
             None => String::new(),
         };
         let mean = |path: &str| p.figure(path).map_or(0.0, |i| i.mean);
+        let value = target.map_or(String::new(), |t| format!(" {:>16}", pm(p, &t.metric)));
         writeln!(
             w,
-            "{:>24} {:>5} {:>9.0} {:>9.0} {:>11} {:>11} {:>5.0}% {met:>12}",
+            "{:>24} {:>5} {:>9.0} {:>9.0} {:>11} {:>5.0}% {:>8.2}{value} {met:>12}",
             p.value.label,
             p.runs.len(),
             mean("orders_placed"),
             mean("orders_delivered"),
-            pm(p, "click_to_door_min.p50"),
             pm(p, "click_to_door_min.p90"),
-            mean("courier_utilization") * 100.0
+            mean("courier_utilization") * 100.0,
+            mean("cost_per_order"),
         )?;
     }
     if let Some(t) = target {
@@ -238,6 +246,12 @@ fn print(w: &mut impl Write, param: &str, points: &[Point], target: Option<&Targ
 
 /// The value whose runs meet the target (all values without one) at the
 /// smallest mean of `figure`: what a planner pays least for.
+/// The last part of a dotted figure name, at most 16 characters.
+fn short(metric: &str) -> &str {
+    let last = metric.rsplit('.').next().unwrap_or(metric);
+    last.get(last.len().saturating_sub(16)..).unwrap_or(last)
+}
+
 fn print_cheapest(
     w: &mut impl Write,
     param: &str,

@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, reason = "tests unwrap known-good fixtures")]
 
 mod compare;
+mod history;
 mod mdrp;
 mod runs;
+mod scenario_doc;
 mod scenarios;
 mod sweeps;

@@ -60,19 +60,19 @@ fn an_invalid_value_names_its_line_and_field() {
 fn named_demand_profiles_shape_the_day() {
     let mut s = Scenario::parse(&steady(), Path::new("steady.toml")).unwrap();
     s.start_hour = 0.0;
-    s.demand.base_per_minute = 10.0;
-    s.demand.peak_per_minute = 30.0;
-    s.demand.peak_start_hour = 19.0;
-    s.demand.peak_hours = 2.0;
-    s.demand.ramp_minutes = 60.0;
+    s.demand.as_mut().unwrap().base_per_minute = 10.0;
+    s.demand.as_mut().unwrap().peak_per_minute = 30.0;
+    s.demand.as_mut().unwrap().peak_start_hour = 19.0;
+    s.demand.as_mut().unwrap().peak_hours = 2.0;
+    s.demand.as_mut().unwrap().ramp_minutes = 60.0;
     assert_eq!(s.rate_per_minute(12.5 * 60.0), 10.0, "the rush profile has no lunch");
     assert_eq!(s.rate_per_minute(20.0 * 60.0), 30.0);
     assert_eq!(s.rate_per_minute(18.5 * 60.0), 20.0, "half way up the ramp");
-    s.demand.profile = DemandProfile::LunchAndDinner;
+    s.demand.as_mut().unwrap().profile = DemandProfile::LunchAndDinner;
     assert_eq!(s.rate_per_minute(12.5 * 60.0), 20.0, "lunch: half the dinner's height");
     assert_eq!(s.rate_per_minute(20.0 * 60.0), 30.0);
-    s.demand.profile = DemandProfile::Hourly;
-    s.demand.hourly = (0..24).map(f64::from).collect();
+    s.demand.as_mut().unwrap().profile = DemandProfile::Hourly;
+    s.demand.as_mut().unwrap().hourly = (0..24).map(f64::from).collect();
     assert_eq!(
         s.rate_per_minute(12.5 * 60.0),
         12.0,
@@ -125,9 +125,12 @@ fn a_missing_section_or_key_points_at_its_place() {
     let e = error_for(&text.replace(body, ""));
     assert_eq!((e.field.as_str(), e.line), ("couriers", 1));
     assert!(e.message.contains("[couriers] table"), "{e}");
+    let e = error_for(&text.replace("speed_kmh = 18.0\n", ""));
+    assert_eq!((e.field.as_str(), e.line), ("couriers.speed_kmh", header));
+    assert!(e.message.contains("[couriers] needs `speed_kmh`"), "{e}");
+    // The fleet may come from a history's shifts, so it is checked, not parsed.
     let e = error_for(&text.replace("fleet = 450\n", ""));
-    assert_eq!((e.field.as_str(), e.line), ("couriers.fleet", header));
-    assert!(e.message.contains("[couriers] needs `fleet`"), "{e}");
+    assert_eq!(e.field, "couriers.fleet");
 }
 
 #[test]
