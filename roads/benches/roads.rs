@@ -112,7 +112,7 @@ fn queries(c: &mut Criterion, name: &str, router: &Router) {
 }
 
 fn helsinki(c: &mut Criterion) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/helsinki.osm.pbf");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/osm/helsinki.osm.pbf");
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
     group.bench_function("helsinki: read, build and contract (bicycle)", |b| {

@@ -107,6 +107,8 @@ struct SimCourier {
     waiting_for: Option<OrderId>,
     /// The order the current leg is for (collect or hand over).
     heading_to: Option<OrderId>,
+    /// Metres of the current leg, counted once it is ridden to its end.
+    leg_m: f64,
     busy_ms: i64,
     online_ms: i64,
     state_since: i64,
@@ -157,6 +159,8 @@ pub struct RunOutput {
     /// while an idle courier within the search radius could have taken them
     /// (see `idle_wait`).
     pub order_minutes_waiting_while_couriers_idle: f64,
+    /// Metres couriers rode on the legs they finished.
+    pub distance_ridden_m: f64,
 }
 
 /// One deterministic run of `scenario` with `seed` over `store`.
@@ -199,6 +203,8 @@ pub struct Sim<S> {
     history: Option<Arc<History>>,
     /// When a replayed order's food was ready, as recorded.
     past_prep: HashMap<OrderId, PastPrep>,
+    /// Metres couriers rode on legs they finished.
+    distance_ridden_m: f64,
 }
 
 /// A replayed order's kitchen time as its history gives it.
@@ -258,6 +264,13 @@ impl<S: Store> Sim<S> {
             ),
             None => (restaurants(&scenario, center, &mut city_rng), DAY_START_MS),
         };
+        let mut restaurants = restaurants;
+        if let Some(streets) = &scenario.city.streets {
+            // Kitchens open onto a street.
+            for r in &mut restaurants {
+                r.record.location = streets.place(r.record.location);
+            }
+        }
         let start_ms = day_ms + (scenario.start_hour * 3_600_000.0) as i64;
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(start_ms)));
         let gateway = Arc::new(FakeGateway::unrecorded());
@@ -347,6 +360,7 @@ impl<S: Store> Sim<S> {
             idle_wait: IdleWait::default(),
             history,
             past_prep: HashMap::new(),
+            distance_ridden_m: 0.0,
             scenario,
         };
         sim.setup(start_ms)?;
@@ -367,6 +381,7 @@ impl<S: Store> Sim<S> {
         let radius_m = self.scenario.scaled_radius_km() * 1_000.0;
         for (i, (pos, shift)) in (0..fleet).zip(plan) {
             let pos = pos.unwrap_or_else(|| point_in_disc(&mut self.courier_rng, self.center, radius_m * 0.8));
+            let pos = self.on_street(pos);
             let id = CourierId::new(u64::from(i) + 1);
             let on_now = shift.0 <= start_ms;
             if on_now {
@@ -389,6 +404,7 @@ impl<S: Store> Sim<S> {
                 on_leg: false,
                 waiting_for: None,
                 heading_to: None,
+                leg_m: 0.0,
                 busy_ms: 0,
                 online_ms: 0,
                 state_since: start_ms,
@@ -664,7 +680,9 @@ impl<S: Store> Sim<S> {
 
     fn place_order(&mut self) {
         let r = self.customer_rng.random_range(0..self.restaurants.len());
-        let dropoff = point_in_disc(&mut self.customer_rng, self.restaurants[r].record.location, 3_500.0);
+        let reach_m = self.scenario.customers.reach_km * 1_000.0;
+        let dropoff = point_in_disc(&mut self.customer_rng, self.restaurants[r].record.location, reach_m);
+        let dropoff = self.on_street(dropoff);
         self.place(r, dropoff);
     }
 
@@ -674,7 +692,8 @@ impl<S: Store> Sim<S> {
         let Some(o) = self.history.as_ref().and_then(|h| h.orders.get(i)).copied() else {
             return;
         };
-        if let Some(id) = self.place(o.restaurant, o.dropoff) {
+        let dropoff = self.on_street(o.dropoff);
+        if let Some(id) = self.place(o.restaurant, dropoff) {
             let prep = match (o.ready_ms, o.prep_minutes) {
                 (Some(at), _) => Some(PastPrep::ReadyAt(at)),
                 (None, Some(m)) => Some(PastPrep::Minutes(m)),
@@ -928,9 +947,22 @@ impl<S: Store> Sim<S> {
         }
     }
 
-    fn travel_ms(&self, from: GeoPoint, to: GeoPoint) -> i64 {
-        let speed_mps = self.scenario.couriers.speed_kmh / 3.6;
-        (from.distance_m(to) * CIRCUITY / speed_mps * 1_000.0) as i64
+    /// The ride from `from` to `to`: milliseconds and metres, on the
+    /// streets when the scenario has them.
+    fn ride(&self, from: GeoPoint, to: GeoPoint) -> (i64, f64) {
+        match &self.scenario.city.streets {
+            Some(streets) => streets.ride(from, to),
+            None => {
+                let speed_mps = self.scenario.couriers.speed_kmh / 3.6;
+                let metres = from.distance_m(to) * CIRCUITY;
+                ((metres / speed_mps * 1_000.0) as i64, metres)
+            }
+        }
+    }
+
+    /// `p` on its nearest street, when the scenario has streets.
+    fn on_street(&self, p: GeoPoint) -> GeoPoint {
+        self.scenario.city.streets.as_ref().map_or(p, |s| s.place(p))
     }
 
     fn next_leg(&mut self, c: u32) {
@@ -960,20 +992,24 @@ impl<S: Store> Sim<S> {
         let (picked, dropoff) = (track.picked_up, track.dropoff);
         let from = courier.pos;
         let leg = courier.leg;
-        if picked {
-            let t = self.travel_ms(from, dropoff);
+        let metres = if picked {
+            let (t, metres) = self.ride(from, dropoff);
             self.push(now + t, Ev::AtDoor(c, leg, order));
+            metres
         } else {
-            let t = self.travel_ms(from, pickup);
+            let (t, metres) = self.ride(from, pickup);
             self.push(now + t, Ev::AtRestaurant(c, leg, order));
-        }
+            metres
+        };
         let courier = &mut self.couriers[c as usize];
+        courier.leg_m = metres;
         courier.on_leg = true;
         courier.heading_to = Some(order);
     }
 
     fn at_restaurant(&mut self, c: u32, order: OrderId) {
         let Some(track) = self.tracks.get(&order) else { return };
+        self.distance_ridden_m += std::mem::take(&mut self.couriers[c as usize].leg_m);
         let point = self.restaurants[track.restaurant_index].record.location;
         let id = self.couriers[c as usize].id;
         self.couriers[c as usize].pos = point;
@@ -1007,6 +1043,7 @@ impl<S: Store> Sim<S> {
 
     fn at_door(&mut self, c: u32, order: OrderId) {
         let Some(track) = self.tracks.get(&order) else { return };
+        self.distance_ridden_m += std::mem::take(&mut self.couriers[c as usize].leg_m);
         let point = track.dropoff;
         let id = self.couriers[c as usize].id;
         self.couriers[c as usize].pos = point;
@@ -1201,6 +1238,7 @@ impl<S: Store> Sim<S> {
             retries: self.retries,
             events_published: self.events_published,
             order_minutes_waiting_while_couriers_idle: self.idle_wait.order_minutes(),
+            distance_ridden_m: self.distance_ridden_m,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod report;
 pub mod scenario;
 pub mod service;
 pub mod stats;
+pub mod streets;
 pub mod sweep;
 mod tracks;
 

@@ -52,6 +52,16 @@ pub struct OrderTrack {
 }
 
 impl OrderTrack {
+    /// The restaurant's index in [`RunOutput::restaurants`].
+    pub fn restaurant_index(&self) -> usize {
+        self.restaurant_index
+    }
+
+    /// Where the order went.
+    pub fn dropoff(&self) -> GeoPoint {
+        self.dropoff
+    }
+
     pub(crate) fn new(id: OrderId, restaurant_index: usize, p: &Placement) -> OrderTrack {
         let price = p.quote.as_ref().map_or([0; 6], |q| {
             [
@@ -227,6 +237,9 @@ pub struct Inputs {
     /// The historical orders replayed, if any (`[history]`), with their count.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub history: String,
+    /// The road network ridden, if any, with its mode and size.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub road_network: String,
 }
 
 impl Inputs {
@@ -261,6 +274,15 @@ impl Inputs {
                         .couriers
                         .as_ref()
                         .map_or(String::new(), |c| format!("; shifts from {}", c.display()))
+                ),
+                _ => String::new(),
+            },
+            road_network: match (&scenario.city.road_network, &scenario.city.streets) {
+                (Some(file), Some(streets)) => format!(
+                    "{} ({}, {} nodes)",
+                    file.display(),
+                    scenario.city.mode,
+                    streets.router().graph().node_count()
                 ),
                 _ => String::new(),
             },
@@ -322,6 +344,9 @@ pub struct Summary {
     pub orders_per_courier_hour: f64,
     /// Hours couriers were online.
     pub courier_hours: f64,
+    /// Kilometres couriers rode on the legs they finished (on the streets
+    /// with a road network; great-circle times the circuity factor without).
+    pub distance_ridden_km: f64,
     /// What couriers cost: each paid the larger of its orders' pay and the
     /// scenario's hourly guarantee over its hours online, cents.
     pub courier_cost_cents: i64,
@@ -402,6 +427,7 @@ impl Summary {
             courier_utilization_peak_hour: utilization.1,
             orders_per_courier_hour: delivered.len() as f64 / online_h.max(1e-9),
             courier_hours: costs.courier_hours,
+            distance_ridden_km: out.distance_ridden_m / 1_000.0,
             courier_cost_cents: costs.courier_cost_cents,
             guarantee_topup_cents: costs.guarantee_topup_cents,
             cost_per_order: costs.courier_cost_cents as f64 / 100.0 / delivered.len().max(1) as f64,
@@ -561,10 +587,11 @@ pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         (
             "couriers",
             format!(
-                "utilization {:.0}% (peak hour {:.0}%)  {:.2} orders/courier-hour",
+                "utilization {:.0}% (peak hour {:.0}%)  {:.2} orders/courier-hour  {:.0} km ridden",
                 s.courier_utilization * 100.0,
                 s.courier_utilization_peak_hour * 100.0,
-                s.orders_per_courier_hour
+                s.orders_per_courier_hour,
+                s.distance_ridden_km
             ),
         ),
         (

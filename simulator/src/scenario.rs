@@ -89,6 +89,22 @@ pub struct City {
     /// times in it. The simulation's clock is the city's wall clock.
     #[serde(default = "default_timezone")]
     pub timezone: String,
+    /// An OpenStreetMap extract (`.osm.pbf`, relative to the scenario)
+    /// whose streets couriers ride; none: great-circle distance times a
+    /// circuity factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub road_network: Option<PathBuf>,
+    /// The couriers' vehicle on the road network: `bicycle`, `scooter` or
+    /// `car` (which streets, directions and speeds).
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    /// The road network, read when the scenario is loaded.
+    #[serde(skip)]
+    pub streets: Option<crate::streets::Streets>,
+}
+
+fn default_mode() -> String {
+    "bicycle".into()
 }
 
 fn default_timezone() -> String {
@@ -248,6 +264,9 @@ pub struct Customers {
     pub cancel_probability: f64,
     /// Minutes after placing at which a cancelling customer cancels (mean).
     pub cancel_after_minutes: f64,
+    /// How far from its restaurant a customer lives, at most, km (drop-offs
+    /// are uniform in that disc).
+    pub reach_km: f64,
 }
 
 impl Default for Customers {
@@ -255,6 +274,7 @@ impl Default for Customers {
         Customers {
             cancel_probability: 0.02,
             cancel_after_minutes: 6.0,
+            reach_km: 3.5,
         }
     }
 }
@@ -389,6 +409,18 @@ impl Scenario {
             field,
             message,
         })?;
+        if let Some(file) = &scenario.city.road_network {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let at = |message: String| ScenarioError {
+                file: path.to_path_buf(),
+                line: line_of(text, "city.road_network"),
+                field: "city.road_network".into(),
+                message,
+            };
+            let mode = courier_roads::Mode::parse(&scenario.city.mode).map_err(at)?;
+            let streets = crate::streets::Streets::load(&dir.join(file), mode).map_err(|e| at(e.to_string()))?;
+            scenario.city.streets = Some(streets);
+        }
         if let Some(files) = &scenario.history {
             let dir = path.parent().unwrap_or(Path::new("."));
             let clock = crate::clock::CityClock::new(&scenario.city.timezone).map_err(|message| ScenarioError {
@@ -428,6 +460,9 @@ impl Scenario {
         positive("city.radius_km", self.city.radius_km)?;
         if let Err(e) = crate::clock::CityClock::new(&self.city.timezone) {
             return bad("city.timezone", e);
+        }
+        if let Err(e) = courier_roads::Mode::parse(&self.city.mode) {
+            return bad("city.mode", e);
         }
         if self.city.h3_resolution > 15 {
             return bad(
@@ -503,6 +538,7 @@ impl Scenario {
         }
         share("customers.cancel_probability", self.customers.cancel_probability)?;
         positive("customers.cancel_after_minutes", self.customers.cancel_after_minutes)?;
+        positive("customers.reach_km", self.customers.reach_km)?;
         if !matches!(self.policy.dispatch.as_str(), "cascade" | "batch") {
             return bad(
                 "policy.dispatch",

@@ -1,4 +1,4 @@
-//! The real extract of central Helsinki (see `tests/data/README.md`).
+//! The real extract of central Helsinki (see `data/osm/README.md`).
 
 use std::path::Path;
 
@@ -7,7 +7,7 @@ use courier_matching::TravelTimes;
 use courier_roads::{Mode, RoadTravel, Router};
 
 fn extract() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/helsinki.osm.pbf")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/osm/helsinki.osm.pbf")
 }
 
 #[test]

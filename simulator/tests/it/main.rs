@@ -7,4 +7,5 @@ mod mdrp;
 mod runs;
 mod scenario_doc;
 mod scenarios;
+mod streets;
 mod sweeps;

@@ -151,7 +151,10 @@ fn documented_defaults_are_the_parsers_and_required_fields_are_required() {
         let (section, key) = field.rsplit_once('.').unwrap_or(("", &field));
         let text = without(&steady, section, key);
         let parsed = Scenario::parse(&text, &path);
-        if d.default.starts_with("required") {
+        if d.default == "none" {
+            let s = parsed.unwrap_or_else(|e| panic!("{field} left out: {e}"));
+            assert!(!keys_of(&s).contains_key(&field), "{field} is absent by default");
+        } else if d.default.starts_with("required") {
             let e = parsed.expect_err(&field);
             assert_eq!(e.field, field, "{e}");
         } else {
