@@ -14,6 +14,7 @@
 //! assert_eq!(commission, Money::new(625, Currency::Usd));
 //! ```
 
+pub mod bounds;
 pub mod geo;
 pub mod ids;
 pub mod ledger;

@@ -71,6 +71,10 @@ pub struct PlatformConfig {
     pub degradation: DegradationLevel,
     /// How long an order's payout split is kept for settlement.
     pub split_retention: Duration,
+    /// The highest order total a customer may be charged, minor units of
+    /// the pricing currency (default $5,000); a larger cart is refused
+    /// before anything is stored or authorized.
+    pub max_order_total_minor: i64,
     /// Several instances share the store: a courier going off shift also
     /// removes their fix, which is how the others learn of it
     /// ([`crate::Platform::follow_couriers`]).
@@ -107,6 +111,7 @@ impl Default for PlatformConfig {
             rate_limits: true,
             degradation: DegradationLevel::Normal,
             split_retention: Duration::from_hours(24 * 30),
+            max_order_total_minor: courier_core::bounds::DEFAULT_MAX_ORDER_TOTAL_MINOR,
             shared_store: false,
         }
     }

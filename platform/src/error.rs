@@ -18,6 +18,10 @@ pub enum PlatformError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A value is outside its bounds (quantity, lines, prices, total, tip,
+    /// names): names the field and the bound.
+    #[error("{0}")]
+    OutOfBounds(#[from] courier_core::bounds::OutOfBounds),
     /// A coordinate was out of range.
     #[error("invalid location: {0}")]
     Location(#[from] GeoError),

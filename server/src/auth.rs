@@ -51,6 +51,38 @@ pub struct Claims {
     pub tier: TierName,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// Issued at, seconds since the Unix epoch: `exp - iat` may be at most
+    /// [`MAX_TOKEN_LIFETIME_SECS`].
+    pub iat: u64,
+    /// Who issued it: must be [`ISSUER`].
+    pub iss: String,
+    /// Whom it is for: must be [`AUDIENCE`].
+    pub aud: String,
+}
+
+/// The issuer every token must name.
+pub const ISSUER: &str = "courier";
+/// The audience every token must name.
+pub const AUDIENCE: &str = "courier-api";
+/// The longest a token may live, seconds (7 days): a stolen token's
+/// worth is bounded even when its issuer set a far expiry.
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 7 * 24 * 3_600;
+
+impl Claims {
+    /// Claims for `sub` in `role` and `tier`, issued at `now_secs` and
+    /// living `ttl_secs` (capped at [`MAX_TOKEN_LIFETIME_SECS`]), by this
+    /// issuer for this audience.
+    pub fn new(sub: String, role: Role, tier: TierName, now_secs: u64, ttl_secs: u64) -> Claims {
+        Claims {
+            sub,
+            role,
+            tier,
+            exp: now_secs.saturating_add(ttl_secs.min(MAX_TOKEN_LIFETIME_SECS)),
+            iat: now_secs,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        }
+    }
 }
 
 /// Signs and checks tokens with one HS256 key.
@@ -78,7 +110,9 @@ impl Keys {
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
         Ok(Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -92,18 +126,34 @@ impl Keys {
             .map_err(|e| ApiError::bad_request("invalid_claims", e.to_string()))
     }
 
-    /// The claims of a valid, unexpired token signed with this key.
+    /// The claims of a valid, unexpired token signed with this key, for
+    /// this issuer and audience, living no longer than
+    /// [`MAX_TOKEN_LIFETIME_SECS`].
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        use jsonwebtoken::errors::ErrorKind;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
+                // Words for people: never the library's debug text.
                 let why = match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired".to_owned(),
-                    jsonwebtoken::errors::ErrorKind::InvalidSignature => "the token's signature is invalid".to_owned(),
-                    other => format!("the token is invalid: {other:?}"),
+                    ErrorKind::ExpiredSignature => "the token has expired".to_owned(),
+                    ErrorKind::InvalidSignature => "the token's signature is invalid".to_owned(),
+                    ErrorKind::InvalidIssuer => format!("the token's issuer is not {ISSUER:?}"),
+                    ErrorKind::InvalidAudience => format!("the token's audience is not {AUDIENCE:?}"),
+                    ErrorKind::MissingRequiredClaim(claim) => format!("the token has no {claim:?} claim"),
+                    ErrorKind::InvalidAlgorithm => "the token is not signed with HS256".to_owned(),
+                    ErrorKind::ImmatureSignature => "the token is not valid yet".to_owned(),
+                    _ => "the token is invalid: not a JWT with this API's claims".to_owned(),
                 };
                 ApiError::unauthorized(why)
-            })
+            })?;
+        if claims.exp.saturating_sub(claims.iat) > MAX_TOKEN_LIFETIME_SECS {
+            return Err(ApiError::unauthorized(format!(
+                "the token lives {} s; at most {MAX_TOKEN_LIFETIME_SECS} s are allowed",
+                claims.exp.saturating_sub(claims.iat)
+            )));
+        }
+        Ok(claims)
     }
 }
 
@@ -229,5 +279,55 @@ impl<S: HasKeys + Send + Sync> FromRequestParts<S> for MaybePrincipal {
                 &state.keys().verify(token)?,
             )?))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"a-test-secret-of-at-least-32-bytes!!";
+    /// In 2096, seconds: tokens issued then outlive the test.
+    const NOW: u64 = 4_000_000_000;
+
+    fn keys() -> Keys {
+        Keys::new(SECRET).unwrap()
+    }
+
+    fn claims() -> Claims {
+        Claims::new("7".into(), Role::Customer, TierName::Authenticated, NOW, 3_600)
+    }
+
+    fn refusal(claims: &Claims) -> String {
+        let token = keys().sign(claims).unwrap();
+        let e = keys().verify(&token).unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::UNAUTHORIZED);
+        e.message
+    }
+
+    #[test]
+    fn issuer_audience_and_lifetime_are_checked_in_plain_words() {
+        assert_eq!(keys().verify(&keys().sign(&claims()).unwrap()).unwrap(), claims());
+        let other_issuer = Claims {
+            iss: "someone-else".into(),
+            ..claims()
+        };
+        assert_eq!(refusal(&other_issuer), "the token's issuer is not \"courier\"");
+        let other_audience = Claims {
+            aud: "payments".into(),
+            ..claims()
+        };
+        assert_eq!(refusal(&other_audience), "the token's audience is not \"courier-api\"");
+        let forever = Claims {
+            exp: NOW + 365 * 24 * 3_600,
+            ..claims()
+        };
+        assert!(refusal(&forever).contains("at most 604800 s"), "{}", refusal(&forever));
+        // A token from another scheme entirely: no debug text in the answer.
+        let e = keys().verify("e30.e30.e30").unwrap_err();
+        assert!(!e.message.contains('{') && !e.message.contains("Kind"), "{}", e.message);
+        // The issuer's own constructor caps the lifetime.
+        let capped = Claims::new("7".into(), Role::Courier, TierName::Authenticated, NOW, u64::MAX);
+        assert_eq!(capped.exp - capped.iat, MAX_TOKEN_LIFETIME_SECS);
     }
 }

@@ -150,6 +150,7 @@ impl From<PlatformError> for ApiError {
             PlatformError::RestaurantUnavailable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "restaurant_unavailable"),
             PlatformError::ItemUnavailable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "item_unavailable"),
             PlatformError::BelowMinimum { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "below_minimum"),
+            PlatformError::OutOfBounds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
             PlatformError::OutsideDeliveryRadius { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "outside_delivery_radius")
             }

@@ -481,6 +481,7 @@ fn validate_lines(place: &PlaceOrder) -> Result<(), OrderError> {
     if place.lines.is_empty() {
         return Err(OrderError::InvalidOrder("an order needs at least one line".into()));
     }
+    crate::bounds::line_count("lines", place.lines.len()).map_err(|e| OrderError::InvalidOrder(e.to_string()))?;
     let currency = place.charge.currency();
     for line in &place.lines {
         if line.quantity == 0 {
@@ -489,6 +490,7 @@ fn validate_lines(place: &PlaceOrder) -> Result<(), OrderError> {
                 line.item
             )));
         }
+
         if line.unit_price.is_negative() {
             return Err(OrderError::InvalidOrder(format!(
                 "{}: unit price {} is negative",
@@ -502,6 +504,10 @@ fn validate_lines(place: &PlaceOrder) -> Result<(), OrderError> {
                 line.unit_price.currency()
             )));
         }
+        crate::bounds::quantity(&format!("{}: quantity", line.item), line.quantity)
+            .map_err(|e| OrderError::InvalidOrder(e.to_string()))?;
+        crate::bounds::price(&format!("{}: unit price", line.item), line.unit_price)
+            .map_err(|e| OrderError::InvalidOrder(e.to_string()))?;
         line.unit_price.checked_mul(i64::from(line.quantity))?;
     }
     if place.charge.minor() <= 0 {

@@ -339,3 +339,28 @@ fn seed_000_cancellation_after_acceptance_refunds_half() {
     assert_eq!(ledger.customer_net_charge(), usd(1250));
     assert!(ledger.is_balanced());
 }
+
+#[test]
+fn an_order_out_of_bounds_is_never_created() {
+    let refuse = |place: PlaceOrder| {
+        let e = Order::place(Actor::Customer(CUSTOMER), Timestamp::EPOCH, place).unwrap_err();
+        assert!(matches!(e, OrderError::InvalidOrder(_)), "{e}");
+        e.to_string()
+    };
+    let mut huge = place_order(2500);
+    huge.lines[0].quantity = u32::MAX;
+    assert!(refuse(huge).contains("4294967295 is outside 1..=99"));
+    let mut pricey = place_order(2500);
+    pricey.lines[0].unit_price = usd(i64::MAX);
+    assert!(refuse(pricey).contains("unit price"));
+    let mut long = place_order(2500);
+    long.lines = vec![long.lines[0].clone(); 51];
+    assert!(refuse(long).contains("51 is outside 1..=50 lines"));
+    let mut most = place_order(2500);
+    most.lines = vec![most.lines[0].clone(); 50];
+    most.lines[0].quantity = 99;
+    assert!(
+        Order::place(Actor::Customer(CUSTOMER), Timestamp::EPOCH, most).is_ok(),
+        "the bounds themselves are allowed"
+    );
+}

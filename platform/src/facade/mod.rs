@@ -98,7 +98,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             gateway: payments,
             notifier,
             clock,
-            catalog: Catalog::new(currency, rates),
+            catalog: Catalog::new(currency, rates, config.max_order_total_minor),
             pricing: Pricing::new(&config),
             ordering: Ordering::new(rates, config.split, config.split_retention),
             payments: Payments::new(&config, Box::new(rng)),

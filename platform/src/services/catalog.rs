@@ -3,6 +3,7 @@
 //! restaurant open and taking orders, dishes available and in stock, the
 //! minimum order, the delivery radius).
 
+use courier_core::bounds;
 use courier_core::order::{Actor, OrderError, OrderLine};
 use courier_core::ports::{Menu, Restaurant, Store};
 use courier_core::{Currency, GeoPoint, RestaurantId};
@@ -53,6 +54,8 @@ pub(crate) struct Priced {
 pub(crate) struct Catalog {
     currency: Currency,
     rates: RateGuard,
+    /// The highest order total, minor units.
+    max_total_minor: i64,
 }
 
 fn may_edit(actor: Actor, restaurant: courier_core::RestaurantId, what: &'static str) -> Result<(), PlatformError> {
@@ -64,8 +67,12 @@ fn may_edit(actor: Actor, restaurant: courier_core::RestaurantId, what: &'static
 }
 
 impl Catalog {
-    pub(crate) fn new(currency: Currency, rates: RateGuard) -> Catalog {
-        Catalog { currency, rates }
+    pub(crate) fn new(currency: Currency, rates: RateGuard, max_total_minor: i64) -> Catalog {
+        Catalog {
+            currency,
+            rates,
+            max_total_minor,
+        }
     }
 
     /// Restaurants near a point matching the query, nearest first.
@@ -154,6 +161,11 @@ impl Catalog {
         if req.items.is_empty() {
             return Err(PlatformError::invalid("items", "the cart is empty"));
         }
+        bounds::line_count("items", req.items.len())?;
+        for (i, &(_, quantity)) in req.items.iter().enumerate() {
+            bounds::quantity(&format!("items[{i}].quantity"), quantity)?;
+        }
+        bounds::amount("tip", req.tip, bounds::MAX_TIP_MINOR)?;
         let menu = parts
             .store
             .menu(req.restaurant)
@@ -221,6 +233,7 @@ impl Catalog {
             },
             parts.now(),
         )?;
+        bounds::amount("total", priced.total, self.max_total_minor)?;
         Ok(Priced {
             restaurant,
             lines,
@@ -237,6 +250,13 @@ impl Catalog {
         restaurant: &Restaurant,
     ) -> Result<(), PlatformError> {
         may_edit(actor, restaurant.id, "edit restaurant")?;
+        bounds::name("name", &restaurant.name)?;
+        bounds::name("cuisine", &restaurant.cuisine)?;
+        bounds::amount(
+            "minimum_order",
+            restaurant.minimum_order,
+            bounds::MAX_MINIMUM_ORDER_MINOR,
+        )?;
         if restaurant.rating_centi > 500 {
             return Err(PlatformError::invalid(
                 "rating_centi",
@@ -265,6 +285,10 @@ impl Catalog {
                 "version",
                 format!("{} is not above the stored version {}", menu.version, current.version),
             ));
+        }
+        for (i, item) in menu.items.iter().enumerate() {
+            bounds::name(&format!("items[{i}].name"), &item.name)?;
+            bounds::price(&format!("items[{i}].price"), item.price)?;
         }
         let currency = self.currency;
         if let Some(item) = menu

@@ -68,12 +68,16 @@ pub(crate) async fn dev_token<S: Store>(
         return Err(ApiError::not_found("no such endpoint"));
     }
     let now_secs = u64::try_from(state.platform.clock().now().as_millis() / 1_000).unwrap_or(0);
-    let expires_at = now_secs + req.ttl_secs.unwrap_or(3_600).min(7 * 24 * 3_600);
-    let token = state.keys.sign(&Claims {
-        sub: req.sub.to_string(),
-        role: req.role,
-        tier: req.tier,
-        exp: expires_at,
-    })?;
-    Ok(Json(TokenView { token, expires_at }))
+    let claims = Claims::new(
+        req.sub.to_string(),
+        req.role,
+        req.tier,
+        now_secs,
+        req.ttl_secs.unwrap_or(3_600),
+    );
+    let token = state.keys.sign(&claims)?;
+    Ok(Json(TokenView {
+        token,
+        expires_at: claims.exp,
+    }))
 }

@@ -168,10 +168,8 @@ pub(crate) fn token_with(role: Role, sub: u64, tier: TierName, ttl_secs: i64) ->
     Keys::new(SECRET)
         .unwrap()
         .sign(&Claims {
-            sub: sub.to_string(),
-            role,
-            tier,
             exp: (now + ttl_secs).max(0) as u64,
+            ..Claims::new(sub.to_string(), role, tier, now.max(0) as u64, 0)
         })
         .unwrap()
 }

@@ -338,10 +338,104 @@ pub(crate) async fn owners_and_admins_keep_the_catalog<S: Store + 'static>(store
     s
 }
 
+pub(crate) async fn out_of_bounds_values_are_422_and_nothing_is_stored<S: Store + 'static>(store: S) -> TestServer<S> {
+    let config = courier_platform::PlatformConfig {
+        max_order_total_minor: 10_000,
+        ..courier_platform::PlatformConfig::default()
+    };
+    let s = TestServer::start_with(store, config, courier_server::app::Limits::default()).await;
+    let customer = token(Role::Customer, 7);
+    let order = |items: Value, key: &str| {
+        let mut body = two_pizzas();
+        body["items"] = items;
+        s.request(Method::POST, "/v1/orders", Some(&customer))
+            .header("Idempotency-Key", key)
+            .json(&body)
+    };
+    let line = |quantity: u64| json!({"item_id": MARGHERITA, "quantity": quantity});
+    let many: Vec<Value> = (0..51).map(|_| line(1)).collect();
+    for (req, mentions) in [
+        (
+            order(json!([line(4_294_967_295)]), "big-1"),
+            "items[0].quantity: 4294967295 is outside 1..=99",
+        ),
+        (
+            order(json!([line(1), line(100)]), "big-2"),
+            "items[1].quantity: 100 is outside 1..=99",
+        ),
+        (order(Value::Array(many), "big-3"), "items: 51 is outside 1..=50 lines"),
+        // 9 pizzas at $12.50 are above this platform's $100 maximum.
+        (order(json!([line(9)]), "big-4"), "total: USD "),
+    ] {
+        let (status, body) = read(req.send().await.unwrap()).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
+            "{body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(mentions), "{message:?} should say {mentions:?}");
+    }
+    // Orders are stored before they are authorized: none stored, none charged.
+    assert_eq!(count_orders(s.state.platform.store()).await, 0, "nothing was stored");
+    let (status, _) = read(order(json!([line(2)]), "big-1").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "the refused key was never used");
+
+    let admin = token(Role::Admin, 1);
+    let restaurant = json!({
+        "name": "Dumpling House", "cuisine": "chinese", "location": {"lat": 37.78, "lng": -122.41},
+        "is_open": true, "accepting_orders": true, "delivery_radius_m": 4000,
+        "minimum_order_minor": 800, "prep_minutes": 12
+    });
+    let mut negative = restaurant.clone();
+    negative["minimum_order_minor"] = json!(-100);
+    let mut long = restaurant.clone();
+    long["name"] = json!("n".repeat(20_000));
+    for (body, mentions) in [
+        (negative, "minimum_order"),
+        (long, "name: 20000 characters is outside 1..=200"),
+    ] {
+        let (status, answer) = s
+            .call(Method::PUT, "/v1/restaurants/77", Some(&admin), Some(body))
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
+            "{answer}"
+        );
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(mentions),
+            "{answer}"
+        );
+    }
+    let (status, _) = s
+        .call(Method::PUT, "/v1/restaurants/77", Some(&admin), Some(restaurant))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let menu =
+        json!({"version": 1, "items": [{"id": 1, "name": "Har gow", "price_minor": i64::MAX, "available": true}]});
+    let (status, answer) = s
+        .call(Method::PUT, "/v1/restaurants/77/menu", Some(&admin), Some(menu))
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
+        "{answer}"
+    );
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("items[0].price"),
+        "{answer}"
+    );
+    let (status, _) = s.call(Method::GET, "/v1/restaurants/77/menu", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the refused menu was not stored");
+    s
+}
+
 on_both! {
     permission_table: super::the_permission_table_holds;
     replayed_key: super::a_replayed_key_answers_the_first_response;
     rate_limits: super::rate_limits_answer_429_with_retry_after;
     bad_input: super::bad_input_is_a_4xx_naming_the_problem;
     catalog_upkeep: super::owners_and_admins_keep_the_catalog;
+    out_of_bounds: super::out_of_bounds_values_are_422_and_nothing_is_stored;
 }
