@@ -1,7 +1,7 @@
 //! Orders' whole journeys through the platform's services on the memory
 //! store, as the simulator drives them: placement (price, split, store,
 //! authorize), the kitchen's acceptance, preparation and ready, a batch
-//! round assigning them, pickup, delivery, capture and settlement. Once
+//! round assigning them, the courier reporting each stop, pickup, delivery, capture and settlement. Once
 //! with a batch round per order (the worst case), once with 16 orders per
 //! round (a round at a rush serves hundreds); criterion reports the time
 //! per order.
@@ -114,6 +114,8 @@ fn platform() -> (Bench, Arc<ManualClock>) {
 /// orders at once); returns how many completed.
 fn journeys(platform: &Bench, clock: &ManualClock, first: u64, k: u64) -> usize {
     let mut ids = Vec::with_capacity(k as usize);
+    // Each order's restaurant and door, where its courier reports from.
+    let mut stops = std::collections::HashMap::with_capacity(k as usize);
     for n in first..first + k {
         let r = n % RESTAURANTS;
         let restaurant = RestaurantId::new(r + 1);
@@ -132,15 +134,18 @@ fn journeys(platform: &Bench, clock: &ManualClock, first: u64, k: u64) -> usize 
         run(platform.start_preparing(restaurant, id)).expect("preparing");
         run(platform.mark_ready(restaurant, id)).expect("ready");
         ids.push(id);
+        stops.insert(id, (restaurant_at(r), request.dropoff));
     }
     let round = run(platform.dispatch()).expect("dispatched");
     assert_eq!(round.assigned.len(), ids.len(), "a courier was free for each");
     for &(id, courier) in &round.assigned {
+        run(platform.update_location(courier, stops[&id].0)).expect("at the restaurant");
         run(platform.pick_up(courier, id)).expect("picked up");
     }
     clock.advance(Duration::from_secs(1));
     let mut completed = 0;
     for &(id, courier) in &round.assigned {
+        run(platform.update_location(courier, stops[&id].1)).expect("at the door");
         let delivered = run(platform.deliver(courier, id)).expect("delivered");
         completed += usize::from(delivered.order.status() == courier_core::order::OrderStatus::Completed);
     }

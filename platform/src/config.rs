@@ -71,6 +71,11 @@ pub struct PlatformConfig {
     pub degradation: DegradationLevel,
     /// How long an order's payout split is kept for settlement.
     pub split_retention: Duration,
+    /// A courier picks up or delivers only with a fix this close to the
+    /// restaurant or the door, metres (infinite: not checked).
+    pub handover_radius_m: f64,
+    /// ... and no older than this.
+    pub handover_fix_max_age: Duration,
     /// The highest order total a customer may be charged, minor units of
     /// the pricing currency (default $5,000); a larger cart is refused
     /// before anything is stored or authorized.
@@ -112,6 +117,8 @@ impl Default for PlatformConfig {
             degradation: DegradationLevel::Normal,
             split_retention: Duration::from_hours(24 * 30),
             max_order_total_minor: courier_core::bounds::DEFAULT_MAX_ORDER_TOTAL_MINOR,
+            handover_radius_m: 150.0,
+            handover_fix_max_age: Duration::from_secs(60),
             shared_store: false,
         }
     }

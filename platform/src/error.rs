@@ -22,6 +22,15 @@ pub enum PlatformError {
     /// names): names the field and the bound.
     #[error("{0}")]
     OutOfBounds(#[from] courier_core::bounds::OutOfBounds),
+    /// A courier tried to pick up or deliver away from the stop: the last
+    /// fix was too far, too old, or missing.
+    #[error("{stop}: {why}")]
+    NotAtStop {
+        /// `restaurant` or `door`.
+        stop: &'static str,
+        /// The fix's distance and age against the rule, in words.
+        why: String,
+    },
     /// A coordinate was out of range.
     #[error("invalid location: {0}")]
     Location(#[from] GeoError),

@@ -49,7 +49,7 @@ pub use error::PlatformError;
 pub use facade::{Platform, Recovered, SetAside, TickFailure, TickReport};
 pub use services::books::Cancellation;
 pub use services::catalog::{MAX_SEARCH_RADIUS_M, SearchQuery};
-pub use services::delivery::Delivered;
+pub use services::delivery::{Delivered, Handover};
 pub use services::dispatch::{Arrival, DispatchRound, NextStop, SentOffer, Stop};
 pub use services::ordering::{OrderRequest, Placement};
 pub use services::payments::PaymentStatus;

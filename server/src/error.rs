@@ -151,6 +151,7 @@ impl From<PlatformError> for ApiError {
             PlatformError::ItemUnavailable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "item_unavailable"),
             PlatformError::BelowMinimum { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "below_minimum"),
             PlatformError::OutOfBounds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
+            PlatformError::NotAtStop { .. } => (StatusCode::CONFLICT, "not_at_stop"),
             PlatformError::OutsideDeliveryRadius { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "outside_delivery_radius")
             }

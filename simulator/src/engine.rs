@@ -11,7 +11,7 @@ use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, Mo
 use courier_matching::{BatchConfig, CascadeConfig};
 use courier_platform::external::{FakeGateway, ManualClock, RecordingNotifier};
 use courier_platform::rate_limits::Tier;
-use courier_platform::{DispatchPolicy, OrderRequest, PaymentStatus, Platform, PlatformConfig};
+use courier_platform::{DispatchPolicy, OrderRequest, PaymentStatus, Platform, PlatformConfig, PlatformError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Normal};
@@ -1024,13 +1024,19 @@ impl<S: Store> Sim<S> {
     fn pick_up(&mut self, c: u32, order: OrderId) {
         let id = self.couriers[c as usize].id;
         self.couriers[c as usize].waiting_for = None;
+        // The app reports where the courier stands as the food is handed
+        // over (a courier may have waited minutes since arriving).
+        let here = self.couriers[c as usize].pos;
+        let _ = self.exec.block_on(self.platform.update_location(id, here));
         match self.exec.block_on(self.platform.pick_up(id, order)) {
             Ok(_) => {
                 if let Some(t) = self.tracks.get_mut(&order) {
                     t.picked_up = true;
                 }
             }
-            Err(e) if e.is_transient() => {
+            // A fix the store could not take leaves the last one standing:
+            // the app reports again and retries.
+            Err(e) if e.is_transient() || matches!(e, PlatformError::NotAtStop { .. }) => {
                 // The app could not record it: the courier stays and tries again.
                 let leg = self.couriers[c as usize].leg;
                 return self.retry(Ev::AtRestaurant(c, leg, order));
@@ -1053,7 +1059,7 @@ impl<S: Store> Sim<S> {
                 self.minute.delivered += 1;
                 self.close(order);
             }
-            Err(e) if e.is_transient() => {
+            Err(e) if e.is_transient() || matches!(e, PlatformError::NotAtStop { .. }) => {
                 // The hand-over could not be recorded: try again at the door.
                 let leg = self.couriers[c as usize].leg;
                 return self.retry(Ev::AtDoor(c, leg, order));

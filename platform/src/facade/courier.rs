@@ -7,7 +7,7 @@ use courier_core::{CourierId, GeoPoint, OrderId};
 use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
-use crate::services::delivery::Delivered;
+use crate::services::delivery::{Delivered, Handover};
 use crate::services::dispatch::{Arrival, NextStop};
 
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
@@ -46,22 +46,42 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         self.dispatch.next_stop(courier, self.parts().now(), &self.promises)
     }
 
-    /// The courier holding the order picks it up.
+    /// The courier holding the order picks it up, at the restaurant: its
+    /// last fix must be within [`PlatformConfig::handover_radius_m`] of it
+    /// and no older than [`PlatformConfig::handover_fix_max_age`]
+    /// ([`PlatformError::NotAtStop`] otherwise).
+    ///
+    /// [`PlatformConfig::handover_radius_m`]: crate::PlatformConfig::handover_radius_m
+    /// [`PlatformConfig::handover_fix_max_age`]: crate::PlatformConfig::handover_fix_max_age
     pub async fn pick_up(
         &self,
         courier: CourierId,
         order: OrderId,
     ) -> Result<courier_core::order::Order, PlatformError> {
-        self.delivery
-            .pick_up(&self.parts(), &self.dispatch, courier, order)
-            .await
+        self.handed_over_at_restaurant(Handover::Courier(courier), order).await
     }
 
-    /// The courier hands the food over: the courier's slot frees, the ETA
-    /// learns, and the payment is captured and paid out.
+    /// A pickup as [`Platform::pick_up`], by the courier or, overriding the
+    /// check, by an admin for the assigned courier (the admin is recorded
+    /// as the actor in the order's audit trail).
+    pub async fn handed_over_at_restaurant(
+        &self,
+        by: Handover,
+        order: OrderId,
+    ) -> Result<courier_core::order::Order, PlatformError> {
+        self.delivery.pick_up(&self.parts(), &self.dispatch, by, order).await
+    }
+
+    /// The courier hands the food over at the door (checked as a pickup
+    /// is): the courier's slot frees, the ETA learns, and the payment is
+    /// captured and paid out.
     pub async fn deliver(&self, courier: CourierId, order: OrderId) -> Result<Delivered, PlatformError> {
-        self.delivery
-            .deliver(&self.parts(), &self.ending(), courier, order)
-            .await
+        self.handed_over_at_door(Handover::Courier(courier), order).await
+    }
+
+    /// A delivery as [`Platform::deliver`], by the courier or, overriding
+    /// the check, by an admin for the assigned courier.
+    pub async fn handed_over_at_door(&self, by: Handover, order: OrderId) -> Result<Delivered, PlatformError> {
+        self.delivery.deliver(&self.parts(), &self.ending(), by, order).await
     }
 }

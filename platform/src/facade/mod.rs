@@ -106,7 +106,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             dispatch: Dispatch::new(&config)?,
             locations: Locations::new(rates, config.geofence_m),
             promises: Promises::new(config.eta.clone()),
-            delivery: Delivery,
+            delivery: Delivery::new(config.handover_radius_m, config.handover_fix_max_age),
             books: Bookkeeping::new(config.refund, currency),
             ratings: Ratings,
             config,

@@ -28,8 +28,15 @@ pub(crate) async fn step<S: Store>(w: &World<S>, id: OrderId) -> Result<bool, Pl
             .map(|_| true),
         (OrderStatus::Confirmed, _) => p.start_preparing(RESTAURANT, id).await.map(|_| true),
         (OrderStatus::Preparing, _) => p.mark_ready(RESTAURANT, id).await.map(|_| true),
-        (OrderStatus::ReadyForPickup, Some(c)) => p.pick_up(c, id).await.map(|_| true),
-        (OrderStatus::PickedUp, Some(c)) => p.deliver(c, id).await.map(|_| true),
+        (OrderStatus::ReadyForPickup, Some(c)) => {
+            // The courier's app reports the restaurant, then picks up.
+            p.update_location(c, o.pickup()).await?;
+            p.pick_up(c, id).await.map(|_| true)
+        }
+        (OrderStatus::PickedUp, Some(c)) => {
+            p.update_location(c, o.dropoff()).await?;
+            p.deliver(c, id).await.map(|_| true)
+        }
         _ => Ok(false),
     }
 }

@@ -119,10 +119,13 @@ async fn an_order_crosses_instances_and_the_store_decides() {
     );
 
     // Delivered through a: every instance's book lets the order go.
+    let stored = a.load(id).await;
     for step in [
         b.platform.start_preparing(RESTAURANT, id).await.map(|_| ()),
         b.platform.mark_ready(RESTAURANT, id).await.map(|_| ()),
+        a.platform.update_location(courier, stored.pickup()).await.map(|_| ()),
         a.platform.pick_up(courier, id).await.map(|_| ()),
+        a.platform.update_location(courier, stored.dropoff()).await.map(|_| ()),
         a.platform.deliver(courier, id).await.map(|_| ()),
     ] {
         step.unwrap();

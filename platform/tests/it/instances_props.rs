@@ -75,8 +75,14 @@ async fn step<S: Store>(w: &World<S>, id: OrderId) {
         (Placed, _) => p.accept_order(RESTAURANT, id, Duration::from_mins(5)).await.map(|_| ()),
         (Confirmed, _) => p.start_preparing(RESTAURANT, id).await.map(|_| ()),
         (Preparing, _) => p.mark_ready(RESTAURANT, id).await.map(|_| ()),
-        (ReadyForPickup, Some(c)) => p.pick_up(c, id).await.map(|_| ()),
-        (PickedUp, Some(c)) => p.deliver(c, id).await.map(|_| ()),
+        (ReadyForPickup, Some(c)) => match p.update_location(c, o.pickup()).await {
+            Ok(_) => p.pick_up(c, id).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+        (PickedUp, Some(c)) => match p.update_location(c, o.dropoff()).await {
+            Ok(_) => p.deliver(c, id).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
         _ => Ok(()),
     };
 }

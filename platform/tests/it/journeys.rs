@@ -10,7 +10,7 @@ use courier_core::*;
 use courier_platform::external::{NotificationKind, Recipient};
 use courier_platform::rate_limits::Tier;
 use courier_platform::resilience::BreakerState;
-use courier_platform::{PaymentStatus, SearchQuery, Stop};
+use courier_platform::{PaymentStatus, PlatformError, SearchQuery, Stop};
 
 use courier_platform::external::Clock;
 
@@ -63,8 +63,23 @@ pub(crate) async fn customer_orders_food<S: Store>(store: S) -> S {
     assert_eq!(at_restaurant[0].stop, Stop::Restaurant);
     w.advance(8 * 60);
     p.mark_ready(RESTAURANT, id).await.unwrap();
+    // An eight-minute-old fix does not show the courier is still there.
+    let stale = p.pick_up(courier, id).await.unwrap_err();
+    assert!(
+        matches!(stale, PlatformError::NotAtStop { stop: "restaurant", .. }),
+        "{stale}"
+    );
+    assert!(stale.to_string().contains("480 s old"), "{stale}");
+    p.update_location(courier, near_restaurant(40.0)).await.unwrap();
     p.pick_up(courier, id).await.unwrap();
     w.advance(7 * 60);
+    // A kilometre from the door is not at the door.
+    let street_away = home().offset_m(1_000.0, 0.0).unwrap();
+    p.update_location(courier, street_away).await.unwrap();
+    let far = p.deliver(courier, id).await.unwrap_err();
+    assert!(far.to_string().contains("1000 m away"), "{far}");
+    assert_eq!(w.load(id).await.status(), OrderStatus::PickedUp, "nothing changed");
+    w.advance(60);
     let at_door = p.update_location(courier, home()).await.unwrap();
     assert_eq!(at_door[0].stop, Stop::Door);
     let delivered = p.deliver(courier, id).await.unwrap();
@@ -209,6 +224,7 @@ pub(crate) async fn restaurant_manages_orders<S: Store>(store: S) -> S {
     let round = p.tick().await.unwrap();
     assert_eq!(round.dispatch.offers.len(), 1);
     p.answer_offer(courier, a, true).await.unwrap();
+    p.update_location(courier, near_restaurant(30.0)).await.unwrap();
     assert_eq!(p.pick_up(courier, a).await.unwrap().status(), OrderStatus::PickedUp);
     assert!(p.books().is_balanced());
     into_store(w)

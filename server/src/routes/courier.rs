@@ -106,7 +106,10 @@ pub(crate) async fn pick_up<S: Store>(
     who: Principal,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    let order = state.platform.pick_up(who.courier()?, order_id(&id)?).await?;
+    let order = state
+        .platform
+        .handed_over_at_restaurant(handover(&who)?, order_id(&id)?)
+        .await?;
     Ok(Json(OrderView::from(&order)))
 }
 
@@ -118,6 +121,18 @@ pub(crate) async fn deliver<S: Store>(
     who: Principal,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    let delivered = state.platform.deliver(who.courier()?, order_id(&id)?).await?;
+    let delivered = state
+        .platform
+        .handed_over_at_door(handover(&who)?, order_id(&id)?)
+        .await?;
     Ok(Json(OrderView::from(&delivered.order)))
+}
+
+/// The courier at the stop, or an admin overriding the stop's check for
+/// the order's assigned courier (the admin is the audited actor).
+fn handover(who: &Principal) -> Result<courier_platform::Handover, ApiError> {
+    match who.actor {
+        courier_core::order::Actor::Admin(admin) => Ok(courier_platform::Handover::Override(admin)),
+        _ => Ok(courier_platform::Handover::Courier(who.courier()?)),
+    }
 }

@@ -23,7 +23,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::harness::{RESTAURANT, read, restaurant_point, seed_catalog, token, two_pizzas};
+use crate::harness::{RESTAURANT, home, read, restaurant_point, seed_catalog, token, two_pizzas};
 
 const INSTANCES: usize = 3;
 const ORDERS: u64 = 200;
@@ -274,10 +274,20 @@ async fn journey(fleet: &Fleet, n: u64, completed: &AtomicU64) {
             ("preparing", _) => {
                 let _ = fleet.call(Method::POST, &path("ready"), &kitchen, None).await;
             }
+            // The app reports the stop, then hands over (a fix from the
+            // courier's background loop in between is a refusal, retried).
             ("ready_for_pickup", Some(rider)) => {
+                let here = json!({"lat": restaurant_point().lat(), "lng": restaurant_point().lng()});
+                let _ = fleet
+                    .call(Method::POST, "/v1/couriers/me/location", &rider, Some(here))
+                    .await;
                 let _ = fleet.call(Method::POST, &path("pickup"), &rider, None).await;
             }
             ("picked_up", Some(rider)) => {
+                let here = json!({"lat": home().lat(), "lng": home().lng()});
+                let _ = fleet
+                    .call(Method::POST, "/v1/couriers/me/location", &rider, Some(here))
+                    .await;
                 let _ = fleet.call(Method::POST, &path("deliver"), &rider, None).await;
             }
             ("completed", _) => {

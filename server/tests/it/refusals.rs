@@ -431,6 +431,69 @@ pub(crate) async fn out_of_bounds_values_are_422_and_nothing_is_stored<S: Store 
     s
 }
 
+pub(crate) async fn handovers_need_the_courier_at_the_stop<S: Store + 'static>(store: S) -> TestServer<S> {
+    let s = TestServer::start(store).await;
+    let (customer, kitchen) = (token(Role::Customer, 7), token(Role::Restaurant, RESTAURANT));
+    let (rider, admin) = (token(Role::Courier, 42), token(Role::Admin, 1));
+    let at = |p: courier_core::GeoPoint| json!({"lat": p.lat(), "lng": p.lng()});
+    let id = place(&s, &customer, "handover-1").await;
+    let path = |what: &str| format!("/v1/orders/{id}/{what}");
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/v1/couriers/me/online",
+            Some(&rider),
+            Some(at(restaurant_point())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for (step, body) in [
+        ("accept", Some(json!({"prep_minutes": 10}))),
+        ("preparing", None),
+        ("ready", None),
+    ] {
+        let (status, answer) = s.call(Method::POST, &path(step), Some(&kitchen), body).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {answer}");
+    }
+    let offer = path("offer/accept");
+    eventually(StatusCode::OK, || s.call(Method::POST, &offer, Some(&rider), None)).await;
+    // A kilometre away: refused with the distance, nothing changes.
+    let away = restaurant_point().offset_m(1_000.0, 0.0).unwrap();
+    s.call(Method::POST, "/v1/couriers/me/location", Some(&rider), Some(at(away)))
+        .await;
+    let (status, body) = s.call(Method::POST, &path("pickup"), Some(&rider), None).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "not_at_stop"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("1000 m away"),
+        "{body}"
+    );
+    let (_, order) = s
+        .call(Method::GET, &format!("/v1/orders/{id}"), Some(&customer), None)
+        .await;
+    assert_eq!(order["status"], "ready_for_pickup");
+    // An admin may override for the assigned courier; the customer may not.
+    let (status, _) = s.call(Method::POST, &path("pickup"), Some(&customer), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = s.call(Method::POST, &path("pickup"), Some(&admin), None).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("picked_up")),
+        "{body}"
+    );
+    // At the door the courier's own fix counts.
+    let (status, body) = s.call(Method::POST, &path("deliver"), Some(&rider), None).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "not_at_stop"), "{body}");
+    s.call(Method::POST, "/v1/couriers/me/location", Some(&rider), Some(at(home())))
+        .await;
+    let (status, body) = s.call(Method::POST, &path("deliver"), Some(&rider), None).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("completed")),
+        "{body}"
+    );
+    s
+}
+
 on_both! {
     permission_table: super::the_permission_table_holds;
     replayed_key: super::a_replayed_key_answers_the_first_response;
@@ -438,4 +501,5 @@ on_both! {
     bad_input: super::bad_input_is_a_4xx_naming_the_problem;
     catalog_upkeep: super::owners_and_admins_keep_the_catalog;
     out_of_bounds: super::out_of_bounds_values_are_422_and_nothing_is_stored;
+    handovers: super::handovers_need_the_courier_at_the_stop;
 }
