@@ -18,6 +18,11 @@ pub enum Endpoint {
     MenuView,
     /// Courier location update.
     LocationUpdate,
+    /// A price quote (priced like a search: each one reads the catalog and
+    /// runs pricing).
+    Quote,
+    /// Opening an order's tracking stream (each holds a connection open).
+    TrackStream,
 }
 
 impl Endpoint {
@@ -28,6 +33,8 @@ impl Endpoint {
             Endpoint::PlaceOrder => "place_order",
             Endpoint::MenuView => "menu_view",
             Endpoint::LocationUpdate => "location_update",
+            Endpoint::Quote => "quote",
+            Endpoint::TrackStream => "track_stream",
         }
     }
 }
@@ -64,6 +71,12 @@ pub fn limit(endpoint: Endpoint, tier: Tier) -> Option<RateLimit> {
         (Endpoint::MenuView, Tier::Premium) => 500,
         (Endpoint::LocationUpdate, Tier::Anonymous) => return None,
         (Endpoint::LocationUpdate, Tier::Authenticated | Tier::Premium) => 60,
+        (Endpoint::Quote, Tier::Anonymous) => 30,
+        (Endpoint::Quote, Tier::Authenticated) => 60,
+        (Endpoint::Quote, Tier::Premium) => 200,
+        (Endpoint::TrackStream, Tier::Anonymous) => return None,
+        (Endpoint::TrackStream, Tier::Authenticated) => 20,
+        (Endpoint::TrackStream, Tier::Premium) => 60,
     };
     Some(RateLimit {
         limit: per_minute,

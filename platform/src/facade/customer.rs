@@ -35,7 +35,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// is open and taking orders, every dish is available (and in stock),
     /// the minimum order is met and the address is within the delivery radius.
     pub async fn quote(&self, req: &OrderRequest) -> Result<(Restaurant, Vec<OrderLine>, Quote), PlatformError> {
-        let priced = self.catalog.price(&self.parts(), &self.pricing, req).await?;
+        let priced = self.catalog.quote(&self.parts(), &self.pricing, req).await?;
         Ok((priced.restaurant, priced.lines, priced.quote))
     }
 

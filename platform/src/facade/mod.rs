@@ -143,6 +143,20 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         &self.config
     }
 
+    /// An order to follow on a tracking stream: as [`Platform::order`],
+    /// after counting the stream against `caller`'s limit for its `tier`
+    /// (each open stream holds a connection).
+    pub async fn open_tracking(
+        &self,
+        actor: Actor,
+        tier: crate::rate_limits::Tier,
+        caller: &str,
+        id: OrderId,
+    ) -> Result<Order, PlatformError> {
+        self.catalog.open_stream(&self.parts(), tier, caller).await?;
+        self.order(actor, id).await
+    }
+
     /// An order as `actor` may see it (seed 000: a customer their own, a
     /// restaurant its own, a courier those offered or assigned to them or
     /// delivered by them, admin and system all).

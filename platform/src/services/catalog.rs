@@ -242,6 +242,29 @@ impl Catalog {
         })
     }
 
+    /// A quote for `req`, counted against the caller's quote limit.
+    pub(crate) async fn quote(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        pricing: &Pricing,
+        req: &OrderRequest,
+    ) -> Result<Priced, PlatformError> {
+        self.rates
+            .check(parts, Endpoint::Quote, req.tier, &req.customer.get().to_string())
+            .await?;
+        self.price(parts, pricing, req).await
+    }
+
+    /// Counts the opening of a tracking stream against `caller`'s limit.
+    pub(crate) async fn open_stream(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        tier: Tier,
+        caller: &str,
+    ) -> Result<(), PlatformError> {
+        self.rates.check(parts, Endpoint::TrackStream, tier, caller).await
+    }
+
     /// Creates or replaces a restaurant (admins; a restaurant itself).
     pub(crate) async fn put_restaurant(
         &self,

@@ -45,7 +45,10 @@ pub(crate) async fn track<S: Store + 'static>(
     let id = order_id(&id)?;
     // Subscribe before reading, so nothing between the read and the stream is missed.
     let events = state.hub.subscribe();
-    let first = state.platform.order(who.actor, id).await?;
+    let first = state
+        .platform
+        .open_tracking(who.actor, who.tier, &who.caller_key(), id)
+        .await?;
     let done = tracking_ends(&first);
     let closing = WatchStream::new(state.hub.closing()).filter(|closed| futures::future::ready(*closed));
     let state = state.0.clone();

@@ -201,6 +201,42 @@ pub(crate) async fn rate_limits_answer_429_with_retry_after<S: Store + 'static>(
     for n in 0..11 {
         place(&s, &premium, &format!("premium-{n}")).await;
     }
+    // Quotes: 60 a minute for a signed-in customer.
+    let quoter = token(Role::Customer, 10);
+    for n in 0..60 {
+        let (status, body) = s
+            .call(Method::POST, "/v1/quotes", Some(&quoter), Some(two_pizzas()))
+            .await;
+        assert_eq!(status, StatusCode::OK, "quote {n}: {body}");
+    }
+    let (status, body) = s
+        .call(Method::POST, "/v1/quotes", Some(&quoter), Some(two_pizzas()))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("quote"), "{body}");
+    // Tracking streams: 20 openings a minute (each holds a connection).
+    let follower = token(Role::Customer, 11);
+    let id = place(&s, &follower, "track-rl").await;
+    let track = format!("/v1/orders/{id}/track");
+    for n in 0..20 {
+        let response = s.request(Method::GET, &track, Some(&follower)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "stream {n}");
+        drop(response);
+    }
+    let (status, body) = read(s.request(Method::GET, &track, Some(&follower)).send().await.unwrap()).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("track_stream"),
+        "{body}"
+    );
     s
 }
 
