@@ -3,19 +3,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration as StdDuration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use courier_core::ports::Store;
 use courier_platform::Platform;
 use courier_platform::external::FakeGateway;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -74,17 +73,6 @@ impl Default for Limits {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Request ids: a process-unique counter (a client's own `x-request-id` is kept).
-#[derive(Clone, Default)]
-struct CountingIds(Arc<AtomicU64>);
-
-impl MakeRequestId for CountingIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let n = self.0.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("req-{n:016x}")).ok().map(RequestId::new)
-    }
-}
-
 /// The whole API over `state`.
 pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, limits: Limits) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -112,7 +100,10 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, limits: Limits) -> Ro
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, CountingIds::default()))
+        // Random (UUID v4) ids: unique across every instance behind a
+        // balancer, where a per-process counter repeats. A client's own
+        // `x-request-id` is kept.
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
 async fn not_found() -> ApiError {

@@ -188,3 +188,25 @@ async fn read_lossy(response: reqwest::Response) -> (StatusCode, serde_json::Val
     let body = response.text().await.unwrap_or_default();
     (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }
+
+#[tokio::test]
+async fn request_ids_are_unique_across_instances_and_a_clients_own_is_kept() {
+    // Two servers stand for two instances behind a balancer (a counter
+    // per process would give both the same first id).
+    let a = TestServer::start(MemoryStore::default()).await;
+    let b = TestServer::start(MemoryStore::default()).await;
+    let mut seen = std::collections::HashSet::new();
+    for s in [&a, &b, &a, &b] {
+        let response = s.request(Method::GET, "/health/live", None).send().await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+        assert!(seen.insert(id.clone()), "{id} given twice");
+    }
+    let response = a
+        .request(Method::GET, "/health/live", None)
+        .header("x-request-id", "client-chosen-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "client-chosen-1");
+}
