@@ -233,15 +233,28 @@ impl PaymentLedger {
         Ok(amount.minor())
     }
 
-    fn post(&mut self, kind: PostingKind, at: Timestamp, legs: Vec<Leg>) {
+    /// Applies a balanced posting; a balance that would overflow refuses
+    /// it whole, so an overflow is an error, never a wrap.
+    fn post(&mut self, kind: PostingKind, at: Timestamp, legs: Vec<Leg>) -> Result<(), LedgerError> {
         debug_assert!(legs.iter().map(|l| i128::from(l.amount)).sum::<i128>() == 0);
+        let mut balances = self.balances;
         for leg in &legs {
-            self.balances[leg.account.index()] += leg.amount;
+            let b = &mut balances[leg.account.index()];
+            *b = b.checked_add(leg.amount).ok_or(MoneyError::Overflow)?;
         }
+        self.balances = balances;
         self.postings.push(Posting { kind, at, legs });
+        Ok(())
     }
 
-    fn transfer(&mut self, kind: PostingKind, at: Timestamp, from: Account, to: Account, amount: i64) {
+    fn transfer(
+        &mut self,
+        kind: PostingKind,
+        at: Timestamp,
+        from: Account,
+        to: Account,
+        amount: i64,
+    ) -> Result<(), LedgerError> {
         let legs = vec![
             Leg {
                 account: from,
@@ -249,7 +262,7 @@ impl PaymentLedger {
             },
             Leg { account: to, amount },
         ];
-        self.post(kind, at, legs);
+        self.post(kind, at, legs)
     }
 
     /// Holds `amount` on the customer's funds. Only one authorization per order.
@@ -258,14 +271,14 @@ impl PaymentLedger {
         if self.authorized_total != 0 {
             return Err(LedgerError::AlreadyAuthorized);
         }
-        self.authorized_total = a;
         self.transfer(
             PostingKind::Authorize,
             at,
             Account::CustomerFunds,
             Account::Authorized,
             a,
-        );
+        )?;
+        self.authorized_total = a;
         Ok(())
     }
 
@@ -284,8 +297,8 @@ impl PaymentLedger {
     pub fn capture(&mut self, amount: Money, at: Timestamp) -> Result<(), LedgerError> {
         let a = self.positive(amount)?;
         self.within_hold(amount, a)?;
+        self.transfer(PostingKind::Capture, at, Account::Authorized, Account::Captured, a)?;
         self.captured_total += a;
-        self.transfer(PostingKind::Capture, at, Account::Authorized, Account::Captured, a);
         Ok(())
     }
 
@@ -293,8 +306,7 @@ impl PaymentLedger {
     pub fn release(&mut self, amount: Money, at: Timestamp) -> Result<(), LedgerError> {
         let a = self.positive(amount)?;
         self.within_hold(amount, a)?;
-        self.transfer(PostingKind::Release, at, Account::Authorized, Account::CustomerFunds, a);
-        Ok(())
+        self.transfer(PostingKind::Release, at, Account::Authorized, Account::CustomerFunds, a)
     }
 
     /// Gives back whatever is still held (nothing to do if nothing is).
@@ -313,8 +325,8 @@ impl PaymentLedger {
                 available: Money::new(refundable, self.currency),
             });
         }
+        self.transfer(PostingKind::Refund, at, Account::Captured, Account::CustomerFunds, a)?;
         self.refunded_total += a;
-        self.transfer(PostingKind::Refund, at, Account::Captured, Account::CustomerFunds, a);
         Ok(())
     }
 
@@ -347,8 +359,7 @@ impl PaymentLedger {
                     amount: m.minor(),
                 }),
         );
-        self.post(PostingKind::Settle, at, legs);
-        Ok(())
+        self.post(PostingKind::Settle, at, legs)
     }
 }
 
@@ -389,6 +400,67 @@ mod tests {
         };
         assert!(matches!(l.settle(&bad, t), Err(LedgerError::SplitMismatch { .. })));
         assert_eq!(l.postings().len(), 2);
+    }
+
+    #[test]
+    fn a_posting_balances_only_when_its_legs_sum_to_zero() {
+        let leg = |account, amount| Leg { account, amount };
+        let posting = |legs| Posting {
+            kind: PostingKind::Capture,
+            at: Timestamp::EPOCH,
+            legs,
+        };
+        assert!(posting(vec![leg(Account::Authorized, -5), leg(Account::Captured, 5)]).is_balanced());
+        assert!(!posting(vec![leg(Account::Authorized, -5), leg(Account::Captured, 4)]).is_balanced());
+        assert!(!posting(vec![leg(Account::Captured, 1)]).is_balanced());
+    }
+
+    #[test]
+    fn a_ledger_is_balanced_only_when_every_posting_and_the_balances_are() {
+        let t = Timestamp::EPOCH;
+        let mut l = PaymentLedger::new(Currency::Usd);
+        l.authorize(usd(1000), t).unwrap();
+        assert!(l.is_balanced());
+        // Balanced postings but balances off by a cent (a wrong update).
+        let mut off = l.clone();
+        off.balances[Account::Captured.index()] += 1;
+        assert!(!off.is_balanced(), "the balances must sum to zero too");
+        // Balances summing to zero but a posting that does not balance.
+        let mut wrong = l.clone();
+        wrong.postings.push(Posting {
+            kind: PostingKind::Capture,
+            at: t,
+            legs: vec![Leg {
+                account: Account::Captured,
+                amount: 7,
+            }],
+        });
+        assert!(!wrong.is_balanced(), "every posting must balance too");
+    }
+
+    #[test]
+    fn an_overflowing_settlement_is_refused_and_posts_nothing() {
+        let t = Timestamp::EPOCH;
+        let mut l = PaymentLedger::new(Currency::Usd);
+        l.authorize(usd(1000), t).unwrap();
+        l.capture(usd(1000), t).unwrap();
+        let split = |restaurant: i64, platform: i64| PayoutSplit {
+            restaurant: usd(restaurant),
+            courier: usd(0),
+            platform: usd(platform),
+            tax: usd(0),
+        };
+        l.settle(&split(i64::MAX, 1000 - i64::MAX), t).unwrap();
+        // Nothing is left captured; a zero-sum split of huge parts would
+        // push the restaurant's balance past i64::MAX.
+        let before = l.postings().len();
+        assert_eq!(
+            l.settle(&split(i64::MAX, -i64::MAX), t),
+            Err(LedgerError::Money(MoneyError::Overflow))
+        );
+        assert_eq!(l.postings().len(), before, "refused whole");
+        assert_eq!(l.balance(Account::RestaurantPayable), usd(i64::MAX));
+        assert!(l.is_balanced());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod fixture;
 mod lifecycle;
+mod money_rules;
 mod permissions;
 mod props;
 mod stock;
