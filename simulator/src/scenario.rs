@@ -562,6 +562,7 @@ impl Scenario {
         if !(self.policy.refund_early_minutes.is_finite() && self.policy.refund_early_minutes >= 0.0) {
             return bad("policy.refund_early_minutes", "must be zero or more".into());
         }
+        self.check_upper_bounds()?;
         if self.policy.dispatch_interval_seconds == 0 {
             return bad("policy.dispatch_interval_seconds", "must be at least 1".into());
         }
@@ -579,6 +580,119 @@ impl Scenario {
             non_negative("failures.start_minute", f.start_minute)?;
             positive("failures.duration_minutes", f.duration_minutes)?;
             share("failures.share", f.share)?;
+        }
+        Ok(())
+    }
+
+    /// Upper bounds on every number, so that no scenario can hang the
+    /// simulator or exhaust its memory: each is far beyond any real city
+    /// (docs/scenario.md lists them), and a run's expected orders and
+    /// couriers are bounded too.
+    fn check_upper_bounds(&self) -> Result<(), (String, String)> {
+        let week_min = 7.0 * 24.0 * 60.0;
+        let mut bounds: Vec<(String, f64, f64)> = vec![
+            ("hours".into(), self.hours, 168.0),
+            ("scale".into(), self.scale, 10.0),
+            ("city.radius_km".into(), self.city.radius_km, 200.0),
+            (
+                "restaurants.count".into(),
+                f64::from(self.restaurants.count),
+                2_000_000.0,
+            ),
+            (
+                "restaurants.hotspots".into(),
+                f64::from(self.restaurants.hotspots),
+                100_000.0,
+            ),
+            (
+                "restaurants.hotspot_spread_km".into(),
+                self.restaurants.hotspot_spread_km,
+                50.0,
+            ),
+            (
+                "restaurants.prep_minutes_mean".into(),
+                self.restaurants.prep_minutes_mean,
+                600.0,
+            ),
+            (
+                "restaurants.prep_minutes_sd".into(),
+                self.restaurants.prep_minutes_sd,
+                600.0,
+            ),
+            (
+                "restaurants.accept_minutes_mean".into(),
+                self.restaurants.accept_minutes_mean,
+                60.0,
+            ),
+            ("couriers.fleet".into(), f64::from(self.couriers.fleet), 5_000_000.0),
+            ("couriers.speed_kmh".into(), self.couriers.speed_kmh, 200.0),
+            ("couriers.answer_seconds".into(), self.couriers.answer_seconds, 600.0),
+            (
+                "couriers.dropouts_per_hour".into(),
+                self.couriers.dropouts_per_hour,
+                60.0,
+            ),
+            (
+                "couriers.offline_minutes".into(),
+                self.couriers.offline_minutes,
+                1_440.0,
+            ),
+            (
+                "customers.cancel_after_minutes".into(),
+                self.customers.cancel_after_minutes,
+                1_440.0,
+            ),
+            ("customers.reach_km".into(), self.customers.reach_km, 100.0),
+            (
+                "policy.refund_early_minutes".into(),
+                self.policy.refund_early_minutes,
+                1_440.0,
+            ),
+            (
+                "policy.dispatch_interval_seconds".into(),
+                f64::from(self.policy.dispatch_interval_seconds),
+                3_600.0,
+            ),
+        ];
+        for s in &self.couriers.shifts {
+            bounds.push(("couriers.shifts.start_minute".into(), s.start_minute, week_min));
+            bounds.push(("couriers.shifts.duration_minutes".into(), s.duration_minutes, week_min));
+        }
+        for f in &self.failures {
+            bounds.push(("failures.start_minute".into(), f.start_minute, week_min));
+            bounds.push(("failures.duration_minutes".into(), f.duration_minutes, week_min));
+        }
+        if let Some(d) = &self.demand {
+            bounds.push(("demand.base_per_minute".into(), d.base_per_minute, 1_000_000.0));
+            bounds.push(("demand.peak_per_minute".into(), d.peak_per_minute, 1_000_000.0));
+            bounds.push(("demand.peak_hours".into(), d.peak_hours, 24.0));
+            bounds.push(("demand.ramp_minutes".into(), d.ramp_minutes, 1_440.0));
+            for &v in &d.hourly {
+                bounds.push(("demand.hourly".into(), v, 1_000_000.0));
+            }
+        }
+        if let Some((field, v, max)) = bounds.into_iter().find(|(_, v, max)| !(v.is_finite() && *v <= *max)) {
+            return Err((field, format!("{v} is above the most allowed, {max}")));
+        }
+        // What a run would hold: its orders and couriers.
+        let orders: f64 = (0..(self.hours * 60.0) as u32)
+            .map(|m| self.rate_per_minute(f64::from(m)))
+            .sum::<f64>()
+            * self.scale;
+        if orders > MAX_RUN_ORDERS {
+            return Err((
+                "demand.peak_per_minute".into(),
+                format!("the run would place about {orders:.0} orders; at most {MAX_RUN_ORDERS:.0} fit in memory"),
+            ));
+        }
+        if f64::from(self.couriers.fleet) * self.scale > MAX_RUN_COURIERS {
+            return Err((
+                "couriers.fleet".into(),
+                format!(
+                    "{} couriers at scale {} is above {MAX_RUN_COURIERS:.0} in one run",
+                    self.couriers.fleet, self.scale
+                ),
+            ));
         }
         Ok(())
     }
@@ -670,6 +784,12 @@ impl Scenario {
         }
     }
 }
+
+/// Most orders one run may place: a full day of the dinner rush at scale 1
+/// places about a million.
+const MAX_RUN_ORDERS: f64 = 20_000_000.0;
+/// Most couriers one run may hold.
+const MAX_RUN_COURIERS: f64 = 2_000_000.0;
 
 /// A finite number, positive.
 fn positive(field: &str, v: f64) -> Result<(), (String, String)> {

@@ -6,6 +6,7 @@ mod history;
 mod mdrp;
 mod runs;
 mod scenario_doc;
+mod scenario_fuzz;
 mod scenarios;
 mod streets;
 mod sweeps;
