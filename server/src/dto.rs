@@ -37,6 +37,7 @@ impl From<GeoPoint> for Point {
 
 /// `GET /v1/restaurants` parameters.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Latitude of the search centre.

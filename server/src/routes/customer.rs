@@ -202,6 +202,7 @@ pub(crate) async fn order<S: Store>(
 
 /// `?reason=` for admins.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CancelParams {
     /// Admins only: `customer_request`, `restaurant_unavailable`,

@@ -210,3 +210,52 @@ async fn request_ids_are_unique_across_instances_and_a_clients_own_is_kept() {
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "client-chosen-1");
 }
+
+/// Query parameters are documented in the query and optional where
+/// optional; every operation documents the statuses it can answer.
+#[test]
+fn the_openapi_document_says_where_parameters_are_and_what_can_come_back() {
+    let doc = serde_json::to_value(courier_server::openapi()).unwrap();
+    let params = |path: &str, method: &str| doc["paths"][path][method]["parameters"].as_array().unwrap().clone();
+    let param = |list: &[serde_json::Value], name: &str| {
+        list.iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} documented"))
+            .clone()
+    };
+    let search = params("/v1/restaurants", "get");
+    for (name, required) in [("lat", true), ("lng", true), ("radius_m", false), ("q", false)] {
+        let p = param(&search, name);
+        assert_eq!(p["in"], "query", "{name}");
+        assert_eq!(p["required"].as_bool().unwrap_or(false), required, "{name}");
+    }
+    let reason = param(&params("/v1/orders/{id}/cancel", "post"), "reason");
+    assert_eq!(
+        (reason["in"].as_str(), reason["required"].as_bool().unwrap_or(false)),
+        (Some("query"), false)
+    );
+    let answers = |path: &str, method: &str| {
+        doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let place = answers("/v1/orders", "post");
+    for status in ["201", "400", "401", "413", "415", "422", "429", "503"] {
+        assert!(
+            place.contains(&status.to_owned()),
+            "POST /v1/orders documents {status}: {place:?}"
+        );
+    }
+    let search = answers("/v1/restaurants", "get");
+    assert!(
+        search.contains(&"429".to_owned()) && !search.contains(&"415".to_owned()),
+        "{search:?}"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/orders"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+}
