@@ -126,37 +126,39 @@ pub fn settle(order: &Order, split: &PayoutSplit, policy: &RefundPolicy) -> Resu
     }
 }
 
-/// Running totals over every settled order, by account.
+/// Running totals over every settled order, by account. The sums are kept
+/// in `i128`: a platform's lifetime of orders cannot overflow them, so the
+/// balance check never sees a wrapped total.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Books {
-    balances: BTreeMap<&'static str, i64>,
+    balances: BTreeMap<&'static str, i128>,
     /// Orders settled.
     pub orders: u64,
     /// Refunded to customers, minor units.
-    pub refunded_minor: i64,
+    pub refunded_minor: i128,
     /// Captured from customers, minor units.
-    pub captured_minor: i64,
+    pub captured_minor: i128,
 }
 
 impl Books {
     /// Adds one order's ledger.
     pub fn add(&mut self, ledger: &PaymentLedger, refund: Option<&RefundDecision>) {
         for account in Account::ALL {
-            *self.balances.entry(account_name(account)).or_default() += ledger.balance(account).minor();
+            *self.balances.entry(account_name(account)).or_default() += i128::from(ledger.balance(account).minor());
         }
         self.orders += 1;
-        self.captured_minor += ledger.captured().minor();
-        self.refunded_minor += refund.map_or(0, |d| d.refund.minor());
+        self.captured_minor += i128::from(ledger.captured().minor());
+        self.refunded_minor += i128::from(refund.map_or(0, |d| d.refund.minor()));
     }
 
     /// The total balance of an account, minor units.
-    pub fn balance(&self, account: Account) -> i64 {
+    pub fn balance(&self, account: Account) -> i128 {
         self.balances.get(account_name(account)).copied().unwrap_or(0)
     }
 
     /// True when the accounts sum to zero (every posting balanced).
     pub fn is_balanced(&self) -> bool {
-        self.balances.values().sum::<i64>() == 0
+        self.balances.values().sum::<i128>() == 0
     }
 }
 
@@ -169,5 +171,35 @@ fn account_name(account: Account) -> &'static str {
         Account::CourierPayable => "courier_payable",
         Account::PlatformRevenue => "platform_revenue",
         Account::TaxPayable => "tax_payable",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use courier_core::ledger::{Account, PaymentLedger, PayoutSplit};
+    use courier_core::{Currency, Money, Timestamp};
+
+    use super::Books;
+
+    #[test]
+    fn the_books_add_past_i64_without_wrapping() {
+        let usd = |m| Money::new(m, Currency::Usd);
+        let mut ledger = PaymentLedger::new(Currency::Usd);
+        let t = Timestamp::EPOCH;
+        ledger.authorize(usd(i64::MAX), t).unwrap();
+        ledger.capture(usd(i64::MAX), t).unwrap();
+        let split = PayoutSplit {
+            restaurant: usd(i64::MAX),
+            courier: usd(0),
+            platform: usd(0),
+            tax: usd(0),
+        };
+        ledger.settle(&split, t).unwrap();
+        let mut books = Books::default();
+        books.add(&ledger, None);
+        books.add(&ledger, None);
+        assert_eq!(books.balance(Account::RestaurantPayable), 2 * i128::from(i64::MAX));
+        assert_eq!(books.captured_minor, 2 * i128::from(i64::MAX));
+        assert!(books.is_balanced(), "the sums are exact, not wrapped");
     }
 }

@@ -431,10 +431,12 @@ impl Summary {
             courier_cost_cents: costs.courier_cost_cents,
             guarantee_topup_cents: costs.guarantee_topup_cents,
             cost_per_order: costs.courier_cost_cents as f64 / 100.0 / delivered.len().max(1) as f64,
-            platform_margin_cents: out.books.balance(Account::PlatformRevenue) - costs.guarantee_topup_cents,
-            refunds_cents: out.books.refunded_minor,
+            platform_margin_cents: cents(
+                out.books.balance(Account::PlatformRevenue) - i128::from(costs.guarantee_topup_cents),
+            ),
+            refunds_cents: cents(out.books.refunded_minor),
             gmv_cents: delivered.iter().map(|o| o.charge).sum(),
-            courier_pay_cents: out.books.balance(Account::CourierPayable),
+            courier_pay_cents: cents(out.books.balance(Account::CourierPayable)),
             invariant_violations: u64::from(out.violation.is_some()),
             violation: out.violation.as_ref().map(ToString::to_string),
             storage_calls_failed: out.storage_faults.outage + out.storage_faults.errors + out.storage_faults.timeouts,
@@ -627,4 +629,10 @@ pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         writeln!(w, "  VIOLATION: {v}")?;
     }
     Ok(())
+}
+
+/// A total of the books as the summary's cents (beyond `i64`, clamped: no
+/// run comes near it).
+fn cents(total: i128) -> i64 {
+    i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX })
 }
