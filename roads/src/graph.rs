@@ -194,6 +194,17 @@ impl RoadGraph {
         self.points[node as usize]
     }
 
+    /// The point a fraction `t` (0 at `a`, 1 at `b`) along `segment`.
+    pub fn point_along(&self, segment: u32, t: f64) -> GeoPoint {
+        let s = self.segments[segment as usize];
+        let (pa, pb) = (self.point(s.a), self.point(s.b));
+        GeoPoint::new(
+            pa.lat() + (pb.lat() - pa.lat()) * t,
+            pa.lng() + (pb.lng() - pa.lng()) * t,
+        )
+        .unwrap_or(pa)
+    }
+
     /// Every directed edge.
     pub fn edges(&self) -> &[Edge] {
         &self.edges

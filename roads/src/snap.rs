@@ -84,7 +84,6 @@ impl SnapIndex {
         let q = self.plane.xy(p);
         let nearest = self.tree.nearest_neighbor(&q)?;
         let segment = nearest.data;
-        let s = graph.segments()[segment as usize];
         let (a, b) = (nearest.geom().from, nearest.geom().to);
         let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
         let len2 = dx * dx + dy * dy;
@@ -93,12 +92,7 @@ impl SnapIndex {
         } else {
             0.0
         };
-        let (pa, pb) = (graph.point(s.a), graph.point(s.b));
-        let point = GeoPoint::new(
-            pa.lat() + (pb.lat() - pa.lat()) * t,
-            pa.lng() + (pb.lng() - pa.lng()) * t,
-        )
-        .unwrap_or(pa);
+        let point = graph.point_along(segment, t);
         Some(Snap {
             segment,
             t,

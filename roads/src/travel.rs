@@ -47,14 +47,8 @@ impl RoadTravel {
         if !(segment >= 0.0 && (segment as usize) < self.router.graph().segments().len()) {
             return self.router.snap_anywhere(place.point());
         }
-        let seg = self.router.graph().segments()[segment as usize];
         let t = figure - segment;
-        let (pa, pb) = (self.router.graph().point(seg.a), self.router.graph().point(seg.b));
-        let point = courier_core::GeoPoint::new(
-            pa.lat() + (pb.lat() - pa.lat()) * t,
-            pa.lng() + (pb.lng() - pa.lng()) * t,
-        )
-        .unwrap_or(pa);
+        let point = self.router.graph().point_along(segment as u32, t);
         Some(Snap {
             segment: segment as u32,
             t,

@@ -189,22 +189,16 @@ fn shown(i: &Interval) -> String {
 /// # Errors
 /// The writer fails.
 pub fn print_table(w: &mut impl Write, a: &Runs, b: &Runs, rows: &[Row<'_>]) -> std::io::Result<()> {
-    writeln!(
-        w,
-        "  A: {} ({}, {} seed{})",
-        a.dir.display(),
-        a.scenario,
-        a.seeds.len(),
-        if a.seeds.len() == 1 { "" } else { "s" }
-    )?;
-    writeln!(
-        w,
-        "  B: {} ({}, {} seed{})",
-        b.dir.display(),
-        b.scenario,
-        b.seeds.len(),
-        if b.seeds.len() == 1 { "" } else { "s" }
-    )?;
+    for (name, runs) in [("A", a), ("B", b)] {
+        writeln!(
+            w,
+            "  {name}: {} ({}, {} seed{})",
+            runs.dir.display(),
+            runs.scenario,
+            runs.seeds.len(),
+            if runs.seeds.len() == 1 { "" } else { "s" }
+        )?;
+    }
     writeln!(
         w,
         "  {:<42} {:>16} {:>16} {:>12} {:>8}  significant (p)",

@@ -322,9 +322,7 @@ impl<S: Store> Sim<S> {
         let end_ms = start_ms + (scenario.hours * 3_600_000.0) as i64;
         // The demand curve's peak, and its orders with a margin for
         // Poisson's spread, read off one pass over its minutes.
-        let (peak, per_minute_sum) = (0..=(scenario.hours * 60.0) as u32)
-            .map(|m| scenario.rate_per_minute(f64::from(m)))
-            .fold((0.0, 0.0), |(peak, sum), rate| (f64::max(peak, rate), sum + rate));
+        let (peak, per_minute_sum) = scenario.demand_curve();
         let max_rate = peak * scenario.scale;
         let expected_orders = match &history {
             Some(h) => h.orders.len() as f64,

@@ -157,11 +157,10 @@ fn per_hour(html: &mut String, out: &RunOutput) {
         let mean = |f: fn(&crate::report::MinuteRow) -> u64| sum(f) as f64 / n;
         let (online, free) = (mean(|m| m.online_couriers), mean(|m| m.free_couriers));
         let utilization = if online > 0.0 { 1.0 - free / online } else { 0.0 };
-        let p90 = placed_ctd.get_mut(&hour).and_then(|xs| {
-            xs.sort_by(f64::total_cmp);
-            xs.get(((xs.len() as f64 * 0.9).ceil() as usize).saturating_sub(1))
-                .copied()
-        });
+        let p90 = placed_ctd
+            .remove(&hour)
+            .filter(|xs| !xs.is_empty())
+            .map(|xs| crate::report::Spread::of(xs).p90);
         let from = CityClock::hhmm(out.start_ms + hour as i64 * 3_600_000);
         let _ = writeln!(
             html,

@@ -183,13 +183,21 @@ pub struct Spread {
     pub p99: f64,
 }
 
+/// The nearest-rank quantile `q` of `n` values whose smallest ones are
+/// `sorted` (ranks past its end are values never observed, such as orders
+/// never delivered): the one definition every report's quantiles use.
+pub(crate) fn nearest_rank(sorted: &[f64], n: usize, q: f64) -> Option<f64> {
+    let k = (n.saturating_sub(1) as f64 * q).round() as usize;
+    sorted.get(k).copied()
+}
+
 impl Spread {
-    fn of(mut xs: Vec<f64>) -> Spread {
+    pub(crate) fn of(mut xs: Vec<f64>) -> Spread {
         if xs.is_empty() {
             return Spread::default();
         }
         xs.sort_by(f64::total_cmp);
-        let q = |p: f64| xs[((xs.len() - 1) as f64 * p).round() as usize];
+        let q = |p: f64| nearest_rank(&xs, xs.len(), p).unwrap_or(0.0);
         Spread {
             mean: xs.iter().sum::<f64>() / xs.len() as f64,
             p50: q(0.5),

@@ -675,10 +675,7 @@ impl Scenario {
             return Err((field, format!("{v} is above the most allowed, {max}")));
         }
         // What a run would hold: its orders and couriers.
-        let orders: f64 = (0..(self.hours * 60.0) as u32)
-            .map(|m| self.rate_per_minute(f64::from(m)))
-            .sum::<f64>()
-            * self.scale;
+        let orders = self.demand_curve().1 * self.scale;
         if orders > MAX_RUN_ORDERS {
             return Err((
                 "demand.peak_per_minute".into(),
@@ -695,6 +692,14 @@ impl Scenario {
             ));
         }
         Ok(())
+    }
+
+    /// The demand curve over the run's minutes (full city): its peak rate
+    /// and the sum of its rates, orders per minute.
+    pub fn demand_curve(&self) -> (f64, f64) {
+        (0..=(self.hours * 60.0) as u32)
+            .map(|m| self.rate_per_minute(f64::from(m)))
+            .fold((0.0, 0.0), |(peak, sum), rate| (f64::max(peak, rate), sum + rate))
     }
 
     /// The demand section's own checks.

@@ -48,10 +48,7 @@ impl Service {
         sorted.sort_by(f64::total_cmp);
         // Nearest rank over every placed order; ranks past the delivered
         // ones are orders never delivered.
-        let rank = |q: f64| {
-            let k = ((placed - 1) as f64 * q).round() as usize;
-            sorted.get(k).copied()
-        };
+        let rank = |q: f64| crate::report::nearest_rank(&sorted, placed, q);
         Service {
             within_promise: share(promised),
             within_45_min: within(45.0),

@@ -107,13 +107,8 @@ pub(crate) fn run(args: &RunArgs<'_>) -> ExitCode {
 /// Runs `scenario` on every seed side by side, writes each seed's reports
 /// into `out/seed-N/` and the replications into `out`.
 fn replicated(scenario: Scenario, seeds: &Seeds, inputs: &Inputs, out: &Path) -> ExitCode {
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "wall-clock time of each run, for the report only"
-    )]
-    let epoch = std::time::Instant::now();
-    let clock = move || epoch.elapsed().as_secs_f64();
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let clock = super::stopwatch();
+    let workers = super::cores();
     let jobs: Vec<Job> = seeds
         .0
         .iter()

@@ -57,13 +57,8 @@ pub(crate) fn sweep(args: &SweepArgs<'_>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "wall-clock time of each run, for the report only"
-    )]
-    let epoch = std::time::Instant::now();
-    let clock = move || epoch.elapsed().as_secs_f64();
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let clock = super::stopwatch();
+    let workers = super::cores();
     let title = points_in.first().map_or_else(String::new, |(_, s)| {
         format!(
             "{}: {} seed{} at scale {}",
