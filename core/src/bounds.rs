@@ -20,6 +20,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// Default highest order total, minor units ($5,000); platforms may set
 /// their own.
 pub const DEFAULT_MAX_ORDER_TOTAL_MINOR: i64 = 500_000;
+/// The longest preparation a kitchen may state or be given, minutes.
+pub const MAX_PREP_MINUTES: u64 = 240;
 
 /// A value outside its bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +98,26 @@ pub fn amount(field: &str, m: Money, max_minor: i64) -> Result<Money, OutOfBound
 /// Negative or above the bound.
 pub fn price(field: &str, m: Money) -> Result<Money, OutOfBounds> {
     amount(field, m, MAX_PRICE_MINOR)
+}
+
+/// A preparation time in whole minutes: 1 to [`MAX_PREP_MINUTES`].
+///
+/// ```
+/// use courier_core::bounds::prep_minutes;
+/// assert!(prep_minutes("prep_minutes", 15).is_ok());
+/// assert!(prep_minutes("prep_minutes", 0).is_err());
+/// assert!(prep_minutes("prep_minutes", 241).is_err());
+/// ```
+pub fn prep_minutes(field: &str, minutes: u64) -> Result<u64, OutOfBounds> {
+    if (1..=MAX_PREP_MINUTES).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(OutOfBounds::new(
+            field,
+            minutes,
+            format!("1..={MAX_PREP_MINUTES} minutes"),
+        ))
+    }
 }
 
 /// A name: not empty once trimmed, at most [`MAX_NAME_CHARS`] characters.

@@ -31,6 +31,17 @@ pub enum PlatformError {
         /// The fix's distance and age against the rule, in words.
         why: String,
     },
+    /// A write named a version not above the stored one: someone wrote a
+    /// newer one since it was read.
+    #[error("{what} is at version {stored}; a write must name a version above it, not {given}")]
+    StaleVersion {
+        /// What was written.
+        what: String,
+        /// The version the write named.
+        given: u64,
+        /// The stored version.
+        stored: u64,
+    },
     /// A coordinate was out of range.
     #[error("invalid location: {0}")]
     Location(#[from] GeoError),

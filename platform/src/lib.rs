@@ -45,12 +45,13 @@ mod telemetry;
 
 pub use config::{DispatchPolicy, PlatformConfig};
 pub use courier_core::ports;
+pub use courier_matching::{BatchConfig, CascadeConfig};
 pub use error::PlatformError;
 pub use facade::{Platform, Recovered, SetAside, TickFailure, TickReport};
 pub use services::books::Cancellation;
 pub use services::catalog::{MAX_SEARCH_RADIUS_M, SearchQuery};
 pub use services::delivery::{Delivered, Handover};
-pub use services::dispatch::{Arrival, DispatchRound, NextStop, SentOffer, Stop};
+pub use services::dispatch::{Arrival, CourierOffer, DispatchRound, NextStop, SentOffer, Stop};
 pub use services::ordering::{OrderRequest, Placement};
 pub use services::payments::PaymentStatus;
 pub use services::pricing::SurgeSnapshot;

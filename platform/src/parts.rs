@@ -2,8 +2,9 @@
 //! gateway, the notifier and the clock, with the one way any service changes
 //! an order (load it, decide, compare-and-set with its events).
 
-use courier_core::order::{Actor, Command, Order, OrderAction, OrderEvent};
-use courier_core::ports::{Fence, StorageError, Store, Transition};
+use courier_core::order::permission::may_view;
+use courier_core::order::{Actor, Command, Order, OrderAction, OrderError, OrderEvent, OrderStatus};
+use courier_core::ports::{CourierChange, Fence, StorageError, Store, Transition};
 use courier_core::{OrderId, Timestamp};
 
 use crate::error::PlatformError;
@@ -60,12 +61,14 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Parts<'_, S, G, N, C> {
                 .await?
                 .ok_or(PlatformError::OrderNotFound(id))?;
             let (expected, assignment_before) = (order.version(), order.assignment());
-            let event = order.execute(&Command {
-                actor,
-                at: self.clock.now(),
-                expected_version: expected,
-                action,
-            })?;
+            let event = order
+                .execute(&Command {
+                    actor,
+                    at: self.clock.now(),
+                    expected_version: expected,
+                    action,
+                })
+                .map_err(|e| hidden_from(actor, &order, e))?;
             let transition = Transition {
                 order: &order,
                 expected_version: expected,
@@ -77,6 +80,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Parts<'_, S, G, N, C> {
             match self.store.save_transition(&transition).await {
                 Ok(()) => {
                     telemetry::order_event(&order, &event);
+                    self.tell_couriers(actor, &order, transition.courier_changes()).await;
                     return Ok((order, event));
                 }
                 Err(conflict @ StorageError::VersionConflict { .. }) => last_conflict = Some(conflict),
@@ -86,6 +90,30 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Parts<'_, S, G, N, C> {
         Err(last_conflict
             .unwrap_or(StorageError::Backend("compare-and-set retries exhausted".into()))
             .into())
+    }
+
+    /// Tells each courier a transition changed what it did to them, so a
+    /// courier's app learns of offers, withdrawals, assignments and
+    /// cancellations wherever the change was made. What the courier did
+    /// itself (accepting, declining, delivering) is not echoed back.
+    async fn tell_couriers(&self, actor: Actor, order: &Order, changes: [Option<CourierChange>; 2]) {
+        for change in changes.into_iter().flatten() {
+            let courier = change.courier();
+            if actor == Actor::Courier(courier) {
+                continue;
+            }
+            let kind = match change {
+                CourierChange::Offer { .. } => NotificationKind::Offer,
+                CourierChange::Take { .. } => NotificationKind::CourierAssigned,
+                CourierChange::CloseOffer { .. } => NotificationKind::OfferClosed,
+                CourierChange::Release { .. } if matches!(order.status(), OrderStatus::Cancelled { .. }) => {
+                    NotificationKind::Cancelled
+                }
+                CourierChange::Release { .. } if order.delivered_by().is_none() => NotificationKind::Unassigned,
+                CourierChange::Release { .. } | CourierChange::TakeOffer { .. } => continue,
+            };
+            self.notify(Recipient::Courier(courier), kind, order.id()).await;
+        }
     }
 
     /// Sends a notification; a failure is counted, never fatal.
@@ -99,5 +127,16 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Parts<'_, S, G, N, C> {
         if self.notifier.send(note).await.is_err() {
             telemetry::notification_failed(kind);
         }
+    }
+}
+
+/// An order a caller may not see is, to that caller, an order that does
+/// not exist: refusing with "forbidden" would tell a stranger it is there
+/// (and, for a courier, that it is in dispatch).
+pub(crate) fn hidden_from(actor: Actor, order: &Order, error: OrderError) -> PlatformError {
+    if matches!(error, OrderError::Forbidden { .. }) && !may_view(actor, order) {
+        PlatformError::OrderNotFound(order.id())
+    } else {
+        error.into()
     }
 }

@@ -14,8 +14,10 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct Point {
     /// Latitude, -90 to 90.
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// Longitude, -180 to 180.
+    #[schema(minimum = -180, maximum = 180)]
     pub lng: f64,
 }
 
@@ -41,20 +43,25 @@ impl From<GeoPoint> for Point {
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Latitude of the search centre.
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// Longitude of the search centre.
+    #[param(minimum = -180, maximum = 180)]
     pub lng: f64,
-    /// Radius in metres (default 5,000; at most 50,000).
+    /// Radius in metres (default 5,000; above 0, at most 50,000).
+    #[param(exclusive_minimum = 0, maximum = 50_000)]
     pub radius_m: Option<f64>,
     /// Words in the name or cuisine.
     pub q: Option<String>,
     /// This cuisine only.
     pub cuisine: Option<String>,
     /// At least this rating, hundredths of a star.
+    #[param(minimum = 0, maximum = 500)]
     pub min_rating: Option<u16>,
     /// Only restaurants open and taking orders (default true).
     pub open_now: Option<bool>,
     /// At most this many (default 20, at most 100).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
@@ -155,7 +162,8 @@ impl From<&Menu> for MenuView {
 pub struct CartLine {
     /// The dish.
     pub item_id: u64,
-    /// How many (1 or more).
+    /// How many (1 to 99).
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: u32,
 }
 
@@ -165,12 +173,14 @@ pub struct CartLine {
 pub struct CartRequest {
     /// From where.
     pub restaurant_id: u64,
-    /// What.
+    /// What: 1 to 50 lines.
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<CartLine>,
     /// Where to deliver.
     pub dropoff: Point,
-    /// Tip, minor units (0 or more).
+    /// Tip, minor units (0 to 50,000).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 50_000)]
     pub tip_minor: i64,
     /// Promotion codes.
     #[serde(default)]
@@ -360,6 +370,7 @@ impl From<&Cancellation> for CancellationView {
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
     /// The kitchen's preparation estimate, minutes (1 to 240).
+    #[schema(minimum = 1, maximum = 240)]
     pub prep_minutes: u32,
 }
 
@@ -378,8 +389,10 @@ pub struct CancelBody {
 pub struct RatingBody {
     /// `restaurant` or `courier` (by the customer), `customer` (by the
     /// courier or restaurant).
+    #[schema(pattern = "^(restaurant|courier|customer)$")]
     pub subject: String,
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub stars: u8,
 }
 
@@ -426,7 +439,8 @@ pub struct TokenRequest {
     /// Rate-limit tier.
     #[serde(default)]
     pub tier: crate::auth::TierName,
-    /// Lifetime, seconds (default 3,600).
+    /// Lifetime, seconds (default 3,600; at most 7 days).
+    #[schema(minimum = 1, maximum = 604_800)]
     pub ttl_secs: Option<u64>,
 }
 
@@ -443,14 +457,17 @@ pub struct TokenView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestaurantInput {
-    /// Name.
+    /// Name (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
-    /// Cuisine.
+    /// Cuisine (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub cuisine: String,
     /// Where to pick up.
     pub location: Point,
     /// Average rating, hundredths of a star (0 to 500).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 500)]
     pub rating_centi: u16,
     /// Open now.
     pub is_open: bool,
@@ -458,9 +475,11 @@ pub struct RestaurantInput {
     pub accepting_orders: bool,
     /// Delivers within this many metres.
     pub delivery_radius_m: u32,
-    /// Smallest subtotal, minor units.
+    /// Smallest subtotal, minor units (0 to 100,000).
+    #[schema(minimum = 0, maximum = 100_000)]
     pub minimum_order_minor: i64,
-    /// Usual preparation time, minutes.
+    /// Usual preparation time, minutes (1 to 240).
+    #[schema(minimum = 1, maximum = 240)]
     pub prep_minutes: u32,
 }
 
@@ -470,9 +489,11 @@ pub struct RestaurantInput {
 pub struct MenuItemInput {
     /// Id.
     pub id: u64,
-    /// Name.
+    /// Name (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
-    /// Unit price, minor units.
+    /// Unit price, minor units (0 to 1,000,000).
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub price_minor: i64,
     /// Orderable now.
     pub available: bool,
@@ -488,4 +509,44 @@ pub struct MenuInput {
     pub version: u64,
     /// The dishes.
     pub items: Vec<MenuItemInput>,
+}
+
+/// A delivery offer open to the courier.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferView {
+    /// The order (a string, as everywhere).
+    pub order_id: String,
+    /// The restaurant to collect from.
+    pub restaurant_id: u64,
+    /// Where to collect.
+    pub pickup: Point,
+    /// Where to deliver.
+    pub dropoff: Point,
+    /// What the courier earns (delivery pay and tip), minor units.
+    pub pay_minor: i64,
+    /// Currency code.
+    pub currency: String,
+    /// When the offer lapses, epoch milliseconds.
+    pub expires_at_ms: i64,
+}
+
+impl From<&courier_platform::CourierOffer> for OfferView {
+    fn from(o: &courier_platform::CourierOffer) -> Self {
+        OfferView {
+            order_id: o.order.id().get().to_string(),
+            restaurant_id: o.order.restaurant().get(),
+            pickup: o.order.pickup().into(),
+            dropoff: o.order.dropoff().into(),
+            pay_minor: o.pay.minor(),
+            currency: o.pay.currency().code().to_owned(),
+            expires_at_ms: o.expires_at.as_millis(),
+        }
+    }
+}
+
+/// An order a courier event is about, when the event carries no more.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderRef {
+    /// The order.
+    pub order_id: String,
 }

@@ -152,6 +152,7 @@ impl From<PlatformError> for ApiError {
             PlatformError::BelowMinimum { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "below_minimum"),
             PlatformError::OutOfBounds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
             PlatformError::NotAtStop { .. } => (StatusCode::CONFLICT, "not_at_stop"),
+            PlatformError::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
             PlatformError::OutsideDeliveryRadius { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "outside_delivery_radius")
             }

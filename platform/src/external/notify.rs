@@ -42,6 +42,11 @@ pub enum NotificationKind {
     Rejected,
     /// A delivery offer for a courier.
     Offer,
+    /// The courier's offer ended unaccepted: declined, lapsed or withdrawn.
+    OfferClosed,
+    /// The order is no longer the courier's: taken back or reassigned
+    /// (a cancellation is told as [`NotificationKind::Cancelled`]).
+    Unassigned,
     /// A courier is on the way to the restaurant.
     CourierAssigned,
     /// The courier reached the restaurant.
@@ -58,13 +63,15 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 14] = [
         NotificationKind::NewOrder,
         NotificationKind::PaymentDelayed,
         NotificationKind::PaymentConfirmed,
         NotificationKind::Accepted,
         NotificationKind::Rejected,
         NotificationKind::Offer,
+        NotificationKind::OfferClosed,
+        NotificationKind::Unassigned,
         NotificationKind::CourierAssigned,
         NotificationKind::CourierAtRestaurant,
         NotificationKind::PickedUp,
@@ -95,6 +102,8 @@ impl NotificationKind {
             NotificationKind::Accepted => "accepted",
             NotificationKind::Rejected => "rejected",
             NotificationKind::Offer => "offer",
+            NotificationKind::OfferClosed => "offer_closed",
+            NotificationKind::Unassigned => "unassigned",
             NotificationKind::CourierAssigned => "courier_assigned",
             NotificationKind::CourierAtRestaurant => "courier_at_restaurant",
             NotificationKind::PickedUp => "picked_up",

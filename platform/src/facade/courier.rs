@@ -8,7 +8,7 @@ use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::services::delivery::{Delivered, Handover};
-use crate::services::dispatch::{Arrival, NextStop};
+use crate::services::dispatch::{Arrival, CourierOffer, NextStop};
 
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// A courier starts a shift at `point`.
@@ -35,6 +35,42 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// slots (refused when the courier already carries the batch limit).
     pub async fn answer_offer(&self, courier: CourierId, order: OrderId, accept: bool) -> Result<(), PlatformError> {
         self.dispatch.answer_offer(&self.parts(), courier, order, accept).await
+    }
+
+    /// The offers open to `courier`, as the store holds them (so whichever
+    /// instance made them): at most one at a time, by the store's rule.
+    pub async fn offers_for(&self, courier: CourierId) -> Result<Vec<CourierOffer>, PlatformError> {
+        let parts = self.parts();
+        let now = parts.now();
+        let Some((id, expires_at)) = self.store.courier_load(courier).await?.offer else {
+            return Ok(Vec::new());
+        };
+        if expires_at <= now {
+            return Ok(Vec::new());
+        }
+        let Some(order) = self.store.load_order(id).await? else {
+            return Ok(Vec::new());
+        };
+        // The courier's record and the order agree unless a change raced
+        // this read; the order is the truth.
+        if order.assignment().offered_courier() != Some(courier) {
+            return Ok(Vec::new());
+        }
+        let pay = self.books.courier_pay(&parts, id).await?;
+        Ok(vec![CourierOffer { order, pay, expires_at }])
+    }
+
+    /// The offers open to `courier`, for a stream of the courier's events,
+    /// after counting the stream against `caller`'s limit for its `tier`
+    /// (as [`Platform::open_tracking`] does).
+    pub async fn open_courier_stream(
+        &self,
+        courier: CourierId,
+        tier: crate::rate_limits::Tier,
+        caller: &str,
+    ) -> Result<Vec<CourierOffer>, PlatformError> {
+        self.catalog.open_stream(&self.parts(), tier, caller).await?;
+        self.offers_for(courier).await
     }
 
     /// Where `courier` goes next: the first stop of the cheapest route

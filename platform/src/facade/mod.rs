@@ -159,7 +159,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
 
     /// An order as `actor` may see it (seed 000: a customer their own, a
     /// restaurant its own, a courier those offered or assigned to them or
-    /// delivered by them, admin and system all).
+    /// delivered by them, admin and system all). An order the actor may not
+    /// see is [`PlatformError::OrderNotFound`], as one that does not exist.
     pub async fn order(&self, actor: Actor, id: OrderId) -> Result<Order, PlatformError> {
         let order = self
             .store
@@ -169,7 +170,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         if courier_core::order::permission::may_view(actor, &order) {
             Ok(order)
         } else {
-            Err(courier_core::order::OrderError::Forbidden { actor, action: "view" }.into())
+            Err(PlatformError::OrderNotFound(id))
         }
     }
 

@@ -88,6 +88,16 @@ impl Bookkeeping {
         })
     }
 
+    /// What the courier delivering `id` earns (delivery pay and tip), as
+    /// the order's stored payout split says.
+    pub(crate) async fn courier_pay(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        id: OrderId,
+    ) -> Result<Money, PlatformError> {
+        Ok(self.load_split(parts, id).await?.courier)
+    }
+
     async fn load_split(
         &self,
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,

@@ -280,6 +280,7 @@ impl Catalog {
             restaurant.minimum_order,
             bounds::MAX_MINIMUM_ORDER_MINOR,
         )?;
+        bounds::prep_minutes("prep_minutes", restaurant.prep_time.as_millis() / 60_000)?;
         if restaurant.rating_centi > 500 {
             return Err(PlatformError::invalid(
                 "rating_centi",
@@ -304,10 +305,11 @@ impl Catalog {
         if let Some(current) = parts.store.menu(menu.restaurant).await?
             && menu.version <= current.version
         {
-            return Err(PlatformError::invalid(
-                "version",
-                format!("{} is not above the stored version {}", menu.version, current.version),
-            ));
+            return Err(PlatformError::StaleVersion {
+                what: format!("the menu of {}", menu.restaurant),
+                given: menu.version,
+                stored: current.version,
+            });
         }
         for (i, item) in menu.items.iter().enumerate() {
             bounds::name(&format!("items[{i}].name"), &item.name)?;

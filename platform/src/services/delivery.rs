@@ -1,6 +1,7 @@
 //! The courier's side of an order: pickup and delivery, then capture,
 //! payout and completion (retried while the gateway is down).
 
+use courier_core::order::permission::may_view;
 use courier_core::order::{Actor, Order, OrderAction};
 use courier_core::ports::Store;
 use courier_core::{AdminId, CourierId, Duration, GeoPoint, OrderId};
@@ -62,6 +63,10 @@ impl Delivery {
             .ok_or(PlatformError::OrderNotFound(order))?;
         match by {
             Handover::Courier(courier) => {
+                if !may_view(Actor::Courier(courier), &stored) {
+                    // Not theirs: as if it did not exist (no distance to it either).
+                    return Err(PlatformError::OrderNotFound(order));
+                }
                 let point = match stop {
                     Stop::Restaurant => stored.pickup(),
                     Stop::Door => stored.dropoff(),

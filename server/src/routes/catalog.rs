@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use courier_core::ports::{Menu, MenuItem, Restaurant, Store};
-use courier_core::{Duration, MenuItemId, Money, RestaurantId};
+use courier_core::{Duration, MenuItemId, Money};
 
 use crate::app::AppStateRef;
 use crate::auth::Principal;
@@ -21,7 +21,7 @@ pub(crate) async fn put_restaurant<S: Store>(
 ) -> Result<StatusCode, ApiError> {
     let currency = state.platform.config().pricing.currency;
     let restaurant = Restaurant {
-        id: RestaurantId::new(id),
+        id: super::restaurant_id(id)?,
         name: body.name,
         cuisine: body.cuisine,
         location: body.location.geo()?,
@@ -37,7 +37,8 @@ pub(crate) async fn put_restaurant<S: Store>(
 }
 
 #[utoipa::path(put, path = "/v1/restaurants/{id}/menu", tag = "catalog", params(("id" = u64, Path)), request_body = MenuInput,
-    responses((status = 204), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 204), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "The version is not above the stored one", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn put_menu<S: Store>(
     state: AppStateRef<S>,
@@ -47,7 +48,7 @@ pub(crate) async fn put_menu<S: Store>(
 ) -> Result<StatusCode, ApiError> {
     let currency = state.platform.config().pricing.currency;
     let menu = Menu {
-        restaurant: RestaurantId::new(id),
+        restaurant: super::restaurant_id(id)?,
         version: body.version,
         items: body
             .items

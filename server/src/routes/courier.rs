@@ -71,7 +71,7 @@ pub(crate) async fn location<S: Store>(
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/offer/accept", tag = "courier", params(("id" = String, Path)),
-    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn accept_offer<S: Store>(
     state: AppStateRef<S>,
@@ -84,7 +84,7 @@ pub(crate) async fn accept_offer<S: Store>(
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/offer/decline", tag = "courier", params(("id" = String, Path)),
-    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn decline_offer<S: Store>(
     state: AppStateRef<S>,
@@ -99,7 +99,7 @@ pub(crate) async fn decline_offer<S: Store>(
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/pickup", tag = "courier", params(("id" = String, Path)),
-    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn pick_up<S: Store>(
     state: AppStateRef<S>,
@@ -114,7 +114,7 @@ pub(crate) async fn pick_up<S: Store>(
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/deliver", tag = "courier", params(("id" = String, Path)),
-    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    responses((status = 200, body = OrderView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn deliver<S: Store>(
     state: AppStateRef<S>,

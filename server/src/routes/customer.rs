@@ -63,7 +63,7 @@ pub(crate) async fn menu<S: Store>(
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<MenuView>, ApiError> {
     let (tier, key) = caller(who, addr);
-    let menu = state.platform.menu(RestaurantId::new(id), tier, &key).await?;
+    let menu = state.platform.menu(super::restaurant_id(id)?, tier, &key).await?;
     Ok(Json(MenuView::from(&menu)))
 }
 
@@ -97,7 +97,8 @@ fn order_request<S: Store>(
 }
 
 #[utoipa::path(post, path = "/v1/quotes", tag = "customer", request_body = CartRequest,
-    responses((status = 200, body = QuoteView), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = QuoteView), (status = 404, description = "No such restaurant", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn quote<S: Store>(
     state: AppStateRef<S>,
     who: Principal,
@@ -119,9 +120,11 @@ struct StoredPlacement {
 }
 
 #[utoipa::path(post, path = "/v1/orders", tag = "customer", request_body = CartRequest,
-    params(("Idempotency-Key" = String, Header, description = "The client's key: the same key places the order once")),
+    params(("Idempotency-Key" = String, Header, description = "The client's key: the same key places the order once",
+        min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     responses((status = 201, body = PlacementView), (status = 200, description = "A replayed key: the first answer", body = PlacementView),
-        (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
+        (status = 400, body = crate::error::ErrorBody), (status = 404, description = "No such restaurant", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn place<S: Store>(
     state: AppStateRef<S>,
@@ -207,6 +210,7 @@ pub(crate) async fn order<S: Store>(
 pub(crate) struct CancelParams {
     /// Admins only: `customer_request`, `restaurant_unavailable`,
     /// `no_courier_found`, `payment_failed` or `platform_failure`.
+    #[param(pattern = "^(customer_request|restaurant_unavailable|no_courier_found|payment_failed|platform_failure)$")]
     reason: Option<String>,
 }
 

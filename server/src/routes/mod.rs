@@ -11,6 +11,7 @@ use crate::app::AppState;
 mod catalog;
 mod courier;
 mod customer;
+mod offers;
 pub(crate) mod openapi;
 mod ops;
 mod restaurant;
@@ -42,6 +43,8 @@ pub(crate) fn api<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
         .route("/v1/couriers/me/online", post(courier::online::<S>))
         .route("/v1/couriers/me/offline", post(courier::offline::<S>))
         .route("/v1/couriers/me/location", post(courier::location::<S>))
+        .route("/v1/couriers/me/offers", get(offers::offers::<S>))
+        .route("/v1/couriers/me/events", get(offers::events::<S>))
         .route("/v1/dev/token", post(ops::dev_token::<S>))
 }
 
@@ -59,4 +62,16 @@ pub(crate) fn order_id(raw: &str) -> Result<courier_core::OrderId, crate::error:
     raw.parse::<u64>()
         .map(courier_core::OrderId::new)
         .map_err(|_| crate::error::ApiError::bad_request("invalid_path", format!("order id {raw:?} is not a number")))
+}
+
+/// A restaurant id from the path: ids are stored as signed 64-bit numbers,
+/// so one above `i64::MAX` names nothing that can exist.
+pub(crate) fn restaurant_id(raw: u64) -> Result<courier_core::RestaurantId, crate::error::ApiError> {
+    if i64::try_from(raw).is_err() {
+        return Err(crate::error::ApiError::bad_request(
+            "invalid_path",
+            format!("restaurant id {raw} is above {}", i64::MAX),
+        ));
+    }
+    Ok(courier_core::RestaurantId::new(raw))
 }

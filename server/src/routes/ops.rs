@@ -67,14 +67,19 @@ pub(crate) async fn dev_token<S: Store>(
     if !state.dev_tokens {
         return Err(ApiError::not_found("no such endpoint"));
     }
+    let ttl_secs = req.ttl_secs.unwrap_or(3_600);
+    if !(1..=crate::auth::MAX_TOKEN_LIFETIME_SECS).contains(&ttl_secs) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "out_of_bounds",
+            format!(
+                "ttl_secs: {ttl_secs} is outside 1..={}",
+                crate::auth::MAX_TOKEN_LIFETIME_SECS
+            ),
+        ));
+    }
     let now_secs = u64::try_from(state.platform.clock().now().as_millis() / 1_000).unwrap_or(0);
-    let claims = Claims::new(
-        req.sub.to_string(),
-        req.role,
-        req.tier,
-        now_secs,
-        req.ttl_secs.unwrap_or(3_600),
-    );
+    let claims = Claims::new(req.sub.to_string(), req.role, req.tier, now_secs, ttl_secs);
     let token = state.keys.sign(&claims)?;
     Ok(Json(TokenView {
         token,

@@ -254,3 +254,68 @@ pub(crate) async fn count_orders<S: Store>(store: &S) -> usize {
     }
     n
 }
+
+/// A server-sent event stream read one event at a time.
+pub(crate) struct EventReader {
+    response: Response,
+    buffer: String,
+    ended: bool,
+}
+
+impl EventReader {
+    pub(crate) fn new(response: Response) -> EventReader {
+        EventReader {
+            response,
+            buffer: String::new(),
+            ended: false,
+        }
+    }
+
+    /// The next named event (comments and keep-alives skipped), or `None`
+    /// when the stream ends or nothing comes within `wait`.
+    pub(crate) async fn next(&mut self, wait: StdDuration) -> Option<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !name.is_empty() {
+                    return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()? {
+                Ok(Some(chunk)) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(None) | Err(_) => {
+                    self.ended = true;
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// True once the stream has ended (closed by the server, or broken).
+    pub(crate) fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The next event named `name`, skipping others; panics naming what
+    /// came instead when none comes within `wait`.
+    pub(crate) async fn expect(&mut self, name: &str, wait: StdDuration) -> Value {
+        let mut seen = Vec::new();
+        while let Some((event, data)) = self.next(wait).await {
+            if event == name {
+                return data;
+            }
+            seen.push(event);
+        }
+        panic!("no {name:?} event within {wait:?}; saw {seen:?}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Three `courier-server` processes over one PostgreSQL schema and one
 //! Redis prefix, every request going to whichever is next (round-robin):
-//! 200 journeys at once, couriers answering offers through any instance,
+//! 200 journeys at once, couriers learning of offers from their event
+//! streams and answering through any instance,
 //! the holder of the work lease killed (`SIGKILL`) mid-run, then all of
 //! them stopped and started again. Afterwards the store is checked: no
 //! courier ever over the batch limit, no order with two couriers, every
@@ -23,7 +24,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::harness::{RESTAURANT, home, read, restaurant_point, seed_catalog, token, two_pizzas};
+use crate::harness::{EventReader, RESTAURANT, home, read, restaurant_point, seed_catalog, token, two_pizzas};
 
 const INSTANCES: usize = 3;
 const ORDERS: u64 = 200;
@@ -336,24 +337,48 @@ async fn couriers_on_shift(fleet: &Fleet, done: &AtomicBool) {
     }
 }
 
-/// Couriers accept what they are offered, each answer through whichever
-/// instance is next (the offer's own instance only by chance). They learn
-/// of offers from the store: the API has no offer list yet.
-async fn answer_offers(fleet: &Fleet, pg: &PgStore, done: &AtomicBool, answered: &AtomicU64) {
+/// Couriers' apps accept what they are offered: each learns of its offers
+/// from its event stream, held open on one instance (another once that one
+/// dies), and answers through whichever instance is next, so the offer, the
+/// stream and the answer are mostly on three different instances.
+async fn answer_offers(fleet: &Fleet, done: &AtomicBool, answered: &AtomicU64) {
+    futures::future::join_all((1..=COURIERS).map(|c| courier_app(fleet, c, done, answered))).await;
+}
+
+async fn courier_app(fleet: &Fleet, c: u64, done: &AtomicBool, answered: &AtomicU64) {
+    let rider = token(Role::Courier, c);
+    let mut attempt = 0;
     while !done.load(Ordering::SeqCst) {
-        let open: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT courier_id, offer_order FROM courier_loads WHERE offer_order IS NOT NULL")
-                .fetch_all(pg.pool())
-                .await
-                .unwrap();
-        for (courier, order) in open {
-            let rider = token(Role::Courier, u64::try_from(courier).unwrap());
-            let (status, _) = fleet
-                .call(Method::POST, &format!("/v1/orders/{order}/offer/accept"), &rider, None)
-                .await;
-            answered.fetch_add(u64::from(status == StatusCode::OK), Ordering::SeqCst);
+        let i = (c as usize + attempt) % INSTANCES;
+        attempt += 1;
+        if !fleet.alive[i].load(Ordering::SeqCst) {
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+            continue;
         }
-        tokio::time::sleep(StdDuration::from_millis(150)).await;
+        let url = format!("http://127.0.0.1:{}/v1/couriers/me/events", fleet.instances[i].port);
+        let stream = match fleet.client.get(url).bearer_auth(&rider).send().await {
+            Ok(r) if r.status() == StatusCode::OK => r,
+            _ => {
+                tokio::time::sleep(StdDuration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let mut events = EventReader::new(stream);
+        // Until the instance goes away (or events were lost: reconnecting
+        // sends the open offers first).
+        while !done.load(Ordering::SeqCst) && !events.ended() {
+            match events.next(StdDuration::from_millis(500)).await {
+                Some((name, offer)) if name == "offer" => {
+                    let order = offer["order_id"].as_str().unwrap_or_default();
+                    let (status, _) = fleet
+                        .call(Method::POST, &format!("/v1/orders/{order}/offer/accept"), &rider, None)
+                        .await;
+                    answered.fetch_add(u64::from(status == StatusCode::OK), Ordering::SeqCst);
+                }
+                Some((name, _)) if name == "lagged" => break,
+                _ => {}
+            }
+        }
     }
 }
 
@@ -545,8 +570,8 @@ async fn three_instances_share_the_work_and_survive_a_kill() {
         async move { couriers_on_shift(&fleet, &done).await }
     });
     let offers = tokio::spawn({
-        let (fleet, pg, done, answered) = (fleet.clone(), pg.clone(), done.clone(), answered.clone());
-        async move { answer_offers(&fleet, &pg, &done, &answered).await }
+        let (fleet, done, answered) = (fleet.clone(), done.clone(), answered.clone());
+        async move { answer_offers(&fleet, &done, &answered).await }
     });
     let journeys: Vec<_> = (0..ORDERS)
         .map(|n| {
@@ -584,7 +609,7 @@ async fn three_instances_share_the_work_and_survive_a_kill() {
     offers.await.unwrap();
     eprintln!(
         "{ORDERS} journeys over {INSTANCES} instances: {holder} killed after {completed_at_kill} completed, \
-         work taken over in {taken_over:?}; {} offers accepted through round-robin",
+         work taken over in {taken_over:?}; {} offers seen on streams and accepted through round-robin",
         answered.load(Ordering::SeqCst)
     );
 

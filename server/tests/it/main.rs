@@ -27,6 +27,7 @@ macro_rules! on_both {
     };
 }
 
+mod courier_app;
 mod harness;
 mod instances;
 mod journeys;

@@ -26,6 +26,7 @@ use crate::config::{DispatchPolicy, PlatformConfig};
 use crate::error::PlatformError;
 use crate::services::promises::Promises;
 pub use next_stop::NextStop;
+pub use offers::CourierOffer;
 pub(crate) use state::{DispatchState, OpenOrder};
 
 /// The stop a courier reached.

@@ -1,15 +1,26 @@
 //! A courier's answer to an offer: accepting takes one of the courier's
 //! slots, declining tells the cascade to move on.
 
-use courier_core::order::{Actor, OrderAction};
+use courier_core::order::{Actor, Order, OrderAction};
 use courier_core::ports::Store;
-use courier_core::{CourierId, OrderId};
+use courier_core::{CourierId, Money, OrderId, Timestamp};
 
 use super::Dispatch;
 use crate::error::PlatformError;
 use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
 use crate::parts::Parts;
 use crate::telemetry;
+
+/// An offer open to a courier, as the courier's app shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourierOffer {
+    /// The order offered (its restaurant, pickup and drop-off points).
+    pub order: Order,
+    /// What the courier earns for it: delivery pay and the tip.
+    pub pay: Money,
+    /// When the offer lapses.
+    pub expires_at: Timestamp,
+}
 
 impl Dispatch {
     /// A courier answers an offer. Accepting takes one of the courier's

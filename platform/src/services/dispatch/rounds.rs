@@ -242,10 +242,8 @@ impl Dispatch {
                 expires_at: offer.expires_at,
             };
             match parts.apply(offer.order, Actor::System, action).await {
+                // The courier is told by `Parts::apply`, as of every change to them.
                 Ok(_) => {
-                    parts
-                        .notify(Recipient::Courier(offer.courier), NotificationKind::Offer, offer.order)
-                        .await;
                     round.offers.push(offer);
                 }
                 Err(e) => {
@@ -346,9 +344,6 @@ impl Dispatch {
                     self.state().pool.remove(&order);
                     telemetry::match_duration(now.since(since));
                     round.assigned.push((order, courier));
-                    parts
-                        .notify(Recipient::Courier(courier), NotificationKind::CourierAssigned, order)
-                        .await;
                     parts
                         .notify(
                             Recipient::Customer(assigned.customer()),
