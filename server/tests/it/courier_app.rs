@@ -2,8 +2,8 @@
 //! goes online, reports positions, learns of an offer from its event
 //! stream, accepts, picks up at the restaurant and delivers at the door.
 //! Fixes a kilometre off are refused; another courier's order is, to a
-//! courier, an order that does not exist; withdrawn offers and cancelled
-//! orders reach the stream.
+//! courier, an order that does not exist; withdrawn offers, cancelled
+//! orders and orders given back reach the stream.
 
 use std::time::Duration as StdDuration;
 
@@ -246,6 +246,18 @@ pub(crate) async fn lapsed_offers_and_cancellations_reach_the_stream<S: Store + 
     assert_eq!(status, StatusCode::OK, "{body}");
     let cancelled = events.expect("cancelled", WAIT).await;
     assert_eq!(cancelled["order_id"], id.as_str());
+
+    // An order given back (the courier's app lost, the courier offline)
+    // goes back to dispatch, and the stream says the courier no longer has it.
+    let third = ready_order(&s, "app-offline").await;
+    let id = take_offer(&s, &rider, &mut events).await;
+    assert_eq!(id, third);
+    let (status, body) = s
+        .call(Method::POST, "/v1/couriers/me/offline", Some(&rider), None)
+        .await;
+    assert_eq!((status, &body["released"][0]), (StatusCode::OK, &json!(id)), "{body}");
+    let given_back = events.expect("unassigned", WAIT).await;
+    assert_eq!(given_back["order_id"], id.as_str());
     s
 }
 
