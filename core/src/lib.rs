@@ -22,6 +22,7 @@ pub mod money;
 pub mod order;
 pub mod place;
 pub mod ports;
+pub mod promotion;
 pub mod rating;
 pub mod refund;
 pub mod time;

@@ -42,6 +42,27 @@ pub enum PlatformError {
         /// The stored version.
         stored: u64,
     },
+    /// The customer used a promotion as often as it allows: the placement
+    /// is refused and nothing is stored (quote again without the code).
+    #[error("promotion {code} may be used {limit} times per customer, and this customer has used it up")]
+    PromotionUsedUp {
+        /// The code.
+        code: String,
+        /// Its per-customer limit.
+        limit: u32,
+    },
+    /// A promotion with this code exists already.
+    #[error("promotion {code} exists")]
+    PromotionExists {
+        /// The code.
+        code: String,
+    },
+    /// No promotion has this code.
+    #[error("promotion {code} not found")]
+    PromotionNotFound {
+        /// The code.
+        code: String,
+    },
     /// A coordinate was out of range.
     #[error("invalid location: {0}")]
     Location(#[from] GeoError),

@@ -45,6 +45,7 @@ mod telemetry;
 
 pub use config::{DispatchPolicy, PlatformConfig};
 pub use courier_core::ports;
+pub use courier_core::promotion;
 pub use courier_matching::{BatchConfig, CascadeConfig};
 pub use error::PlatformError;
 pub use facade::{Platform, Recovered, SetAside, TickFailure, TickReport};
@@ -55,3 +56,6 @@ pub use services::dispatch::{Arrival, CourierOffer, DispatchRound, NextStop, Sen
 pub use services::ordering::{OrderRequest, Placement};
 pub use services::payments::PaymentStatus;
 pub use services::pricing::SurgeSnapshot;
+pub use services::promotions::{
+    MAX_FLAT_DISCOUNT_MINOR, MAX_PROMO_CODE_CHARS, MAX_USES_PER_CUSTOMER, check as check_promotion,
+};

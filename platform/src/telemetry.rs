@@ -57,3 +57,9 @@ pub(crate) fn stock_release_failed() {
 pub(crate) fn record_set_aside() {
     counter!("courier_records_set_aside_total").increment(1);
 }
+
+/// A placement that stored no order could not give back the promotion uses
+/// it had counted.
+pub(crate) fn promotion_uses_kept() {
+    counter!("courier_promotion_uses_kept_total").increment(1);
+}

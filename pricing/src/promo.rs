@@ -10,65 +10,22 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use courier_core::{BasisPoints, Currency, Money, Timestamp};
+use courier_core::{Currency, Money, Timestamp};
 
 use crate::error::PricingError;
 
-/// How a promotion computes its discount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromoKind {
-    /// A share of the food subtotal.
-    Percent(BasisPoints),
-    /// A fixed amount off.
-    Flat(Money),
-}
+pub use courier_core::promotion::{FundedBy, PromoKind, Promotion};
 
-/// Who pays for a discount: it comes out of their share in the payout split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FundedBy {
-    /// The platform (reduces platform revenue).
-    Platform,
-    /// The restaurant (reduces the food revenue the restaurant is paid on).
-    Restaurant,
-}
-
-/// A promotion code and its rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Promotion {
-    /// The code customers type (matched exactly).
-    pub code: Arc<str>,
-    /// Percent or flat.
-    pub kind: PromoKind,
-    /// Smallest food subtotal it applies to.
-    pub min_subtotal: Money,
-    /// Largest discount it gives, if capped.
-    pub max_discount: Option<Money>,
-    /// Only for a customer's first order.
-    pub first_order_only: bool,
-    /// Valid from this time (inclusive).
-    pub valid_from: Timestamp,
-    /// Valid until this time (exclusive).
-    pub valid_until: Timestamp,
-    /// How many times one customer may use it.
-    pub per_customer_limit: Option<u32>,
-    /// Combines with other stackable promotions.
-    pub stackable: bool,
-    /// Who pays for it.
-    pub funded_by: FundedBy,
-}
-
-impl Promotion {
-    /// The discount this promotion gives on `subtotal`, capped, before the subtotal clamp.
-    fn raw_discount(&self, subtotal: Money) -> Money {
-        let raw = match self.kind {
-            PromoKind::Percent(rate) => subtotal.mul_bps(rate),
-            PromoKind::Flat(amount) => amount,
-        };
-        let raw = Money::new(raw.minor().max(0), subtotal.currency());
-        match self.max_discount {
-            Some(cap) => raw.min(Money::new(cap.minor().max(0), subtotal.currency())),
-            None => raw,
-        }
+/// The discount `promo` gives on `subtotal`, capped, before the subtotal clamp.
+fn raw_discount(promo: &Promotion, subtotal: Money) -> Money {
+    let raw = match promo.kind {
+        PromoKind::Percent(rate) => subtotal.mul_bps(rate),
+        PromoKind::Flat(amount) => amount,
+    };
+    let raw = Money::new(raw.minor().max(0), subtotal.currency());
+    match promo.max_discount {
+        Some(cap) => raw.min(Money::new(cap.minor().max(0), subtotal.currency())),
+        None => raw,
     }
 }
 
@@ -202,7 +159,7 @@ pub fn apply_promotions(
         };
         match refusal {
             Some(reason) => outcome.not_applied.push((promo.code.clone(), reason)),
-            None => eligible.push((promo, promo.raw_discount(subtotal).minor())),
+            None => eligible.push((promo, raw_discount(promo, subtotal).minor())),
         }
     }
     let best = best_combination(&eligible, subtotal);

@@ -153,6 +153,9 @@ impl From<PlatformError> for ApiError {
             PlatformError::OutOfBounds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_bounds"),
             PlatformError::NotAtStop { .. } => (StatusCode::CONFLICT, "not_at_stop"),
             PlatformError::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
+            PlatformError::PromotionUsedUp { .. } => (StatusCode::CONFLICT, "promotion_used_up"),
+            PlatformError::PromotionExists { .. } => (StatusCode::CONFLICT, "promotion_exists"),
+            PlatformError::PromotionNotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             PlatformError::OutsideDeliveryRadius { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "outside_delivery_radius")
             }

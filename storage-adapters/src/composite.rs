@@ -12,6 +12,8 @@ use courier_core::ports::{
     OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
     StockOutcome, StorageError, Transition,
 };
+use courier_core::ports::{ClaimOutcome, PromoClaim, PromotionStore};
+use courier_core::promotion::Promotion;
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::time::{Duration, Timestamp};
 
@@ -261,5 +263,46 @@ impl<D: RatingStore, C: Send + Sync, F: Send + Sync> RatingStore for Composite<D
         subject: RatingSubject,
     ) -> impl Future<Output = Result<RatingSummary, StorageError>> + Send {
         self.durable.rating_summary(subject)
+    }
+}
+
+/// Promotions and their uses are durable: the database holds them.
+impl<D: PromotionStore, C: Send + Sync, F: Send + Sync> PromotionStore for Composite<D, C, F> {
+    fn create_promotion(&self, promotion: &Promotion) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.durable.create_promotion(promotion)
+    }
+    fn list_promotions(&self) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        self.durable.list_promotions()
+    }
+    fn promotions(&self, codes: &[&str]) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        self.durable.promotions(codes)
+    }
+    fn expire_promotion(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<Promotion>, StorageError>> + Send {
+        self.durable.expire_promotion(code, at)
+    }
+    fn promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<Vec<u32>, StorageError>> + Send {
+        self.durable.promotion_uses(customer, codes)
+    }
+    fn claim_promotion_uses(
+        &self,
+        customer: CustomerId,
+        claims: &[PromoClaim<'_>],
+    ) -> impl Future<Output = Result<ClaimOutcome, StorageError>> + Send {
+        self.durable.claim_promotion_uses(customer, claims)
+    }
+    fn release_promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.durable.release_promotion_uses(customer, codes)
     }
 }

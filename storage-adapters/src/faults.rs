@@ -12,6 +12,8 @@ use courier_core::ports::{
     OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
     StockOutcome, StorageError, Transition,
 };
+use courier_core::ports::{ClaimOutcome, PromoClaim, PromotionStore};
+use courier_core::promotion::Promotion;
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
 use rand::{Rng, SeedableRng};
@@ -359,5 +361,33 @@ impl<S: RatingStore, C: FaultClock> RatingStore for FaultyStore<S, C> {
     }
     async fn rating_summary(&self, subject: RatingSubject) -> Result<RatingSummary, StorageError> {
         self.guarded(self.inner.rating_summary(subject)).await
+    }
+}
+
+impl<S: PromotionStore, C: FaultClock> PromotionStore for FaultyStore<S, C> {
+    async fn create_promotion(&self, promotion: &Promotion) -> Result<bool, StorageError> {
+        self.guarded(self.inner.create_promotion(promotion)).await
+    }
+    async fn list_promotions(&self) -> Result<Vec<Promotion>, StorageError> {
+        self.guarded(self.inner.list_promotions()).await
+    }
+    async fn promotions(&self, codes: &[&str]) -> Result<Vec<Promotion>, StorageError> {
+        self.guarded(self.inner.promotions(codes)).await
+    }
+    async fn expire_promotion(&self, code: &str, at: Timestamp) -> Result<Option<Promotion>, StorageError> {
+        self.guarded(self.inner.expire_promotion(code, at)).await
+    }
+    async fn promotion_uses(&self, customer: CustomerId, codes: &[&str]) -> Result<Vec<u32>, StorageError> {
+        self.guarded(self.inner.promotion_uses(customer, codes)).await
+    }
+    async fn claim_promotion_uses(
+        &self,
+        customer: CustomerId,
+        claims: &[PromoClaim<'_>],
+    ) -> Result<ClaimOutcome, StorageError> {
+        self.guarded(self.inner.claim_promotion_uses(customer, claims)).await
+    }
+    async fn release_promotion_uses(&self, customer: CustomerId, codes: &[&str]) -> Result<(), StorageError> {
+        self.guarded(self.inner.release_promotion_uses(customer, codes)).await
     }
 }

@@ -10,6 +10,7 @@ mod idempotency;
 mod lease;
 mod locations;
 mod orders;
+mod promotions;
 mod rate_limit;
 mod ratings;
 mod shared;
@@ -23,6 +24,7 @@ pub use orders::{
     AuditEntry, ChangeFeed, CreateOutcome, EventId, FeedCursor, Listed, OrderChange, OrderStore, OutboxEntry,
     Unreadable,
 };
+pub use promotions::{ClaimOutcome, PromoClaim, PromotionStore};
 pub use rate_limit::{RateDecision, RateLimit, RateLimitStore};
 pub use ratings::{RatingOutcome, RatingStore};
 
@@ -108,7 +110,15 @@ pub enum StorageError {
 
 /// Everything the platform needs from storage, in one bound.
 pub trait Store:
-    OrderStore + ChangeFeed + LocationStore + IdempotencyStore + RateLimitStore + CatalogStore + RatingStore + LeaseStore
+    OrderStore
+    + ChangeFeed
+    + LocationStore
+    + IdempotencyStore
+    + RateLimitStore
+    + CatalogStore
+    + RatingStore
+    + LeaseStore
+    + PromotionStore
 {
 }
 
@@ -121,6 +131,7 @@ impl<T> Store for T where
         + CatalogStore
         + RatingStore
         + LeaseStore
+        + PromotionStore
 {
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::geo::GeoPoint;
 use crate::ids::{CourierId, CustomerId, IdempotencyKey, OrderId, RestaurantId};
 use crate::order::{Order, OrderEvent, StatusKind};
+use crate::promotion::Promotion;
 use crate::rating::{Rating, RatingSubject, RatingSummary};
 use crate::time::{Duration, Timestamp};
 
@@ -187,5 +188,45 @@ impl<T: LeaseStore> LeaseStore for Arc<T> {
     }
     fn release_lease(&self, lease: &Lease) -> impl Future<Output = Result<bool, StorageError>> + Send {
         (**self).release_lease(lease)
+    }
+}
+
+impl<T: PromotionStore> PromotionStore for Arc<T> {
+    fn create_promotion(&self, promotion: &Promotion) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        (**self).create_promotion(promotion)
+    }
+    fn list_promotions(&self) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        (**self).list_promotions()
+    }
+    fn promotions(&self, codes: &[&str]) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        (**self).promotions(codes)
+    }
+    fn expire_promotion(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<Promotion>, StorageError>> + Send {
+        (**self).expire_promotion(code, at)
+    }
+    fn promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<Vec<u32>, StorageError>> + Send {
+        (**self).promotion_uses(customer, codes)
+    }
+    fn claim_promotion_uses(
+        &self,
+        customer: CustomerId,
+        claims: &[PromoClaim<'_>],
+    ) -> impl Future<Output = Result<ClaimOutcome, StorageError>> + Send {
+        (**self).claim_promotion_uses(customer, claims)
+    }
+    fn release_promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        (**self).release_promotion_uses(customer, codes)
     }
 }

@@ -8,6 +8,7 @@ mod courier;
 mod customer;
 mod follow;
 mod operations;
+mod promotions;
 mod recovery;
 mod restaurant;
 mod tick;

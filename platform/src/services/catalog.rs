@@ -14,7 +14,7 @@ use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::parts::Parts;
 use crate::rate_limits::{Endpoint, RateGuard, Tier};
 use crate::services::ordering::OrderRequest;
-use crate::services::pricing::{Pricing, QuoteFor};
+use crate::services::pricing::{Pricing, Promotions, QuoteFor};
 
 /// The widest search radius accepted, metres.
 pub const MAX_SEARCH_RADIUS_M: f64 = 50_000.0;
@@ -48,6 +48,8 @@ pub(crate) struct Priced {
     pub(crate) quote: Quote,
     /// Some line is a prepared dish whose stock is counted.
     pub(crate) counts_stock: bool,
+    /// The promotions the quote was priced with.
+    pub(crate) promotions: Promotions,
 }
 
 /// The catalog service: no state of its own, the store holds the catalog.
@@ -222,6 +224,7 @@ impl Catalog {
                 radius_m: restaurant.delivery_radius_m,
             });
         }
+        let promotions = pricing.promotions_for(parts, req.customer, &req.promo_codes).await?;
         let priced = pricing.quote(
             &QuoteFor {
                 customer: req.customer,
@@ -230,6 +233,7 @@ impl Catalog {
                 cart: &cart,
                 tip: req.tip,
                 promo_codes: &req.promo_codes,
+                promotions: &promotions,
             },
             parts.now(),
         )?;
@@ -239,6 +243,7 @@ impl Catalog {
             lines,
             quote: priced,
             counts_stock,
+            promotions,
         })
     }
 

@@ -14,4 +14,5 @@ pub(crate) mod ordering;
 pub(crate) mod payments;
 pub(crate) mod pricing;
 pub(crate) mod promises;
+pub(crate) mod promotions;
 pub(crate) mod ratings;

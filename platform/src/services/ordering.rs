@@ -6,11 +6,11 @@ use std::sync::{Mutex, PoisonError};
 
 use courier_core::ledger::PayoutSplit;
 use courier_core::order::{Actor, Order, OrderStatus, PlaceOrder};
-use courier_core::ports::{CreateOutcome, StorageError, Store};
+use courier_core::ports::{ClaimOutcome, CreateOutcome, PromoClaim, StorageError, Store};
 use courier_core::{
     CustomerId, Duration, GeoPoint, IdempotencyKey, MenuItemId, Money, OrderId, RestaurantId, Timestamp,
 };
-use courier_pricing::{Quote, SplitPolicy, split_quote};
+use courier_pricing::{NotApplied, Quote, SplitPolicy, split_quote};
 
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
@@ -122,6 +122,14 @@ impl Ordering {
             return Ok(Placed::Replayed(existing));
         }
         let priced = catalog.price(parts, pricing, req).await?;
+        // A quote shows a used-up code as giving nothing; a placement that
+        // names one is refused rather than charged without the discount.
+        if let Some((code, limit)) = priced.quote.not_applied.iter().find_map(|(code, why)| match why {
+            NotApplied::UseLimitReached { limit } => Some((code.to_string(), *limit)),
+            _ => None,
+        }) {
+            return Err(PlatformError::PromotionUsedUp { code, limit });
+        }
         let split = split_quote(&priced.quote, &self.split)?;
         let now = parts.now();
         let (restaurant, lines) = (priced.restaurant.id, &priced.lines);
@@ -130,9 +138,20 @@ impl Ordering {
         if priced.counts_stock {
             catalog.reserve_stock(parts, restaurant, lines).await?;
         }
-        let stored = self.store_new_order(parts, req, &priced, &split, now).await;
-        if priced.counts_stock && !matches!(stored, Ok(CreateOutcome::Created(_))) {
+        // Likewise each promotion use, counted against the customer's limit
+        // before the order exists, so two placements cannot both take the last.
+        let claims = priced.promotions.claims(&priced.quote);
+        let claimed = claim_uses(parts, req, &claims).await;
+        if claimed.is_err() && priced.counts_stock {
             catalog.release_stock(parts, restaurant, lines).await;
+        }
+        claimed?;
+        let stored = self.store_new_order(parts, req, &priced, &split, now).await;
+        if !matches!(stored, Ok(CreateOutcome::Created(_))) {
+            if priced.counts_stock {
+                catalog.release_stock(parts, restaurant, lines).await;
+            }
+            release_uses(parts, req, &claims).await;
         }
         let order = match stored? {
             CreateOutcome::Created(order) => order,
@@ -205,5 +224,36 @@ impl Ordering {
             quote: None,
             payment,
         }
+    }
+}
+
+/// Counts the uses `claims` make of the customer's promotions, all or none.
+async fn claim_uses(
+    parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+    req: &OrderRequest,
+    claims: &[PromoClaim<'_>],
+) -> Result<(), PlatformError> {
+    if claims.is_empty() {
+        return Ok(());
+    }
+    match parts.store.claim_promotion_uses(req.customer, claims).await? {
+        ClaimOutcome::Claimed => Ok(()),
+        ClaimOutcome::LimitReached { code, limit } => Err(PlatformError::PromotionUsedUp { code, limit }),
+    }
+}
+
+/// Gives back what [`claim_uses`] counted, for a placement that stored no
+/// order; a failure is counted (the customer loses a use, never gains one).
+async fn release_uses(
+    parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+    req: &OrderRequest,
+    claims: &[PromoClaim<'_>],
+) {
+    if claims.is_empty() {
+        return;
+    }
+    let codes: Vec<&str> = claims.iter().map(|c| c.code).collect();
+    if parts.store.release_promotion_uses(req.customer, &codes).await.is_err() {
+        telemetry::promotion_uses_kept();
     }
 }

@@ -4,8 +4,9 @@
 //! a fixed interval so that quotes price the delivery fee where couriers are
 //! short.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use courier_core::ports::{PromoClaim, Store};
 use courier_core::{CustomerId, Duration, GeoPoint, Money, Timestamp};
 use courier_pricing::{
     Cart, CustomerHistory, PricingConfig, PricingError, PromoBook, Quote, QuoteRequest, SurgeBook, quote,
@@ -15,6 +16,9 @@ use h3o::CellIndex;
 use rustc_hash::FxHashMap;
 
 use crate::config::PlatformConfig;
+use crate::error::PlatformError;
+use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::parts::Parts;
 use crate::services::dispatch::Dispatch;
 
 /// The surge across the city at one moment.
@@ -43,10 +47,35 @@ pub(crate) struct QuoteFor<'a> {
     pub(crate) tip: Money,
     /// Promotion codes typed by the customer.
     pub(crate) promo_codes: &'a [String],
+    /// Those codes' promotions and the customer's uses of them, as stored.
+    pub(crate) promotions: &'a Promotions,
+}
+
+/// The stored promotions a quote may apply, and what the customer did with
+/// them: read per quote that names codes, so every instance prices with
+/// what the store holds (a quote without codes reads nothing).
+#[derive(Debug, Default)]
+pub(crate) struct Promotions {
+    pub(crate) book: PromoBook,
+    pub(crate) history: CustomerHistory,
+}
+
+impl Promotions {
+    /// The uses a placement of `quote` claims: one of each applied code,
+    /// under its per-customer limit.
+    pub(crate) fn claims<'q>(&self, quote: &'q Quote) -> Vec<PromoClaim<'q>> {
+        quote
+            .discounts
+            .iter()
+            .map(|d| PromoClaim {
+                code: &d.code,
+                limit: self.book.get(&d.code).and_then(|p| p.per_customer_limit),
+            })
+            .collect()
+    }
 }
 
 struct Books {
-    promos: PromoBook,
     surge: SurgeBook,
     /// When demand and supply were last observed into `surge`.
     last_observed: Option<Timestamp>,
@@ -74,7 +103,6 @@ impl Pricing {
             promotions_on: config.degradation.promotions_on(),
             surge_every: config.surge_every,
             books: Mutex::new(Books {
-                promos: PromoBook::new(),
                 surge: SurgeBook::new(config.surge),
                 last_observed: None,
                 pickup_cells: FxHashMap::default(),
@@ -88,6 +116,33 @@ impl Pricing {
         self.books.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The stored promotions named by `codes` and `customer`'s uses of
+    /// them (none while the degradation ladder turns promotions off, or
+    /// when no code is named).
+    pub(crate) async fn promotions_for(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        customer: CustomerId,
+        codes: &[String],
+    ) -> Result<Promotions, PlatformError> {
+        if !self.promotions_on || codes.is_empty() {
+            return Ok(Promotions::default());
+        }
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let mut book = PromoBook::new();
+        for promotion in parts.store.promotions(&codes).await? {
+            book.insert(promotion);
+        }
+        let uses = parts.store.promotion_uses(customer, &codes).await?;
+        Ok(Promotions {
+            book,
+            history: CustomerHistory {
+                completed_orders: 0,
+                promo_uses: codes.iter().map(|c| Arc::from(*c)).zip(uses).collect(),
+            },
+        })
+    }
+
     /// Prices a cart at `now` (promotions only while the degradation
     /// ladder allows them).
     pub(crate) fn quote(&self, request: &QuoteFor<'_>, now: Timestamp) -> Result<Quote, PricingError> {
@@ -96,7 +151,6 @@ impl Pricing {
         } else {
             Vec::new()
         };
-        let history = CustomerHistory::default();
         let mut books = self.books();
         let books = &mut *books;
         if books.pickup_cells.len() >= PICKUP_CELLS_MAX {
@@ -110,7 +164,7 @@ impl Pricing {
             .or_insert_with(|| surge.cell_of(request.pickup));
         quote(
             &self.config,
-            &books.promos,
+            &request.promotions.book,
             &books.surge,
             &QuoteRequest {
                 customer: request.customer,
@@ -120,7 +174,7 @@ impl Pricing {
                 cart: request.cart,
                 tip: request.tip,
                 promo_codes: &codes,
-                history: &history,
+                history: &request.promotions.history,
                 now,
             },
         )

@@ -14,6 +14,7 @@ mod customer;
 mod offers;
 pub(crate) mod openapi;
 mod ops;
+mod promotions;
 mod restaurant;
 mod track;
 
@@ -45,6 +46,11 @@ pub(crate) fn api<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
         .route("/v1/couriers/me/location", post(courier::location::<S>))
         .route("/v1/couriers/me/offers", get(offers::offers::<S>))
         .route("/v1/couriers/me/events", get(offers::events::<S>))
+        .route(
+            "/v1/promotions",
+            post(promotions::create::<S>).get(promotions::list::<S>),
+        )
+        .route("/v1/promotions/{code}/expire", post(promotions::expire::<S>))
         .route("/v1/dev/token", post(ops::dev_token::<S>))
 }
 

@@ -5,7 +5,7 @@ use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{catalog, courier, customer, offers, ops, restaurant, track};
+use super::{catalog, courier, customer, offers, ops, promotions, restaurant, track};
 
 struct BearerAuth;
 
@@ -186,6 +186,7 @@ fn id_schema(
         restaurant::accept, restaurant::reject, restaurant::preparing, restaurant::ready,
         courier::online, courier::offline, courier::location, courier::accept_offer,
         courier::decline_offer, courier::pick_up, courier::deliver, offers::offers, offers::events,
+        promotions::create, promotions::list, promotions::expire,
         ops::live, ops::ready, ops::metrics, ops::openapi, ops::dev_token,
     ),
     modifiers(&BearerAuth, &CommonAnswers, &UnsignedRanges)

@@ -32,4 +32,5 @@ mod harness;
 mod instances;
 mod journeys;
 mod ops;
+mod promotions;
 mod refusals;

@@ -7,12 +7,14 @@ use courier_core::ports::{
     OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
     StockOutcome, StorageError, Transition,
 };
+use courier_core::ports::{ClaimOutcome, PromoClaim, PromotionStore};
+use courier_core::promotion::Promotion;
 use courier_core::rating::{Rating, RatingSubject, RatingSummary};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
 
 use super::{
-    MemoryCatalogStore, MemoryIdempotencyStore, MemoryLocationStore, MemoryOrderStore, MemoryRateLimitStore,
-    MemoryRatingStore,
+    MemoryCatalogStore, MemoryIdempotencyStore, MemoryLocationStore, MemoryOrderStore, MemoryPromotionStore,
+    MemoryRateLimitStore, MemoryRatingStore,
 };
 
 /// Every port, in process memory: implements [`courier_core::ports::Store`].
@@ -36,6 +38,8 @@ pub struct MemoryStore {
     pub catalog: MemoryCatalogStore,
     /// Ratings.
     pub ratings: MemoryRatingStore,
+    /// Promotions and their uses.
+    pub promotions: MemoryPromotionStore,
 }
 
 impl OrderStore for MemoryStore {
@@ -213,5 +217,45 @@ impl RatingStore for MemoryStore {
         subject: RatingSubject,
     ) -> impl Future<Output = Result<RatingSummary, StorageError>> + Send {
         self.ratings.rating_summary(subject)
+    }
+}
+
+impl PromotionStore for MemoryStore {
+    fn create_promotion(&self, promotion: &Promotion) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.promotions.create_promotion(promotion)
+    }
+    fn list_promotions(&self) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        self.promotions.list_promotions()
+    }
+    fn promotions(&self, codes: &[&str]) -> impl Future<Output = Result<Vec<Promotion>, StorageError>> + Send {
+        self.promotions.promotions(codes)
+    }
+    fn expire_promotion(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<Promotion>, StorageError>> + Send {
+        self.promotions.expire_promotion(code, at)
+    }
+    fn promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<Vec<u32>, StorageError>> + Send {
+        self.promotions.promotion_uses(customer, codes)
+    }
+    fn claim_promotion_uses(
+        &self,
+        customer: CustomerId,
+        claims: &[PromoClaim<'_>],
+    ) -> impl Future<Output = Result<ClaimOutcome, StorageError>> + Send {
+        self.promotions.claim_promotion_uses(customer, claims)
+    }
+    fn release_promotion_uses(
+        &self,
+        customer: CustomerId,
+        codes: &[&str],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        self.promotions.release_promotion_uses(customer, codes)
     }
 }

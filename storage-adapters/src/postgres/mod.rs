@@ -8,6 +8,7 @@ mod feed;
 mod idempotency;
 mod leases;
 mod orders;
+mod promotions;
 mod ratings;
 
 use std::time::Duration as StdDuration;
