@@ -178,6 +178,9 @@ pub struct Sim<S> {
     kitchen_rng: ChaCha8Rng,
     courier_rng: ChaCha8Rng,
     customer_rng: ChaCha8Rng,
+    /// Which promotions a customer names: a stream of its own, so a
+    /// scenario without promotions draws exactly what it drew before.
+    promo_rng: ChaCha8Rng,
     restaurants: Vec<SimRestaurant>,
     tablets_off: Vec<bool>,
     couriers: Vec<SimCourier>,
@@ -339,6 +342,7 @@ impl<S: Store> Sim<S> {
             kitchen_rng: stream(seed, 3),
             courier_rng: stream(seed, 4),
             customer_rng: stream(seed, 5),
+            promo_rng: stream(seed, 8),
             tablets_off: vec![false; restaurants.len()],
             restaurants,
             couriers: Vec::new(),
@@ -366,6 +370,12 @@ impl<S: Store> Sim<S> {
     }
 
     fn setup(&mut self, start_ms: i64) -> Result<(), String> {
+        for p in &self.scenario.promotions {
+            let promotion = p.promotion(courier_core::Currency::Usd, Timestamp::from_millis(start_ms))?;
+            self.exec
+                .block_on(self.platform.create_promotion(Actor::System, &promotion))
+                .map_err(|e| format!("cannot create promotion {}: {e}", p.code))?;
+        }
         for r in &self.restaurants {
             self.exec
                 .block_on(async {
@@ -727,7 +737,7 @@ impl<S: Store> Sim<S> {
             items,
             dropoff,
             tip: Money::new(self.customer_rng.random_range(0..4) * 100, courier_core::Currency::Usd),
-            promo_codes: Vec::new(),
+            promo_codes: self.promo_codes(),
             idempotency_key: key,
         };
         self.minute.placed += 1;
@@ -758,6 +768,17 @@ impl<S: Store> Sim<S> {
                 None
             }
         }
+    }
+
+    /// The promotion codes the next customer names, each by its share.
+    fn promo_codes(&mut self) -> Vec<String> {
+        let mut codes = Vec::new();
+        for p in &self.scenario.promotions {
+            if self.promo_rng.random::<f64>() < p.share {
+                codes.push(p.code.clone());
+            }
+        }
+        codes
     }
 
     fn schedule_kitchen(&mut self, order: OrderId, r: usize, now: i64) {

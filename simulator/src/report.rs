@@ -43,6 +43,8 @@ pub struct OrderTrack {
     pub price: [i64; 6],
     /// What the customer was charged.
     pub charge: i64,
+    /// Taken off by promotions, minor units.
+    pub discount: i64,
     /// What was refunded.
     pub refund: i64,
     /// What the courier earned from it.
@@ -76,6 +78,10 @@ impl OrderTrack {
         OrderTrack {
             price,
             charge: p.order.charge().minor(),
+            discount: p
+                .quote
+                .as_ref()
+                .map_or(0, |q| q.discounts.iter().map(|d| d.amount.minor()).sum()),
             ..OrderTrack::blank(id, restaurant_index, p.order.customer(), p.order.dropoff())
         }
     }
@@ -99,6 +105,7 @@ impl OrderTrack {
             times: [None; 7],
             price: [0; 6],
             charge: 0,
+            discount: 0,
             refund: 0,
             courier_pay: 0,
             end_reason: "",
@@ -369,6 +376,8 @@ pub struct Summary {
     pub refunds_cents: i64,
     /// Charged for delivered orders.
     pub gmv_cents: i64,
+    /// Taken off delivered orders by promotions, cents.
+    pub discounts_cents: i64,
     /// Owed to couriers.
     pub courier_pay_cents: i64,
     /// Invariant violations (0, or the run stopped at 1).
@@ -444,6 +453,7 @@ impl Summary {
             ),
             refunds_cents: cents(out.books.refunded_minor),
             gmv_cents: delivered.iter().map(|o| o.charge).sum(),
+            discounts_cents: delivered.iter().map(|o| o.discount).sum(),
             courier_pay_cents: cents(out.books.balance(Account::CourierPayable)),
             invariant_violations: u64::from(out.violation.is_some()),
             violation: out.violation.as_ref().map(ToString::to_string),
@@ -617,8 +627,9 @@ pub fn print_table(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         (
             "money",
             format!(
-                "GMV ${:.2}  refunds ${:.2}  courier pay ${:.2}",
+                "GMV ${:.2}  discounts ${:.2}  refunds ${:.2}  courier pay ${:.2}",
                 s.gmv_cents as f64 / 100.0,
+                s.discounts_cents as f64 / 100.0,
                 s.refunds_cents as f64 / 100.0,
                 s.courier_pay_cents as f64 / 100.0
             ),

@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Failures to inject.
     #[serde(default)]
     pub failures: Vec<Failure>,
+    /// Promotions the platform runs, and how many customers name each.
+    #[serde(default)]
+    pub promotions: Vec<ScenarioPromotion>,
     /// Historical orders (and shifts) to replay instead of generated ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryFiles>,
@@ -348,6 +351,77 @@ pub struct Failure {
     pub share: f64,
 }
 
+/// A promotion in a scenario: stored on the platform at the start of the
+/// run, valid for the whole run, and named by a share of customers.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioPromotion {
+    /// The code (letters, digits, `-`, `_`).
+    pub code: String,
+    /// `"percent"` or `"flat"`.
+    pub kind: String,
+    /// Basis points of the subtotal (percent) or cents off (flat).
+    pub value: u32,
+    /// Smallest food subtotal it applies to, cents.
+    #[serde(default)]
+    pub min_subtotal_cents: i64,
+    /// Largest discount, cents (0: uncapped).
+    #[serde(default)]
+    pub max_discount_cents: i64,
+    /// Uses per customer (0: without limit).
+    #[serde(default)]
+    pub per_customer_limit: u32,
+    /// Combines with other stackable promotions.
+    #[serde(default)]
+    pub stackable: bool,
+    /// `"platform"` or `"restaurant"`: who pays for it.
+    #[serde(default = "platform_funded")]
+    pub funded_by: String,
+    /// Share of customers who name the code.
+    #[serde(default = "one")]
+    pub share: f64,
+}
+
+fn platform_funded() -> String {
+    "platform".into()
+}
+
+impl ScenarioPromotion {
+    /// The promotion as the platform stores it, valid from `from` for a week.
+    pub fn promotion(
+        &self,
+        currency: courier_core::Currency,
+        from: courier_core::Timestamp,
+    ) -> Result<courier_core::promotion::Promotion, String> {
+        use courier_core::promotion::{FundedBy, PromoKind, Promotion};
+        use courier_core::{BasisPoints, Duration, Money};
+        let kind = match self.kind.as_str() {
+            "percent" => PromoKind::Percent(BasisPoints::new(self.value)),
+            "flat" => PromoKind::Flat(Money::new(i64::from(self.value), currency)),
+            other => return Err(format!("{other:?} is not \"percent\" or \"flat\"")),
+        };
+        let funded_by = match self.funded_by.as_str() {
+            "platform" => FundedBy::Platform,
+            "restaurant" => FundedBy::Restaurant,
+            other => return Err(format!("{other:?} is not \"platform\" or \"restaurant\"")),
+        };
+        let promotion = Promotion {
+            code: self.code.as_str().into(),
+            kind,
+            min_subtotal: Money::new(self.min_subtotal_cents, currency),
+            max_discount: (self.max_discount_cents > 0).then(|| Money::new(self.max_discount_cents, currency)),
+            first_order_only: false,
+            valid_from: from,
+            valid_until: from.plus(Duration::from_mins(7 * 24 * 60)),
+            per_customer_limit: (self.per_customer_limit > 0).then_some(self.per_customer_limit),
+            stackable: self.stackable,
+            funded_by,
+        };
+        courier_platform::check_promotion(&promotion).map_err(|e| e.to_string())?;
+        Ok(promotion)
+    }
+}
+
 /// A scenario that could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{file}:{line}: {field}: {message}")]
@@ -565,6 +639,12 @@ impl Scenario {
         self.check_upper_bounds()?;
         if self.policy.dispatch_interval_seconds == 0 {
             return bad("policy.dispatch_interval_seconds", "must be at least 1".into());
+        }
+        for p in &self.promotions {
+            share("promotions.share", p.share)?;
+            if let Err(e) = p.promotion(courier_core::Currency::Usd, courier_core::Timestamp::EPOCH) {
+                return bad("promotions", format!("{}: {e}", p.code));
+            }
         }
         for f in &self.failures {
             if !matches!(

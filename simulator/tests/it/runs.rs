@@ -126,6 +126,7 @@ fn every_shipped_scenario_keeps_the_invariants() {
         ("payment-outage", 0.2),
         ("courier-shortage", 0.2),
         ("storage-outage", 0.2),
+        ("promotions", 0.2),
         ("dinner-rush", 0.002),
     ] {
         let s = scenario(name, scale);
@@ -192,6 +193,51 @@ fn the_payment_outage_delays_orders_without_losing_any() {
     }
     assert!(paid * 2 > during.len(), "most orders are paid once the gateway is back");
     assert!(out.violation.is_none());
+}
+
+#[test]
+fn promotions_discount_orders_the_same_on_memory_and_postgres() {
+    let s = scenario("promotions", 0.05);
+    let once = Sim::new(s.clone(), 9, MemoryStore::default()).unwrap().run();
+    let again = Sim::new(s.clone(), 9, MemoryStore::default()).unwrap().run();
+    let summary = Summary::of("promotions", 9, &s.policy.dispatch, &once, 1.0);
+    assert!(summary.discounts_cents > 0, "{summary:?}");
+    assert_eq!(outcome(&once), outcome(&again), "the same seed, the same discounts");
+    assert!(once.books.is_balanced());
+    // The same run without its promotions charges more for the same orders.
+    let plain = Sim::new(
+        Scenario {
+            promotions: Vec::new(),
+            ..s.clone()
+        },
+        9,
+        MemoryStore::default(),
+    )
+    .unwrap()
+    .run();
+    let gmv = |out: &RunOutput| Summary::of("x", 9, "batch", out, 1.0).gmv_cents;
+    assert!(gmv(&plain) > gmv(&once), "{} vs {}", gmv(&plain), gmv(&once));
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let config = PgConfig {
+        schema: Some(format!("courier_sim_promo_test_{}", std::process::id())),
+        ..PgConfig::new(url.clone())
+    };
+    let connect = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(PgStore::connect(config.clone()))
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
+    };
+    let rt = runtime();
+    let pg = connect(&rt);
+    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
+    let on_pg = Sim::new_on(rt, s, 9, store).unwrap().run();
+    // The run's runtime is gone with it: a fresh one drops the schema.
+    let rt = runtime();
+    rt.block_on(connect(&rt).drop_schema()).unwrap();
+    assert_eq!(
+        outcome(&on_pg),
+        outcome(&once),
+        "promotion uses are counted alike in both stores"
+    );
 }
 
 #[test]
