@@ -6,7 +6,7 @@ use courier_eta::EtaConfig;
 use courier_matching::{BatchConfig, CascadeConfig};
 use courier_pricing::{CourierPay, DEFAULT_COMMISSION, PricingConfig, SplitPolicy, SurgeConfig};
 
-use crate::degradation::DegradationLevel;
+use crate::degradation::{DegradationLadder, DegradationLevel};
 use crate::resilience::{BreakerConfig, RetryPolicy};
 
 /// How orders find couriers.
@@ -67,8 +67,11 @@ pub struct PlatformConfig {
     pub eta: EtaConfig,
     /// Rate limits are enforced (the simulator's agents may switch them off).
     pub rate_limits: bool,
-    /// The current rung of the degradation ladder.
+    /// The lowest rung of the degradation ladder (an operator's forced
+    /// level): the ladder moves above it with the platform's health.
     pub degradation: DegradationLevel,
+    /// What moves the ladder: the thresholds on the health signals.
+    pub degradation_ladder: DegradationLadder,
     /// How long an order's payout split is kept for settlement.
     pub split_retention: Duration,
     /// A courier picks up or delivers only with a fix this close to the
@@ -115,6 +118,7 @@ impl Default for PlatformConfig {
             eta: EtaConfig::default(),
             rate_limits: true,
             degradation: DegradationLevel::Normal,
+            degradation_ladder: DegradationLadder::default(),
             split_retention: Duration::from_hours(24 * 30),
             max_order_total_minor: courier_core::bounds::DEFAULT_MAX_ORDER_TOTAL_MINOR,
             handover_radius_m: 150.0,

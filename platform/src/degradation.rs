@@ -88,6 +88,40 @@ impl DegradationLadder {
 }
 
 impl DegradationLevel {
+    /// Every level, lowest first.
+    pub const ALL: [DegradationLevel; 6] = [
+        DegradationLevel::Normal,
+        DegradationLevel::NoRecommendations,
+        DegradationLevel::SlowTracking,
+        DegradationLevel::NoPromotions,
+        DegradationLevel::NoOnboarding,
+        DegradationLevel::OrderOnly,
+    ];
+
+    /// The rung: 0 (normal) to 5 (order-only).
+    ///
+    /// ```
+    /// use courier_platform::degradation::DegradationLevel;
+    /// for (rung, level) in DegradationLevel::ALL.into_iter().enumerate() {
+    ///     assert_eq!(usize::from(level.rung()), rung);
+    /// }
+    /// ```
+    pub const fn rung(self) -> u8 {
+        self as u8
+    }
+
+    /// A stable name for reports and `/health/ready`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DegradationLevel::Normal => "normal",
+            DegradationLevel::NoRecommendations => "no_recommendations",
+            DegradationLevel::SlowTracking => "slow_tracking",
+            DegradationLevel::NoPromotions => "no_promotions",
+            DegradationLevel::NoOnboarding => "no_onboarding",
+            DegradationLevel::OrderOnly => "order_only",
+        }
+    }
+
     /// Promotions are applied to quotes.
     pub fn promotions_on(self) -> bool {
         self < DegradationLevel::NoPromotions

@@ -53,6 +53,7 @@ pub use services::books::Cancellation;
 pub use services::catalog::{MAX_SEARCH_RADIUS_M, SearchQuery};
 pub use services::delivery::{Delivered, Handover};
 pub use services::dispatch::{Arrival, CourierOffer, DispatchRound, NextStop, SentOffer, Stop};
+pub use services::health::EdgeSignals;
 pub use services::ordering::{OrderRequest, Placement};
 pub use services::payments::PaymentStatus;
 pub use services::pricing::SurgeSnapshot;

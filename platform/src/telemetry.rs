@@ -63,3 +63,8 @@ pub(crate) fn record_set_aside() {
 pub(crate) fn promotion_uses_kept() {
     counter!("courier_promotion_uses_kept_total").increment(1);
 }
+
+/// The degradation ladder's rung (0 normal .. 5 order-only).
+pub(crate) fn degradation_level(level: crate::degradation::DegradationLevel) {
+    metrics::gauge!("courier_degradation_level").set(f64::from(level.rung()));
+}

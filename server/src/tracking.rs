@@ -61,6 +61,8 @@ pub struct TrackingHub {
     closing: watch::Sender<bool>,
     /// Where events go first when instances share them (through Redis).
     outgoing: Option<mpsc::Sender<TrackEvent>>,
+    /// When each courier's position last went out to its orders' streams.
+    positions_sent: std::sync::Mutex<std::collections::HashMap<CourierId, Timestamp>>,
 }
 
 impl Default for TrackingHub {
@@ -69,6 +71,7 @@ impl Default for TrackingHub {
             events: broadcast::channel(BACKLOG).0,
             closing: watch::channel(false).0,
             outgoing: None,
+            positions_sent: Default::default(),
         }
     }
 }
@@ -131,6 +134,42 @@ impl TrackingHub {
                 let _ = self.events.send(event);
             }
         }
+    }
+
+    /// Sends a courier's position to the streams of the orders it carries,
+    /// unless one went out less than `interval` ago (the degradation ladder
+    /// slows tracking from every fix to every 30 s). True when sent.
+    pub fn publish_position(
+        &self,
+        courier: CourierId,
+        orders: &[OrderId],
+        at: GeoPoint,
+        time: Timestamp,
+        interval: courier_core::Duration,
+    ) -> bool {
+        {
+            let mut sent = self
+                .positions_sent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if sent.get(&courier).is_some_and(|last| time.since(*last) < interval) {
+                return false;
+            }
+            if orders.is_empty() {
+                sent.remove(&courier);
+                return false;
+            }
+            sent.insert(courier, time);
+        }
+        for &order in orders {
+            self.publish(TrackEvent::Position {
+                order,
+                courier,
+                at,
+                time,
+            });
+        }
+        true
     }
 
     /// A receiver of every event from now on.

@@ -655,6 +655,7 @@ impl<S: Store> Sim<S> {
                 let surge = self.platform.surge_snapshot();
                 row.surge = f64::from(surge.demand_weighted_bp) / 10_000.0;
                 row.surging_cells = surge.cells_surging;
+                row.degradation_level = self.platform.degradation().0.rung();
                 self.minutes.push(row);
                 if now < self.end_ms || self.open > 0 {
                     self.push(now + 60_000, Ev::Sample);

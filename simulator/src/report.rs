@@ -175,6 +175,9 @@ pub struct MinuteRow {
     pub surge: f64,
     /// Surge cells priced above 1.0x.
     pub surging_cells: u32,
+    /// The degradation ladder's rung at the end of the minute (0 normal ..
+    /// 5 order-only).
+    pub degradation_level: u8,
 }
 
 /// Mean and quantiles of a sample, in minutes.

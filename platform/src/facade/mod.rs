@@ -27,6 +27,7 @@ use crate::services::books::{Bookkeeping, Ending};
 use crate::services::catalog::Catalog;
 use crate::services::delivery::Delivery;
 use crate::services::dispatch::Dispatch;
+use crate::services::health::Health;
 use crate::services::kitchen::Kitchen;
 use crate::services::locations::Locations;
 use crate::services::ordering::Ordering;
@@ -79,6 +80,7 @@ pub struct Platform<S, G, N, C> {
     delivery: Delivery,
     books: Bookkeeping,
     ratings: Ratings,
+    health: Health,
 }
 
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
@@ -94,7 +96,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     ) -> Result<Self, PlatformError> {
         let rates = RateGuard::new(config.rate_limits);
         let currency = config.pricing.currency;
-        Ok(Platform {
+        let platform = Platform {
             store,
             gateway: payments,
             notifier,
@@ -110,8 +112,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             delivery: Delivery::new(config.handover_radius_m, config.handover_fix_max_age),
             books: Bookkeeping::new(config.refund, currency),
             ratings: Ratings,
+            health: Health::new(config.degradation_ladder, config.degradation),
             config,
-        })
+        };
+        // Every service starts where the configured floor puts it.
+        platform.follow_the_ladder(platform.health.level());
+        Ok(platform)
     }
 
     /// The store.

@@ -8,13 +8,16 @@ use courier_core::{CourierId, OrderId, Timestamp};
 use courier_eta::Eta;
 
 use super::Platform;
+use crate::degradation::{DegradationLevel, HealthSignals};
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::parts::Parts;
 use crate::resilience::BreakerState;
 use crate::services::dispatch::DispatchRound;
+use crate::services::health::EdgeSignals;
 use crate::services::pricing::SurgeSnapshot;
 use crate::settlement::{Books, Settlement};
+use crate::telemetry;
 
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// Retries queued payments that are due; gives up (cancelling the
@@ -170,5 +173,25 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// The surge published now.
     pub fn surge_snapshot(&self) -> SurgeSnapshot {
         self.pricing.surge_snapshot(&self.dispatch)
+    }
+
+    /// The degradation ladder's level now, and the signals it was set from.
+    pub fn degradation(&self) -> (DegradationLevel, HealthSignals) {
+        (self.health.level(), self.health.signals())
+    }
+
+    /// What the edge measured (the server: API and search latency, its
+    /// tracking fan-out); the ladder moves with it. Returns the new level.
+    pub fn observe_edge(&self, edge: EdgeSignals) -> DegradationLevel {
+        let level = self.health.observe_edge(edge);
+        self.follow_the_ladder(level);
+        level
+    }
+
+    /// Each service does what `level` allows.
+    pub(super) fn follow_the_ladder(&self, level: DegradationLevel) {
+        self.pricing.set_promotions_on(level.promotions_on());
+        self.catalog.set_onboarding_on(level.onboarding_on());
+        telemetry::degradation_level(level);
     }
 }

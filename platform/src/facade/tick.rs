@@ -103,6 +103,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 .map(|n| report.captures_completed = n),
         );
         keep(ending.retry(parts).await.map(|n| report.settlements_retried = n));
+        let storage_failing = matches!(first, Some(PlatformError::Storage(_)));
+        let breaker_open = matches!(
+            self.payments.breaker_state(),
+            crate::resilience::BreakerState::Open { .. }
+        );
+        self.follow_the_ladder(self.health.after_tick(storage_failing, breaker_open));
         match first {
             None => Ok(report),
             Some(error) => Err(TickFailure { error, report }),

@@ -58,6 +58,8 @@ pub(crate) struct Catalog {
     rates: RateGuard,
     /// The highest order total, minor units.
     max_total_minor: i64,
+    /// New restaurants may be added (off while the degradation ladder says so).
+    onboarding_on: std::sync::atomic::AtomicBool,
 }
 
 fn may_edit(actor: Actor, restaurant: courier_core::RestaurantId, what: &'static str) -> Result<(), PlatformError> {
@@ -74,7 +76,13 @@ impl Catalog {
             currency,
             rates,
             max_total_minor,
+            onboarding_on: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Lets new restaurants in, or not (the degradation ladder).
+    pub(crate) fn set_onboarding_on(&self, on: bool) {
+        self.onboarding_on.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Restaurants near a point matching the query, nearest first.
@@ -286,6 +294,13 @@ impl Catalog {
             bounds::MAX_MINIMUM_ORDER_MINOR,
         )?;
         bounds::prep_minutes("prep_minutes", restaurant.prep_time.as_millis() / 60_000)?;
+        if !self.onboarding_on.load(std::sync::atomic::Ordering::Relaxed)
+            && parts.store.restaurant(restaurant.id).await?.is_none()
+        {
+            return Err(PlatformError::Degraded {
+                feature: "adding a new restaurant",
+            });
+        }
         if restaurant.rating_centi > 500 {
             return Err(PlatformError::invalid(
                 "rating_centi",

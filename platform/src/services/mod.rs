@@ -7,6 +7,7 @@ pub(crate) mod catalog;
 pub(crate) mod deadlines;
 pub(crate) mod delivery;
 pub(crate) mod dispatch;
+pub(crate) mod health;
 pub(crate) mod inventory;
 pub(crate) mod kitchen;
 pub(crate) mod locations;

@@ -4,6 +4,8 @@
 //! a fixed interval so that quotes price the delivery fee where couriers are
 //! short.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use courier_core::ports::{PromoClaim, Store};
@@ -91,7 +93,8 @@ const PICKUP_CELLS_MAX: usize = 100_000;
 /// observes what dispatch sees, never after.
 pub(crate) struct Pricing {
     config: PricingConfig,
-    promotions_on: bool,
+    /// Promotions apply (off while the degradation ladder says so).
+    promotions_on: AtomicBool,
     surge_every: Duration,
     books: Mutex<Books>,
 }
@@ -100,7 +103,7 @@ impl Pricing {
     pub(crate) fn new(config: &PlatformConfig) -> Pricing {
         Pricing {
             config: config.pricing.clone(),
-            promotions_on: config.degradation.promotions_on(),
+            promotions_on: AtomicBool::new(config.degradation.promotions_on()),
             surge_every: config.surge_every,
             books: Mutex::new(Books {
                 surge: SurgeBook::new(config.surge),
@@ -116,6 +119,11 @@ impl Pricing {
         self.books.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Turns promotions on or off (the degradation ladder).
+    pub(crate) fn set_promotions_on(&self, on: bool) {
+        self.promotions_on.store(on, Relaxed);
+    }
+
     /// The stored promotions named by `codes` and `customer`'s uses of
     /// them (none while the degradation ladder turns promotions off, or
     /// when no code is named).
@@ -125,7 +133,7 @@ impl Pricing {
         customer: CustomerId,
         codes: &[String],
     ) -> Result<Promotions, PlatformError> {
-        if !self.promotions_on || codes.is_empty() {
+        if !self.promotions_on.load(Relaxed) || codes.is_empty() {
             return Ok(Promotions::default());
         }
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
@@ -146,7 +154,7 @@ impl Pricing {
     /// Prices a cart at `now` (promotions only while the degradation
     /// ladder allows them).
     pub(crate) fn quote(&self, request: &QuoteFor<'_>, now: Timestamp) -> Result<Quote, PricingError> {
-        let codes: Vec<&str> = if self.promotions_on {
+        let codes: Vec<&str> = if self.promotions_on.load(Relaxed) {
             request.promo_codes.iter().map(String::as_str).collect()
         } else {
             Vec::new()

@@ -26,6 +26,7 @@ macro_rules! on_both {
 }
 
 mod concurrency;
+mod degradation;
 mod driver;
 mod instances;
 mod instances_props;

@@ -12,7 +12,6 @@ use crate::auth::Principal;
 use crate::dto::{ArrivalView, LocationView, OfflineView, OrderView, Point};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
-use crate::tracking::TrackEvent;
 
 #[utoipa::path(post, path = "/v1/couriers/me/online", tag = "courier", request_body = Point,
     responses((status = 204), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
@@ -47,14 +46,10 @@ pub(crate) async fn location<S: Store>(
     let point = at.geo()?;
     let arrivals = state.platform.update_location(courier, point).await?;
     let time = state.platform.clock().now();
-    for order in state.platform.carried_by(courier) {
-        state.hub.publish(TrackEvent::Position {
-            order,
-            courier,
-            at: point,
-            time,
-        });
-    }
+    let interval = state.platform.degradation().0.tracking_interval();
+    state
+        .hub
+        .publish_position(courier, &state.platform.carried_by(courier), point, time, interval);
     Ok(Json(LocationView {
         arrivals: arrivals
             .iter()

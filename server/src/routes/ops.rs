@@ -20,7 +20,8 @@ pub(crate) async fn live() -> Json<serde_json::Value> {
 }
 
 #[utoipa::path(get, path = "/health/ready", tag = "ops",
-    responses((status = 200, description = "Storage answers; `set_aside` lists stored records recovery left for an operator"),
+    responses((status = 200, description = "Storage answers; `set_aside` lists stored records recovery left for an operator; \
+        `degradation` gives the ladder's level (`normal` .. `order_only`, rung 0-5) and what set it"),
         (status = 503, body = crate::error::ErrorBody)))]
 pub(crate) async fn ready<S: Store>(state: AppStateRef<S>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = state.platform.store();
@@ -35,7 +36,17 @@ pub(crate) async fn ready<S: Store>(state: AppStateRef<S>) -> Result<Json<serde_
                 .iter()
                 .map(|r| serde_json::json!({ "record": r.key, "reason": r.reason }))
                 .collect();
-            Ok(Json(serde_json::json!({ "status": "ready", "set_aside": set_aside })))
+            let (level, signals) = state.platform.degradation();
+            Ok(Json(serde_json::json!({
+                "status": "ready",
+                "set_aside": set_aside,
+                "degradation": {
+                    "level": level.name(),
+                    "rung": level.rung(),
+                    "critical_failures": signals.critical_failures,
+                    "database_at_capacity": signals.database_at_capacity,
+                },
+            })))
         }
         (Err(e), _) | (_, Err(e)) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -90,8 +90,18 @@ async fn health_metrics_and_dev_tokens() {
     assert_eq!(s.call(Method::GET, "/health/live", None, None).await.0, StatusCode::OK);
     let (status, ready) = s.call(Method::GET, "/health/ready", None, None).await;
     assert_eq!((status, ready["status"].as_str()), (StatusCode::OK, Some("ready")));
+    assert_eq!(
+        (
+            ready["degradation"]["level"].as_str(),
+            ready["degradation"]["rung"].as_u64()
+        ),
+        (Some("normal"), Some(0)),
+        "{ready}"
+    );
     courier_server::telemetry::prometheus().expect("the first recorder in this process");
     place(&s, &token(Role::Customer, 7), "metrics-1").await;
+    // A tick (every 50 ms here) sets the ladder's gauge.
+    tokio::time::sleep(StdDuration::from_millis(150)).await;
     let text = s
         .request(Method::GET, "/metrics", None)
         .send()
@@ -103,6 +113,7 @@ async fn health_metrics_and_dev_tokens() {
     for metric in [
         "courier_http_requests_total",
         "courier_orders_total",
+        "courier_degradation_level",
         "route=\"/v1/orders\"",
     ] {
         assert!(text.contains(metric), "{metric} missing from /metrics");

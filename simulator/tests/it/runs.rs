@@ -164,6 +164,12 @@ fn a_storage_outage_refuses_placements_then_finishes_every_order() {
     assert_eq!(stored_during, 0);
     let refused: u64 = out.minutes[60..70].iter().map(|m| m.refused).sum();
     assert!(refused > 0);
+    // The degradation ladder goes down while the store fails (no new
+    // restaurants: the database cannot take them) and back up after.
+    let rungs: Vec<u8> = out.minutes.iter().map(|m| m.degradation_level).collect();
+    assert!(rungs[..60].iter().all(|&r| r == 0), "{rungs:?}");
+    assert!(rungs[60..70].iter().all(|&r| r >= 4), "{rungs:?}");
+    assert!(rungs[90..].iter().all(|&r| r == 0), "{rungs:?}");
     assert_every_order_ended("storage-outage", &out);
 }
 

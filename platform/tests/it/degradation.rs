@@ -1,0 +1,100 @@
+//! The degradation ladder, live: the signals move the level, and each level
+//! switches off what it names while the rest goes on.
+
+use std::sync::Arc;
+
+use courier_core::order::Actor;
+use courier_core::ports::{CatalogStore, Restaurant};
+use courier_core::promotion::{FundedBy, PromoKind, Promotion};
+use courier_core::*;
+use courier_platform::degradation::DegradationLevel;
+use courier_platform::{EdgeSignals, PlatformError};
+use courier_storage::memory::MemoryStore;
+
+use crate::world::*;
+
+fn ten_off() -> Promotion {
+    Promotion {
+        code: Arc::from("TEN"),
+        kind: PromoKind::Flat(usd(1_000)),
+        min_subtotal: usd(0),
+        max_discount: None,
+        first_order_only: false,
+        valid_from: secs(0),
+        valid_until: secs(48 * 3600),
+        per_customer_limit: None,
+        stackable: true,
+        funded_by: FundedBy::Platform,
+    }
+}
+
+fn new_restaurant() -> Restaurant {
+    Restaurant {
+        id: RestaurantId::new(999),
+        name: "Late Noodles".into(),
+        cuisine: "noodles".into(),
+        location: restaurant_point(),
+        rating_centi: 450,
+        is_open: true,
+        accepting_orders: true,
+        delivery_radius_m: 5_000,
+        minimum_order: usd(0),
+        prep_time: Duration::from_mins(10),
+    }
+}
+
+#[tokio::test]
+async fn each_rung_switches_off_its_feature_and_the_ladder_comes_back() {
+    let store = MemoryStore::default();
+    seed_catalog(&store).await;
+    let w = World::new(store, config());
+    let p = &w.platform;
+    let admin = Actor::Admin(AdminId::new(1));
+    p.create_promotion(admin, &ten_off()).await.unwrap();
+    let mut with_code = two_pizzas("ladder-1");
+    with_code.promo_codes = vec!["TEN".into()];
+    let discount = |q: &courier_pricing::Quote| q.discounts.iter().map(|d| d.amount.minor()).sum::<i64>();
+
+    assert_eq!(p.degradation().0, DegradationLevel::Normal);
+    let (_, _, quote) = p.quote(&with_code).await.unwrap();
+    assert_eq!(discount(&quote), 1_000);
+
+    // A slow API: promotions off; quotes price without them, nothing else changes.
+    let slow = EdgeSignals {
+        api_latency: Duration::from_secs(3),
+        ..EdgeSignals::default()
+    };
+    assert_eq!(p.observe_edge(slow), DegradationLevel::NoPromotions);
+    let (_, _, quote) = p.quote(&with_code).await.unwrap();
+    assert_eq!(discount(&quote), 0);
+    assert!(
+        p.put_restaurant(admin, &new_restaurant()).await.is_ok(),
+        "onboarding is still on"
+    );
+
+    // Fast again: promotions back.
+    assert_eq!(p.observe_edge(EdgeSignals::default()), DegradationLevel::Normal);
+    let (_, _, quote) = p.quote(&with_code).await.unwrap();
+    assert_eq!(discount(&quote), 1_000);
+}
+
+#[tokio::test]
+async fn a_configured_floor_stops_onboarding_but_not_upkeep() {
+    let store = MemoryStore::default();
+    seed_catalog(&store).await;
+    let config = courier_platform::PlatformConfig {
+        degradation: DegradationLevel::NoOnboarding,
+        ..config()
+    };
+    // A floor set by an operator holds whatever the signals say.
+    let w = World::new(store, config);
+    let admin = Actor::Admin(AdminId::new(1));
+    assert_eq!(w.platform.degradation().0, DegradationLevel::NoOnboarding);
+    let refused = w.platform.put_restaurant(admin, &new_restaurant()).await;
+    assert!(matches!(refused, Err(PlatformError::Degraded { .. })), "{refused:?}");
+    // Existing restaurants may still change.
+    let mut known = w.store().restaurant(RESTAURANT).await.unwrap().unwrap();
+    known.is_open = false;
+    w.platform.put_restaurant(admin, &known).await.unwrap();
+    assert!(w.store().restaurant(RestaurantId::new(999)).await.unwrap().is_none());
+}
