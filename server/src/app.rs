@@ -45,6 +45,8 @@ pub struct AppState<S> {
     /// How this instance shares its store with others (`None`: it is the
     /// only one, and runs the clock-driven work itself).
     pub sharing: Option<Sharing>,
+    /// This instance's API latency and tracking drops since the last tick.
+    pub edge: crate::edge::EdgeWindow,
 }
 
 impl<S> HasKeys for AppState<S> {
@@ -87,8 +89,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, limits: Limits) -> Ro
         .merge(routes::ops::<S>())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
-        .layer(middleware::from_fn(count_requests))
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(state, count_requests::<S>))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
@@ -118,8 +120,9 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Counts requests by route and status, and their latency.
-async fn count_requests(req: Request, next: Next) -> Response {
+/// Counts requests by route and status, and their latency (also into the
+/// window the degradation ladder reads).
+async fn count_requests<S: Store>(State(state): State<Arc<AppState<S>>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -127,7 +130,9 @@ async fn count_requests(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let started = tokio::time::Instant::now();
     let response = next.run(req).await;
-    telemetry::http_request(&method, route, response.status(), started.elapsed());
+    let took = started.elapsed();
+    state.edge.record(&route, took);
+    telemetry::http_request(&method, route, response.status(), took);
     response
 }
 
@@ -173,6 +178,10 @@ async fn tick_loop<S: Store + 'static>(state: Arc<AppState<S>>, every: StdDurati
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        // Every instance reads its own edge, whoever holds the work lease.
+        if let Some(edge) = state.edge.take_if_due(tokio::time::Instant::now(), state.hub.dropped()) {
+            state.platform.observe_edge(edge);
+        }
         if let Some(sharing) = &state.sharing {
             sharing.tick(&state.platform, OUTBOX_BATCH).await;
             continue;

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod dto;
+pub mod edge;
 pub mod error;
 pub mod extract;
 mod routes;

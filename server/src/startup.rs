@@ -140,6 +140,7 @@ pub async fn state_as<S: Store + 'static>(
         dev_tokens,
         set_aside: recovered.set_aside,
         sharing,
+        edge: crate::edge::EdgeWindow::default(),
     }))
 }
 

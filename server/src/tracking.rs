@@ -61,6 +61,8 @@ pub struct TrackingHub {
     closing: watch::Sender<bool>,
     /// Where events go first when instances share them (through Redis).
     outgoing: Option<mpsc::Sender<TrackEvent>>,
+    /// Events dropped on the way out (the fan-out could not keep up).
+    dropped: std::sync::atomic::AtomicU64,
     /// When each courier's position last went out to its orders' streams.
     positions_sent: std::sync::Mutex<std::collections::HashMap<CourierId, Timestamp>>,
 }
@@ -71,6 +73,7 @@ impl Default for TrackingHub {
             events: broadcast::channel(BACKLOG).0,
             closing: watch::channel(false).0,
             outgoing: None,
+            dropped: Default::default(),
             positions_sent: Default::default(),
         }
     }
@@ -127,7 +130,7 @@ impl TrackingHub {
         match &self.outgoing {
             Some(outgoing) => {
                 if outgoing.try_send(event).is_err() {
-                    metrics::counter!("courier_tracking_events_dropped_total").increment(1);
+                    self.note_dropped(1);
                 }
             }
             None => {
@@ -170,6 +173,17 @@ impl TrackingHub {
             });
         }
         true
+    }
+
+    /// Counts events a subscriber or the way out lost.
+    pub fn note_dropped(&self, events: u64) {
+        self.dropped.fetch_add(events, std::sync::atomic::Ordering::Relaxed);
+        metrics::counter!("courier_tracking_events_dropped_total").increment(events);
+    }
+
+    /// Events dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A receiver of every event from now on.

@@ -66,6 +66,7 @@ pub(crate) async fn events<S: Store + 'static>(
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(missed)) => {
+                        state.hub.note_dropped(missed);
                         let event = Event::default().event("lagged").data(missed.to_string());
                         return Some((event, events));
                     }

@@ -90,6 +90,7 @@ pub(crate) async fn track<S: Store + 'static>(
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(missed)) => {
+                        state.hub.note_dropped(missed);
                         let event = Event::default().event("lagged").data(missed.to_string());
                         return Some((event, (events, false, seen)));
                     }
