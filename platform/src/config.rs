@@ -112,7 +112,7 @@ impl Default for PlatformConfig {
             widen_after: Duration::from_mins(5),
             no_courier_timeout: Duration::from_mins(60),
             payment_breaker: BreakerConfig::payment(),
-            payment_retry: RetryPolicy::new(Duration::from_secs(10), u32::MAX, Duration::from_secs(1)),
+            payment_retry: RetryPolicy::new(u32::MAX, Duration::from_secs(1)),
             payment_give_up: Duration::from_mins(30),
             geofence_m: 100.0,
             eta: EtaConfig::default(),

@@ -1,13 +1,14 @@
-//! Retries with exponential backoff and full jitter (seed 000's table).
+//! Retries with exponential backoff and full jitter (seed 000). How long one
+//! attempt may take is the adapter's business (the PostgreSQL pool's acquire
+//! timeout, the Redis client's, a payment provider's client), not a
+//! setting here that nothing would read.
 
 use courier_core::Duration;
 use rand::Rng;
 
-/// How long to wait for one attempt, how many retries, and how to back off.
+/// How many retries, and how to back off between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Longest wait for one attempt.
-    pub timeout: Duration,
     /// Attempts after the first.
     pub retries: u32,
     /// Backoff before retry n (from 1) is up to `base x 2^(n-1)`; zero means
@@ -18,21 +19,9 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Redis GET: 50 ms, 1 retry, no backoff.
-    pub const REDIS_GET: RetryPolicy = RetryPolicy::new(Duration::from_millis(50), 1, Duration::ZERO);
-    /// PostgreSQL query: 500 ms, 2 retries, 100 ms exponential.
-    pub const POSTGRES_QUERY: RetryPolicy = RetryPolicy::new(Duration::from_millis(500), 2, Duration::from_millis(100));
-    /// Kafka (event) produce: 100 ms, 3 retries, 100 ms exponential.
-    pub const EVENT_PRODUCE: RetryPolicy = RetryPolicy::new(Duration::from_millis(100), 3, Duration::from_millis(100));
-    /// Payment authorization: 10 s, 2 retries, 1 s exponential.
-    pub const PAYMENT_AUTH: RetryPolicy = RetryPolicy::new(Duration::from_secs(10), 2, Duration::from_secs(1));
-    /// Push notification: 5 s, 3 retries, 1 s exponential.
-    pub const PUSH_NOTIFICATION: RetryPolicy = RetryPolicy::new(Duration::from_secs(5), 3, Duration::from_secs(1));
-
     /// A policy with backoff capped at 30 s.
-    pub const fn new(timeout: Duration, retries: u32, base_backoff: Duration) -> RetryPolicy {
+    pub const fn new(retries: u32, base_backoff: Duration) -> RetryPolicy {
         RetryPolicy {
-            timeout,
             retries,
             base_backoff,
             max_backoff: Duration::from_secs(30),
@@ -58,7 +47,8 @@ impl RetryPolicy {
     /// use courier_platform::resilience::RetryPolicy;
     /// use rand::SeedableRng;
     /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    /// let p = RetryPolicy::PAYMENT_AUTH;
+    /// // Seed 000's payment authorization: 2 retries, 1 s exponential.
+    /// let p = RetryPolicy::new(2, Duration::from_secs(1));
     /// assert!(p.backoff(1, &mut rng).unwrap() <= Duration::from_secs(1));
     /// assert!(p.backoff(2, &mut rng).unwrap() <= Duration::from_secs(2));
     /// assert_eq!(p.backoff(3, &mut rng), None);

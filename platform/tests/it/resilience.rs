@@ -80,7 +80,14 @@ proptest! {
     #[test]
     fn backoff_stays_under_its_ceiling(seed in any::<u64>(), n in 0u32..8) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for p in [RetryPolicy::REDIS_GET, RetryPolicy::POSTGRES_QUERY, RetryPolicy::EVENT_PRODUCE, RetryPolicy::PAYMENT_AUTH, RetryPolicy::PUSH_NOTIFICATION] {
+        // Seed 000's table: Redis, PostgreSQL, events, payments, pushes.
+        for p in [
+            RetryPolicy::new(1, Duration::ZERO),
+            RetryPolicy::new(2, Duration::from_millis(100)),
+            RetryPolicy::new(3, Duration::from_millis(100)),
+            RetryPolicy::new(2, Duration::from_secs(1)),
+            RetryPolicy::new(3, Duration::from_secs(1)),
+        ] {
             match p.backoff(n, &mut rng) {
                 Some(d) => {
                     prop_assert!(n >= 1 && n <= p.retries);
@@ -111,9 +118,12 @@ proptest! {
 }
 
 #[test]
-fn the_seed_table_is_encoded() {
-    assert_eq!(RetryPolicy::PAYMENT_AUTH.timeout, Duration::from_secs(10));
-    assert_eq!(RetryPolicy::PAYMENT_AUTH.ceiling(2), Some(Duration::from_secs(2)));
-    assert_eq!(RetryPolicy::REDIS_GET.ceiling(1), Some(Duration::ZERO));
-    assert_eq!(RetryPolicy::POSTGRES_QUERY.ceiling(3), None);
+fn backoff_ceilings_double_until_the_retries_are_spent() {
+    let payment = RetryPolicy::new(2, Duration::from_secs(1));
+    assert_eq!(payment.ceiling(1), Some(Duration::from_secs(1)));
+    assert_eq!(payment.ceiling(2), Some(Duration::from_secs(2)));
+    assert_eq!(payment.ceiling(3), None);
+    assert_eq!(RetryPolicy::new(1, Duration::ZERO).ceiling(1), Some(Duration::ZERO));
+    let long = RetryPolicy::new(10, Duration::from_secs(1));
+    assert_eq!(long.ceiling(10), Some(Duration::from_secs(30)), "capped at 30 s");
 }
