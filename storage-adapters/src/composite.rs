@@ -90,6 +90,9 @@ impl<D: OrderStore, C: Send + Sync, F: Send + Sync> OrderStore for Composite<D, 
         self.durable.save_transition(transition)
     }
 
+    fn has_completed_order(&self, customer: CustomerId) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.durable.has_completed_order(customer)
+    }
     fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send {
         self.durable.courier_load(courier)
     }

@@ -230,6 +230,9 @@ impl<S: OrderStore, C: FaultClock> OrderStore for FaultyStore<S, C> {
     async fn save_transition(&self, transition: &Transition<'_>) -> Result<(), StorageError> {
         self.guarded(self.inner.save_transition(transition)).await
     }
+    async fn has_completed_order(&self, customer: CustomerId) -> Result<bool, StorageError> {
+        self.guarded(self.inner.has_completed_order(customer)).await
+    }
     async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
         self.guarded(self.inner.courier_load(courier)).await
     }

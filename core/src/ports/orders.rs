@@ -156,6 +156,10 @@ pub trait OrderStore: Send + Sync {
     /// courier [`StorageError::CourierOffered`]: each writes nothing.
     fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// True when `customer` has a completed order: order-only mode (the
+    /// degradation ladder's last rung) lets only such customers order.
+    fn has_completed_order(&self, customer: CustomerId) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
     /// A courier's load and open offer as the store holds them (zero and none
     /// for a courier it never saw).
     fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send;

@@ -34,6 +34,9 @@ impl<T: OrderStore> OrderStore for Arc<T> {
     fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send {
         (**self).save_transition(transition)
     }
+    fn has_completed_order(&self, customer: CustomerId) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        (**self).has_completed_order(customer)
+    }
     fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send {
         (**self).courier_load(courier)
     }

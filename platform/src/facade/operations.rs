@@ -192,6 +192,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     pub(super) fn follow_the_ladder(&self, level: DegradationLevel) {
         self.pricing.set_promotions_on(level.promotions_on());
         self.catalog.set_onboarding_on(level.onboarding_on());
+        self.ordering.set_order_only(level.order_only());
         telemetry::degradation_level(level);
     }
 }

@@ -77,6 +77,9 @@ pub(crate) struct Ordering {
     rates: RateGuard,
     split: SplitPolicy,
     split_retention: Duration,
+    /// Order-only mode (the degradation ladder's last rung): only customers
+    /// with a completed order may place one.
+    order_only: std::sync::atomic::AtomicBool,
 }
 
 impl Ordering {
@@ -86,7 +89,13 @@ impl Ordering {
             rates,
             split,
             split_retention,
+            order_only: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Turns order-only mode on or off (the degradation ladder).
+    pub(crate) fn set_order_only(&self, on: bool) {
+        self.order_only.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// A fresh order id: the clock's milliseconds above a 16-bit counter, so
@@ -120,6 +129,13 @@ impl Ordering {
             .await?
         {
             return Ok(Placed::Replayed(existing));
+        }
+        if self.order_only.load(std::sync::atomic::Ordering::Relaxed)
+            && !parts.store.has_completed_order(req.customer).await?
+        {
+            return Err(PlatformError::Degraded {
+                feature: "ordering for customers without a completed order",
+            });
         }
         let priced = catalog.price(parts, pricing, req).await?;
         // A quote shows a used-up code as giving nothing; a placement that

@@ -98,3 +98,38 @@ async fn a_configured_floor_stops_onboarding_but_not_upkeep() {
     w.platform.put_restaurant(admin, &known).await.unwrap();
     assert!(w.store().restaurant(RestaurantId::new(999)).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn order_only_mode_serves_customers_who_have_ordered_before() {
+    let store = Arc::new(MemoryStore::default());
+    seed_catalog(&*store).await;
+    // A normal evening: customer 7 orders and is served.
+    let before = World::new(store.clone(), config());
+    before
+        .platform
+        .courier_online(CourierId::new(1), restaurant_point())
+        .await
+        .unwrap();
+    let first = before.platform.place_order(&two_pizzas("before")).await.unwrap();
+    crate::driver::drive_to_end(&before, &[first.order.id()]).await;
+    assert_eq!(
+        before.load(first.order.id()).await.status(),
+        courier_core::order::OrderStatus::Completed
+    );
+
+    // Order-only: customer 7 may order again, a new customer may not, and
+    // the refusal stores nothing.
+    let config = courier_platform::PlatformConfig {
+        degradation: DegradationLevel::OrderOnly,
+        ..config()
+    };
+    let w = World::new(store, config);
+    assert!(w.platform.place_order(&two_pizzas("again")).await.is_ok());
+    let newcomer = courier_platform::OrderRequest {
+        customer: CustomerId::new(8),
+        ..two_pizzas("first-time")
+    };
+    let refused = w.platform.place_order(&newcomer).await;
+    assert!(matches!(refused, Err(PlatformError::Degraded { .. })), "{refused:?}");
+    assert_eq!(crate::driver::all_orders(w.store()).await.len(), 2);
+}

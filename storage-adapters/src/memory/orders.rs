@@ -48,6 +48,8 @@ struct Tables {
     audit: AuditLog,
     /// Couriers carrying an order or holding an offer (the rest are at zero).
     couriers: FxHashMap<CourierId, CourierLoad>,
+    /// Customers with a completed order.
+    completed_customers: rustc_hash::FxHashSet<CustomerId>,
     /// Leases by name, beside the orders so a fenced write checks its
     /// lease under the same lock.
     leases: FxHashMap<String, Lease>,
@@ -202,6 +204,9 @@ impl OrderStore for MemoryOrderStore {
             });
         }
         change_couriers(&mut t.couriers, transition)?;
+        if order.status() == courier_core::order::OrderStatus::Completed {
+            t.completed_customers.insert(order.customer());
+        }
         let row = &mut t.rows[row];
         row.order = order.clone();
         for event in transition.events {
@@ -212,6 +217,10 @@ impl OrderStore for MemoryOrderStore {
             t.record(event);
         }
         Ok(())
+    }
+
+    async fn has_completed_order(&self, customer: CustomerId) -> Result<bool, StorageError> {
+        Ok(self.lock().completed_customers.contains(&customer))
     }
 
     async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {

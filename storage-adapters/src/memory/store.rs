@@ -63,6 +63,9 @@ impl OrderStore for MemoryStore {
     fn save_transition(&self, transition: &Transition<'_>) -> impl Future<Output = Result<(), StorageError>> + Send {
         self.orders.save_transition(transition)
     }
+    fn has_completed_order(&self, customer: CustomerId) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        self.orders.has_completed_order(customer)
+    }
     fn courier_load(&self, courier: CourierId) -> impl Future<Output = Result<CourierLoad, StorageError>> + Send {
         self.orders.courier_load(courier)
     }

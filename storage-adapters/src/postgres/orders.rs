@@ -423,6 +423,16 @@ impl OrderStore for PgStore {
         tx.commit().await.map_err(|e| self.error(e))
     }
 
+    async fn has_completed_order(&self, customer: CustomerId) -> Result<bool, StorageError> {
+        // orders_by_customer finds the customer's orders; few are open at once.
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE customer_id = $1 AND status = $2)")
+            .bind(to_i64(customer.get()))
+            .bind(StatusKind::Completed.name())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
     async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.error(e))?;
         self.courier_load_on(&mut conn, courier).await

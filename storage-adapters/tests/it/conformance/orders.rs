@@ -280,6 +280,10 @@ pub(crate) async fn every_event_kind_round_trips(store: &impl OrderStore, base: 
         assert_eq!(trail.len() as u64, order.version());
         assert!(trail.windows(2).all(|w| w[0].version + 1 == w[1].version));
     }
+    // The first journey completed: its customer has ordered before; a
+    // customer the store never saw has not.
+    assert!(store.has_completed_order(CUSTOMER).await.unwrap());
+    assert!(!store.has_completed_order(CustomerId::new(424_242)).await.unwrap());
 }
 
 /// A second order under a taken id is a conflict, and its key is not claimed.
