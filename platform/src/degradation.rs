@@ -35,6 +35,11 @@ pub struct HealthSignals {
     pub database_at_capacity: bool,
     /// Critical dependencies failing now (circuit breakers open).
     pub critical_failures: u32,
+    /// The outbox relay's last batch was full: events wait to go out, so
+    /// what follows them (tracking, notifications) is behind.
+    pub outbox_behind: bool,
+    /// Orders waiting for a courier far outnumber couriers online.
+    pub dispatch_overloaded: bool,
 }
 
 /// The ladder's thresholds.
@@ -46,6 +51,11 @@ pub struct DegradationLadder {
     pub api_latency_limit: Duration,
     /// Simultaneous critical failures that switch to order-only mode.
     pub critical_failures_limit: u32,
+    /// Dispatch is overloaded when more orders than this per courier
+    /// online wait for one...
+    pub waiting_per_courier: u32,
+    /// ... and at least this many wait.
+    pub waiting_floor: u32,
 }
 
 impl Default for DegradationLadder {
@@ -54,11 +64,28 @@ impl Default for DegradationLadder {
             search_latency_limit: Duration::from_secs(2),
             api_latency_limit: Duration::from_secs(1),
             critical_failures_limit: 2,
+            waiting_per_courier: 3,
+            waiting_floor: 50,
         }
     }
 }
 
 impl DegradationLadder {
+    /// Whether `waiting` orders for `online` couriers overload dispatch.
+    ///
+    /// ```
+    /// use courier_platform::degradation::DegradationLadder;
+    /// let ladder = DegradationLadder::default();
+    /// assert!(!ladder.dispatch_overloaded(40, 0), "too few to say");
+    /// assert!(ladder.dispatch_overloaded(400, 100));
+    /// assert!(!ladder.dispatch_overloaded(250, 100));
+    /// ```
+    pub fn dispatch_overloaded(&self, waiting: usize, online: usize) -> bool {
+        let floor = usize::try_from(self.waiting_floor).unwrap_or(usize::MAX);
+        let per = usize::try_from(self.waiting_per_courier).unwrap_or(usize::MAX);
+        waiting >= floor && waiting > per.saturating_mul(online)
+    }
+
     /// The highest rung whose trigger holds.
     ///
     /// ```
@@ -75,9 +102,10 @@ impl DegradationLadder {
             DegradationLevel::OrderOnly
         } else if s.database_at_capacity {
             DegradationLevel::NoOnboarding
-        } else if s.api_latency > self.api_latency_limit {
+        } else if s.api_latency > self.api_latency_limit || s.dispatch_overloaded {
+            // Promotions bring demand the couriers cannot carry.
             DegradationLevel::NoPromotions
-        } else if s.tracking_overloaded {
+        } else if s.tracking_overloaded || s.outbox_behind {
             DegradationLevel::SlowTracking
         } else if s.search_latency > self.search_latency_limit {
             DegradationLevel::NoRecommendations

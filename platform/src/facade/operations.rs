@@ -98,6 +98,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         mut publish: impl FnMut(&OutboxEntry),
     ) -> Result<usize, PlatformError> {
         let entries = self.store.read_outbox(limit).await?;
+        let full = entries.len() >= limit;
+        self.follow_the_ladder(self.health.after_relay(full));
         if entries.is_empty() {
             return Ok(0);
         }

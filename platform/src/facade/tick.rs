@@ -108,7 +108,13 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             self.payments.breaker_state(),
             crate::resilience::BreakerState::Open { .. }
         );
-        self.follow_the_ladder(self.health.after_tick(storage_failing, breaker_open));
+        let level = self.health.after_tick(
+            storage_failing,
+            breaker_open,
+            self.dispatch.waiting(),
+            self.dispatch.couriers_online(),
+        );
+        self.follow_the_ladder(level);
         match first {
             None => Ok(report),
             Some(error) => Err(TickFailure { error, report }),

@@ -66,10 +66,26 @@ impl Health {
     /// database cannot take the load, and a critical dependency is down),
     /// the payment breaker is open (another critical dependency). Returns
     /// the new level.
-    pub(crate) fn after_tick(&self, storage_failing: bool, payment_breaker_open: bool) -> DegradationLevel {
+    pub(crate) fn after_tick(
+        &self,
+        storage_failing: bool,
+        payment_breaker_open: bool,
+        waiting_for_courier: usize,
+        couriers_online: usize,
+    ) -> DegradationLevel {
         let mut s = self.state();
+        s.signals.dispatch_overloaded = self.ladder.dispatch_overloaded(waiting_for_courier, couriers_online);
         s.signals.database_at_capacity = storage_failing;
         s.signals.critical_failures = u32::from(storage_failing) + u32::from(payment_breaker_open);
+        s.level = self.ladder.level(&s.signals).max(self.floor);
+        s.level
+    }
+
+    /// After an outbox relay: `full` when it took as many events as it
+    /// could, so more wait. Returns the new level.
+    pub(crate) fn after_relay(&self, full: bool) -> DegradationLevel {
+        let mut s = self.state();
+        s.signals.outbox_behind = full;
         s.level = self.ladder.level(&s.signals).max(self.floor);
         s.level
     }
@@ -94,11 +110,11 @@ mod tests {
         let health = Health::new(DegradationLadder::default(), DegradationLevel::Normal);
         assert_eq!(health.level(), DegradationLevel::Normal);
         // The store fails a tick: no new restaurants.
-        assert_eq!(health.after_tick(true, false), DegradationLevel::NoOnboarding);
+        assert_eq!(health.after_tick(true, false, 0, 10), DegradationLevel::NoOnboarding);
         // And the payment breaker opens too: two critical failures.
-        assert_eq!(health.after_tick(true, true), DegradationLevel::OrderOnly);
+        assert_eq!(health.after_tick(true, true, 0, 10), DegradationLevel::OrderOnly);
         // The store answers again; the breaker alone is one failure.
-        assert_eq!(health.after_tick(false, true), DegradationLevel::Normal);
+        assert_eq!(health.after_tick(false, true, 0, 10), DegradationLevel::Normal);
         // A slow API drops promotions until it is fast again.
         let slow = EdgeSignals {
             api_latency: Duration::from_secs(3),
@@ -106,13 +122,22 @@ mod tests {
         };
         assert_eq!(health.observe_edge(slow), DegradationLevel::NoPromotions);
         assert_eq!(health.observe_edge(EdgeSignals::default()), DegradationLevel::Normal);
+        // Orders piling up for too few couriers: promotions off too.
+        assert_eq!(
+            health.after_tick(false, false, 400, 100),
+            DegradationLevel::NoPromotions
+        );
+        assert_eq!(health.after_tick(false, false, 10, 100), DegradationLevel::Normal);
+        // Events waiting in the outbox: tracking slows.
+        assert_eq!(health.after_relay(true), DegradationLevel::SlowTracking);
+        assert_eq!(health.after_relay(false), DegradationLevel::Normal);
     }
 
     #[test]
     fn a_configured_level_is_a_floor() {
         let health = Health::new(DegradationLadder::default(), DegradationLevel::NoPromotions);
         assert_eq!(health.level(), DegradationLevel::NoPromotions);
-        assert_eq!(health.after_tick(false, false), DegradationLevel::NoPromotions);
-        assert_eq!(health.after_tick(true, true), DegradationLevel::OrderOnly);
+        assert_eq!(health.after_tick(false, false, 0, 10), DegradationLevel::NoPromotions);
+        assert_eq!(health.after_tick(true, true, 0, 10), DegradationLevel::OrderOnly);
     }
 }
