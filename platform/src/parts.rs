@@ -133,10 +133,19 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Parts<'_, S, G, N, C> {
 /// An order a caller may not see is, to that caller, an order that does
 /// not exist: refusing with "forbidden" would tell a stranger it is there
 /// (and, for a courier, that it is in dispatch).
-pub(crate) fn hidden_from(actor: Actor, order: &Order, error: OrderError) -> PlatformError {
-    if matches!(error, OrderError::Forbidden { .. }) && !may_view(actor, order) {
-        PlatformError::OrderNotFound(order.id())
+pub(crate) fn visible_to(actor: Actor, order: &Order) -> Result<(), PlatformError> {
+    if may_view(actor, order) {
+        Ok(())
     } else {
-        error.into()
+        Err(PlatformError::OrderNotFound(order.id()))
+    }
+}
+
+/// A refusal as [`visible_to`] says the caller may hear it: "forbidden" on
+/// an order they may not see is "not found".
+pub(crate) fn hidden_from(actor: Actor, order: &Order, error: OrderError) -> PlatformError {
+    match (&error, visible_to(actor, order)) {
+        (OrderError::Forbidden { .. }, Err(not_found)) => not_found,
+        _ => error.into(),
     }
 }

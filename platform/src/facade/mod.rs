@@ -174,11 +174,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             .load_order(id)
             .await?
             .ok_or(PlatformError::OrderNotFound(id))?;
-        if courier_core::order::permission::may_view(actor, &order) {
-            Ok(order)
-        } else {
-            Err(PlatformError::OrderNotFound(id))
-        }
+        crate::parts::visible_to(actor, &order)?;
+        Ok(order)
     }
 
     /// The outside world as a call sees it.

@@ -1,7 +1,6 @@
 //! The courier's side of an order: pickup and delivery, then capture,
 //! payout and completion (retried while the gateway is down).
 
-use courier_core::order::permission::may_view;
 use courier_core::order::{Actor, Order, OrderAction};
 use courier_core::ports::Store;
 use courier_core::{AdminId, CourierId, Duration, GeoPoint, OrderId};
@@ -9,7 +8,7 @@ use courier_eta::Eta;
 
 use crate::error::PlatformError;
 use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
-use crate::parts::Parts;
+use crate::parts::{Parts, visible_to};
 use crate::services::books::Ending;
 use crate::services::dispatch::Dispatch;
 
@@ -63,10 +62,8 @@ impl Delivery {
             .ok_or(PlatformError::OrderNotFound(order))?;
         match by {
             Handover::Courier(courier) => {
-                if !may_view(Actor::Courier(courier), &stored) {
-                    // Not theirs: as if it did not exist (no distance to it either).
-                    return Err(PlatformError::OrderNotFound(order));
-                }
+                // Not theirs: as if it did not exist (no distance to it either).
+                visible_to(Actor::Courier(courier), &stored)?;
                 let point = match stop {
                     Stop::Restaurant => stored.pickup(),
                     Stop::Door => stored.dropoff(),

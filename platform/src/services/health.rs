@@ -52,6 +52,12 @@ impl Health {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The level the signals put the ladder at, never below the floor.
+    fn settle(&self, s: &mut State) -> DegradationLevel {
+        s.level = self.ladder.level(&s.signals).max(self.floor);
+        s.level
+    }
+
     /// The level now.
     pub(crate) fn level(&self) -> DegradationLevel {
         self.state().level
@@ -77,8 +83,7 @@ impl Health {
         s.signals.dispatch_overloaded = self.ladder.dispatch_overloaded(waiting_for_courier, couriers_online);
         s.signals.database_at_capacity = storage_failing;
         s.signals.critical_failures = u32::from(storage_failing) + u32::from(payment_breaker_open);
-        s.level = self.ladder.level(&s.signals).max(self.floor);
-        s.level
+        self.settle(&mut s)
     }
 
     /// After an outbox relay: `full` when it took as many events as it
@@ -86,8 +91,7 @@ impl Health {
     pub(crate) fn after_relay(&self, full: bool) -> DegradationLevel {
         let mut s = self.state();
         s.signals.outbox_behind = full;
-        s.level = self.ladder.level(&s.signals).max(self.floor);
-        s.level
+        self.settle(&mut s)
     }
 
     /// What the edge measured; returns the new level.
@@ -96,8 +100,7 @@ impl Health {
         s.signals.search_latency = edge.search_latency;
         s.signals.api_latency = edge.api_latency;
         s.signals.tracking_overloaded = edge.tracking_overloaded;
-        s.level = self.ladder.level(&s.signals).max(self.floor);
-        s.level
+        self.settle(&mut s)
     }
 }
 

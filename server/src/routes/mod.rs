@@ -81,3 +81,12 @@ pub(crate) fn restaurant_id(raw: u64) -> Result<courier_core::RestaurantId, crat
     }
     Ok(courier_core::RestaurantId::new(raw))
 }
+
+/// A server-sent event named `name` carrying `body` as JSON (named, empty,
+/// should the body not serialize).
+pub(crate) fn json_event(name: &str, body: &impl serde::Serialize) -> axum::response::sse::Event {
+    axum::response::sse::Event::default()
+        .event(name)
+        .json_data(body)
+        .unwrap_or_else(|_| axum::response::sse::Event::default().event(name))
+}

@@ -19,6 +19,7 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_stream::wrappers::WatchStream;
 
+use super::json_event;
 use crate::app::{AppState, AppStateRef};
 use crate::auth::Principal;
 use crate::dto::{OfferView, OrderRef, OrderView};
@@ -112,11 +113,4 @@ fn order_ref(order: OrderId) -> OrderRef {
     OrderRef {
         order_id: order.get().to_string(),
     }
-}
-
-fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
-    Event::default()
-        .event(name)
-        .json_data(body)
-        .unwrap_or_else(|_| Event::default().event(name))
 }

@@ -12,7 +12,7 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_stream::wrappers::WatchStream;
 
-use super::order_id;
+use super::{json_event, order_id};
 use crate::app::AppStateRef;
 use crate::auth::Principal;
 use crate::dto::{OrderView, Point};
@@ -27,10 +27,7 @@ fn tracking_ends(order: &Order) -> bool {
 }
 
 fn status_event(order: &Order) -> Event {
-    Event::default()
-        .event("status")
-        .json_data(OrderView::from(order))
-        .unwrap_or_else(|_| Event::default().event("status"))
+    json_event("status", &OrderView::from(order))
 }
 
 #[utoipa::path(get, path = "/v1/orders/{id}/track", tag = "orders", params(("id" = String, Path)),
@@ -82,10 +79,7 @@ pub(crate) async fn track<S: Store + 'static>(
                         return Some((status_event(&order), (events, ended, seen)));
                     }
                     Ok(TrackEvent::Position { order, at, .. }) if order == id => {
-                        let event = Event::default()
-                            .event("position")
-                            .json_data(Point::from(at))
-                            .unwrap_or_else(|_| Event::default().event("position"));
+                        let event = json_event("position", &Point::from(at));
                         return Some((event, (events, false, seen)));
                     }
                     Ok(_) => {}

@@ -31,10 +31,6 @@ fn km_off(p: GeoPoint) -> GeoPoint {
     p.offset_m(1_000.0, 0.0).unwrap()
 }
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("")
-}
-
 /// A courier online 700 m from the restaurant with its event stream open.
 async fn courier_with_stream<S: Store + 'static>(s: &TestServer<S>, rider: &str) -> EventReader {
     let start = restaurant_point().offset_m(700.0, 0.0).unwrap();

@@ -197,6 +197,11 @@ pub(crate) async fn place<S: Store + 'static>(server: &TestServer<S>, customer: 
     body["order"]["id"].as_str().unwrap().to_owned()
 }
 
+/// The `error.code` of an error body ("" when there is none).
+pub(crate) fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
 /// Retries `f` until it answers `want` (the tick loop runs every 50 ms).
 pub(crate) async fn eventually<F, Fut>(want: StatusCode, mut f: F) -> Value
 where

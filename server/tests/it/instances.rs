@@ -501,34 +501,17 @@ async fn a_stream_sees_another_instance(fleet: &Fleet) {
 
 /// The `status` events' statuses of a tracking stream, up to `last`.
 async fn statuses_until(response: reqwest::Response, last: &'static str) -> Vec<String> {
-    use futures::StreamExt as _;
+    let mut reader = EventReader::new(response);
     let mut statuses = Vec::new();
-    let mut buffer = String::new();
-    let mut body = response.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            if !block
-                .lines()
-                .any(|l| l.trim() == "event: status" || l.trim() == "event:status")
-            {
-                continue;
-            }
-            let data: String = block
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim)
-                .collect();
-            let status = serde_json::from_str::<Value>(&data).unwrap()["status"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let done = status == last;
-            statuses.push(status);
-            if done {
-                return statuses;
-            }
+    while let Some((name, order)) = reader.next(StdDuration::from_secs(60)).await {
+        if name != "status" {
+            continue;
+        }
+        let status = order["status"].as_str().unwrap_or_default().to_owned();
+        let done = status == last;
+        statuses.push(status);
+        if done {
+            break;
         }
     }
     statuses

@@ -3,7 +3,6 @@
 
 use courier_core::ports::Store;
 use courier_server::auth::Role;
-use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -11,26 +10,10 @@ use crate::harness::*;
 
 /// Reads a tracking stream to its end: (event, data) pairs.
 async fn collect_stream(response: reqwest::Response) -> Vec<(String, Value)> {
+    let mut reader = EventReader::new(response);
     let mut events = Vec::new();
-    let mut buffer = String::new();
-    let mut body = response.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let mut name = String::new();
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("event:") {
-                    name = v.trim().to_owned();
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data.push_str(v.trim());
-                }
-            }
-            if !name.is_empty() {
-                events.push((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
-            }
-        }
+    while let Some(event) = reader.next(std::time::Duration::from_secs(60)).await {
+        events.push(event);
     }
     events
 }

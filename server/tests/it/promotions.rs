@@ -12,10 +12,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("")
-}
-
 fn cart(codes: &[&str]) -> Value {
     let mut cart = two_pizzas();
     cart["promo_codes"] = json!(codes);

@@ -8,10 +8,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("")
-}
-
 pub(crate) async fn the_permission_table_holds<S: Store + 'static>(store: S) -> TestServer<S> {
     let s = TestServer::start(store).await;
     let owner = token(Role::Customer, 7);
