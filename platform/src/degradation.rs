@@ -31,8 +31,12 @@ pub struct HealthSignals {
     pub tracking_overloaded: bool,
     /// Main API latency (p99).
     pub api_latency: Duration,
-    /// The database is at capacity.
+    /// The database is at capacity: a tick's step failed in the store.
     pub database_at_capacity: bool,
+    /// Store call latency (p99), as the edge measured it.
+    pub storage_latency: Duration,
+    /// Share of store calls failing (0 to 1), as the edge measured it.
+    pub storage_error_rate: f64,
     /// Critical dependencies failing now (circuit breakers open).
     pub critical_failures: u32,
     /// The outbox relay's last batch was full: events wait to go out, so
@@ -49,6 +53,13 @@ pub struct DegradationLadder {
     pub search_latency_limit: Duration,
     /// API latency that drops promotions.
     pub api_latency_limit: Duration,
+    /// Store latency at which the database counts as at capacity.
+    pub storage_latency_limit: Duration,
+    /// Share of failing store calls at which the database counts as at
+    /// capacity...
+    pub storage_error_rate_limit: f64,
+    /// ... and at which the store counts as a critical failure (down).
+    pub storage_outage_rate: f64,
     /// Simultaneous critical failures that switch to order-only mode.
     pub critical_failures_limit: u32,
     /// Dispatch is overloaded when more orders than this per courier
@@ -63,6 +74,9 @@ impl Default for DegradationLadder {
         DegradationLadder {
             search_latency_limit: Duration::from_secs(2),
             api_latency_limit: Duration::from_secs(1),
+            storage_latency_limit: Duration::from_millis(500),
+            storage_error_rate_limit: 0.05,
+            storage_outage_rate: 0.5,
             critical_failures_limit: 2,
             waiting_per_courier: 3,
             waiting_floor: 50,
@@ -86,6 +100,31 @@ impl DegradationLadder {
         waiting >= floor && waiting > per.saturating_mul(online)
     }
 
+    /// Whether the database is at capacity: a tick's step failed in the
+    /// store, or the store's calls are slow or failing.
+    ///
+    /// ```
+    /// use courier_core::Duration;
+    /// use courier_platform::degradation::{DegradationLadder, HealthSignals};
+    /// let ladder = DegradationLadder::default();
+    /// let slow = HealthSignals { storage_latency: Duration::from_millis(800), ..HealthSignals::default() };
+    /// assert!(ladder.database_at_capacity(&slow));
+    /// let failing = HealthSignals { storage_error_rate: 0.1, ..HealthSignals::default() };
+    /// assert!(ladder.database_at_capacity(&failing));
+    /// assert!(!ladder.database_at_capacity(&HealthSignals::default()));
+    /// ```
+    pub fn database_at_capacity(&self, s: &HealthSignals) -> bool {
+        s.database_at_capacity
+            || s.storage_latency > self.storage_latency_limit
+            || s.storage_error_rate > self.storage_error_rate_limit
+    }
+
+    /// Whether the store's calls fail so often that it counts as down (a
+    /// critical failure), as the edge sees it.
+    pub fn storage_down(&self, s: &HealthSignals) -> bool {
+        s.storage_error_rate >= self.storage_outage_rate
+    }
+
     /// The highest rung whose trigger holds.
     ///
     /// ```
@@ -100,7 +139,7 @@ impl DegradationLadder {
     pub fn level(&self, s: &HealthSignals) -> DegradationLevel {
         if s.critical_failures >= self.critical_failures_limit {
             DegradationLevel::OrderOnly
-        } else if s.database_at_capacity {
+        } else if self.database_at_capacity(s) {
             DegradationLevel::NoOnboarding
         } else if s.api_latency > self.api_latency_limit || s.dispatch_overloaded {
             // Promotions bring demand the couriers cannot carry.
@@ -148,6 +187,11 @@ impl DegradationLevel {
             DegradationLevel::NoOnboarding => "no_onboarding",
             DegradationLevel::OrderOnly => "order_only",
         }
+    }
+
+    /// Restaurants are recommended.
+    pub fn recommendations_on(self) -> bool {
+        self < DegradationLevel::NoRecommendations
     }
 
     /// Promotions are applied to quotes.

@@ -60,3 +60,4 @@ pub use services::pricing::SurgeSnapshot;
 pub use services::promotions::{
     MAX_FLAT_DISCOUNT_MINOR, MAX_PROMO_CODE_CHARS, MAX_USES_PER_CUSTOMER, check as check_promotion,
 };
+pub use services::recommendations::MAX_RECOMMENDATIONS;

@@ -64,6 +64,14 @@ pub(crate) fn promotion_uses_kept() {
     counter!("courier_promotion_uses_kept_total").increment(1);
 }
 
+/// What the edge measured of the store: p99 call latency and the share
+/// of calls failing, as the ladder reads them.
+pub(crate) fn storage_health(edge: &crate::EdgeSignals) {
+    // Milliseconds far below 2^52: exact as a float.
+    metrics::gauge!("courier_storage_latency_p99_seconds").set(edge.storage_latency.as_millis() as f64 / 1_000.0);
+    metrics::gauge!("courier_storage_error_ratio").set(edge.storage_error_rate);
+}
+
 /// The degradation ladder's rung (0 normal .. 5 order-only).
 pub(crate) fn degradation_level(level: crate::degradation::DegradationLevel) {
     metrics::gauge!("courier_degradation_level").set(f64::from(level.rung()));

@@ -65,6 +65,22 @@ pub struct SearchParams {
     pub limit: Option<usize>,
 }
 
+/// Where to recommend restaurants, and how many.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendParams {
+    /// Latitude of the customer.
+    #[param(minimum = -90, maximum = 90)]
+    pub lat: f64,
+    /// Longitude of the customer.
+    #[param(minimum = -180, maximum = 180)]
+    pub lng: f64,
+    /// At most this many (default 5, at most 20).
+    #[param(minimum = 1, maximum = 20)]
+    pub limit: Option<usize>,
+}
+
 /// A restaurant.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RestaurantView {

@@ -4,11 +4,12 @@
 //! window to `Platform::observe_edge` and starts a new one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use courier_core::Duration;
 use courier_platform::EdgeSignals;
+use courier_storage::metered::StorageMeter;
 
 /// Latencies kept per window at most: enough for a p99, bounded in memory.
 const KEPT: usize = 20_000;
@@ -28,6 +29,9 @@ pub struct EdgeWindow {
     drops_seen: AtomicU64,
     /// When the window opened (`None`: not yet).
     opened: Mutex<Option<tokio::time::Instant>>,
+    /// What measures the store's calls (`None`: the store is not metered,
+    /// and its latency and errors are not signals).
+    storage: Option<Arc<StorageMeter>>,
 }
 
 fn push(into: &Mutex<Vec<u64>>, ms: u64) {
@@ -49,6 +53,14 @@ fn p99(from: &Mutex<Vec<u64>>) -> Duration {
 }
 
 impl EdgeWindow {
+    /// A window that also reads `meter`'s store calls.
+    pub fn metering(meter: Arc<StorageMeter>) -> EdgeWindow {
+        EdgeWindow {
+            storage: Some(meter),
+            ..EdgeWindow::default()
+        }
+    }
+
     /// Records a request to `route` that took `took`. Streams are left out:
     /// they last as long as the client listens.
     pub fn record(&self, route: &str, took: StdDuration) {
@@ -83,10 +95,13 @@ impl EdgeWindow {
     /// next window starts empty.
     pub fn take(&self, tracking_drops: u64) -> EdgeSignals {
         let before = self.drops_seen.swap(tracking_drops, Ordering::Relaxed);
+        let storage = self.storage.as_ref().map(|m| m.take()).unwrap_or_default();
         EdgeSignals {
             search_latency: p99(&self.search_ms),
             api_latency: p99(&self.api_ms),
             tracking_overloaded: tracking_drops > before,
+            storage_latency: storage.p99,
+            storage_error_rate: storage.error_rate(),
         }
     }
 }

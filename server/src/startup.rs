@@ -8,8 +8,12 @@ use courier_core::Duration;
 use courier_core::ports::Store;
 use courier_platform::external::FakeGateway;
 use courier_platform::{Platform, PlatformConfig};
+
+use crate::edge::EdgeWindow;
 use courier_storage::composite::Composite;
+use courier_storage::layered::Layered;
 use courier_storage::memory::MemoryStore;
+use courier_storage::metered::StorageMeter;
 use courier_storage::postgres::{PgConfig, PgStore};
 use courier_storage::redis::{CachedCatalog, RedisStore};
 use rand::SeedableRng;
@@ -76,6 +80,10 @@ pub struct Joining {
     /// Where tracking events cross instances (`None`: this instance's
     /// streams see only what happens through it).
     pub tracking: Option<RedisStore>,
+    /// What measures the calls to the store (see
+    /// [`courier_storage::metered`]; `None`: the degradation ladder does
+    /// not read storage latency and errors).
+    pub storage_meter: Option<Arc<StorageMeter>>,
 }
 
 impl Default for Joining {
@@ -84,6 +92,7 @@ impl Default for Joining {
             instance: None,
             lease_ttl: DEFAULT_LEASE_TTL,
             tracking: None,
+            storage_meter: None,
         }
     }
 }
@@ -140,7 +149,9 @@ pub async fn state_as<S: Store + 'static>(
         dev_tokens,
         set_aside: recovered.set_aside,
         sharing,
-        edge: crate::edge::EdgeWindow::default(),
+        edge: joining
+            .storage_meter
+            .map_or_else(EdgeWindow::default, EdgeWindow::metering),
     }))
 }
 
@@ -190,11 +201,14 @@ async fn run_on<S: Store + 'static>(
     config: &ServerConfig,
     tracking: Option<RedisStore>,
 ) -> Result<(), StartError> {
+    let meter = Arc::new(StorageMeter::default());
     let joining = Joining {
         instance: config.instance.clone(),
         lease_ttl: Duration::from_millis(config.lease_ttl_ms.max(100)),
         tracking,
+        storage_meter: Some(meter.clone()),
     };
+    let store = Layered::wrap(store, meter);
     let state = state_as(store, keys, config.dev_tokens, platform_config(config), joining).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");

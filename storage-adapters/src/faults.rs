@@ -5,19 +5,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use courier_core::order::{Order, OrderEvent, StatusKind};
-use courier_core::ports::{
-    AuditEntry, CatalogStore, ChangeFeed, CourierLoad, CourierLocation, CreateOutcome, EventId, FeedCursor,
-    IdempotencyStore, Lease, LeaseStore, Listed, LocationStore, Menu, NearbyCourier, OrderChange, OrderStore,
-    OutboxEntry, RateDecision, RateLimit, RateLimitStore, RatingOutcome, RatingStore, Restaurant, StockChange,
-    StockOutcome, StorageError, Transition,
-};
-use courier_core::ports::{ClaimOutcome, PromoClaim, PromotionStore};
-use courier_core::promotion::Promotion;
-use courier_core::rating::{Rating, RatingSubject, RatingSummary};
-use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, OrderId, RestaurantId, Timestamp};
+use courier_core::ports::StorageError;
+use courier_core::{Duration, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::layered::{CallLayer, Layered};
 
 /// The caller's time: the simulator's clock, or the wall clock at the edge.
 pub trait FaultClock: Send + Sync {
@@ -110,9 +103,12 @@ pub struct FaultStats {
 /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
 /// # }
 /// ```
+pub type FaultyStore<S, C> = Layered<S, Faults<C>>;
+
+/// The faults of a [`FaultyStore`]: its plan, its random draws and what
+/// it did so far.
 #[derive(Debug)]
-pub struct FaultyStore<S, C> {
-    inner: S,
+pub struct Faults<C> {
     clock: C,
     plan: FaultPlan,
     rng: Mutex<ChaCha8Rng>,
@@ -123,43 +119,43 @@ pub struct FaultyStore<S, C> {
     latency_ms: AtomicU64,
 }
 
-impl<S, C: FaultClock> FaultyStore<S, C> {
+impl<S, C: FaultClock> Layered<S, Faults<C>> {
     /// Wraps `inner`; `seed` fixes every random draw.
     pub fn new(inner: S, clock: C, plan: FaultPlan, seed: u64) -> Self {
-        FaultyStore {
+        Layered::wrap(
             inner,
-            clock,
-            plan,
-            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
-            passed: AtomicU64::new(0),
-            outage: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            timeouts: AtomicU64::new(0),
-            latency_ms: AtomicU64::new(0),
-        }
-    }
-
-    /// The wrapped store.
-    pub fn inner(&self) -> &S {
-        &self.inner
+            Faults {
+                clock,
+                plan,
+                rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+                passed: AtomicU64::new(0),
+                outage: AtomicU64::new(0),
+                errors: AtomicU64::new(0),
+                timeouts: AtomicU64::new(0),
+                latency_ms: AtomicU64::new(0),
+            },
+        )
     }
 
     /// The clock.
     pub fn clock(&self) -> &C {
-        &self.clock
+        &self.layer.clock
     }
 
     /// Counts so far.
     pub fn stats(&self) -> FaultStats {
+        let f = &self.layer;
         FaultStats {
-            passed: self.passed.load(Ordering::Relaxed),
-            outage: self.outage.load(Ordering::Relaxed),
-            errors: self.errors.load(Ordering::Relaxed),
-            timeouts: self.timeouts.load(Ordering::Relaxed),
-            latency_ms: self.latency_ms.load(Ordering::Relaxed),
+            passed: f.passed.load(Ordering::Relaxed),
+            outage: f.outage.load(Ordering::Relaxed),
+            errors: f.errors.load(Ordering::Relaxed),
+            timeouts: f.timeouts.load(Ordering::Relaxed),
+            latency_ms: f.latency_ms.load(Ordering::Relaxed),
         }
     }
+}
 
+impl<C: FaultClock> Faults<C> {
     fn rng(&self) -> MutexGuard<'_, ChaCha8Rng> {
         self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -205,192 +201,15 @@ impl<S, C: FaultClock> FaultyStore<S, C> {
         self.latency_ms.fetch_add(latency.as_millis(), Ordering::Relaxed);
         Ok(latency)
     }
+}
 
-    async fn guarded<T>(&self, call: impl Future<Output = Result<T, StorageError>>) -> Result<T, StorageError> {
+impl<C: FaultClock> CallLayer for Faults<C> {
+    async fn around<T: Send>(
+        &self,
+        call: impl Future<Output = Result<T, StorageError>> + Send,
+    ) -> Result<T, StorageError> {
         let latency = self.admit()?;
         self.clock.wait(latency).await;
         call.await
-    }
-}
-
-impl<S: OrderStore, C: FaultClock> OrderStore for FaultyStore<S, C> {
-    async fn create_order(&self, order: &Order, created: &OrderEvent) -> Result<CreateOutcome, StorageError> {
-        self.guarded(self.inner.create_order(order, created)).await
-    }
-    async fn load_order(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
-        self.guarded(self.inner.load_order(id)).await
-    }
-    async fn find_by_idempotency_key(
-        &self,
-        customer: CustomerId,
-        key: &IdempotencyKey,
-    ) -> Result<Option<Order>, StorageError> {
-        self.guarded(self.inner.find_by_idempotency_key(customer, key)).await
-    }
-    async fn save_transition(&self, transition: &Transition<'_>) -> Result<(), StorageError> {
-        self.guarded(self.inner.save_transition(transition)).await
-    }
-    async fn has_completed_order(&self, customer: CustomerId) -> Result<bool, StorageError> {
-        self.guarded(self.inner.has_completed_order(customer)).await
-    }
-    async fn courier_load(&self, courier: CourierId) -> Result<CourierLoad, StorageError> {
-        self.guarded(self.inner.courier_load(courier)).await
-    }
-    async fn list_by_status(&self, status: StatusKind, limit: usize) -> Result<Listed, StorageError> {
-        self.guarded(self.inner.list_by_status(status, limit)).await
-    }
-    async fn read_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StorageError> {
-        self.guarded(self.inner.read_outbox(limit)).await
-    }
-    async fn mark_published(&self, ids: &[EventId]) -> Result<(), StorageError> {
-        self.guarded(self.inner.mark_published(ids)).await
-    }
-    async fn audit_trail(&self, id: OrderId) -> Result<Vec<AuditEntry>, StorageError> {
-        self.guarded(self.inner.audit_trail(id)).await
-    }
-}
-
-impl<S: LocationStore, C: FaultClock> LocationStore for FaultyStore<S, C> {
-    async fn upsert_location(&self, location: CourierLocation) -> Result<(), StorageError> {
-        self.guarded(self.inner.upsert_location(location)).await
-    }
-    async fn upsert_locations(&self, fixes: &[CourierLocation]) -> Result<u64, StorageError> {
-        self.guarded(self.inner.upsert_locations(fixes)).await
-    }
-    async fn location(&self, courier: CourierId) -> Result<Option<CourierLocation>, StorageError> {
-        self.guarded(self.inner.location(courier)).await
-    }
-    async fn nearby(&self, center: GeoPoint, radius_m: f64, limit: usize) -> Result<Vec<NearbyCourier>, StorageError> {
-        self.guarded(self.inner.nearby(center, radius_m, limit)).await
-    }
-    async fn expire_silent(&self, now: Timestamp, ttl: Duration) -> Result<Vec<CourierId>, StorageError> {
-        self.guarded(self.inner.expire_silent(now, ttl)).await
-    }
-    async fn fixes_since(&self, since: Timestamp) -> Result<Vec<CourierLocation>, StorageError> {
-        self.guarded(self.inner.fixes_since(since)).await
-    }
-    async fn remove_location(&self, courier: CourierId) -> Result<bool, StorageError> {
-        self.guarded(self.inner.remove_location(courier)).await
-    }
-}
-
-impl<S: ChangeFeed, C: FaultClock> ChangeFeed for FaultyStore<S, C> {
-    async fn feed_head(&self) -> Result<FeedCursor, StorageError> {
-        self.guarded(self.inner.feed_head()).await
-    }
-    async fn changes_after(
-        &self,
-        cursor: FeedCursor,
-        limit: usize,
-    ) -> Result<(Vec<OrderChange>, FeedCursor), StorageError> {
-        self.guarded(self.inner.changes_after(cursor, limit)).await
-    }
-}
-
-impl<S: LeaseStore, C: FaultClock> LeaseStore for FaultyStore<S, C> {
-    async fn acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: Timestamp,
-        ttl: Duration,
-    ) -> Result<Option<Lease>, StorageError> {
-        self.guarded(self.inner.acquire_lease(name, holder, now, ttl)).await
-    }
-    async fn release_lease(&self, lease: &Lease) -> Result<bool, StorageError> {
-        self.guarded(self.inner.release_lease(lease)).await
-    }
-}
-
-impl<S: IdempotencyStore, C: FaultClock> IdempotencyStore for FaultyStore<S, C> {
-    async fn put_if_absent(
-        &self,
-        key: &str,
-        value: &[u8],
-        now: Timestamp,
-        ttl: Duration,
-    ) -> Result<Option<Vec<u8>>, StorageError> {
-        self.guarded(self.inner.put_if_absent(key, value, now, ttl)).await
-    }
-    async fn get(&self, key: &str, now: Timestamp) -> Result<Option<Vec<u8>>, StorageError> {
-        self.guarded(self.inner.get(key, now)).await
-    }
-}
-
-impl<S: RateLimitStore, C: FaultClock> RateLimitStore for FaultyStore<S, C> {
-    async fn hit(&self, key: &str, limit: RateLimit, now: Timestamp) -> Result<RateDecision, StorageError> {
-        self.guarded(self.inner.hit(key, limit, now)).await
-    }
-}
-
-impl<S: CatalogStore, C: FaultClock> CatalogStore for FaultyStore<S, C> {
-    async fn put_restaurant(&self, restaurant: &Restaurant) -> Result<(), StorageError> {
-        self.guarded(self.inner.put_restaurant(restaurant)).await
-    }
-    async fn put_menu(&self, menu: &Menu) -> Result<(), StorageError> {
-        self.guarded(self.inner.put_menu(menu)).await
-    }
-    async fn restaurant(&self, id: RestaurantId) -> Result<Option<Restaurant>, StorageError> {
-        self.guarded(self.inner.restaurant(id)).await
-    }
-    async fn menu(&self, id: RestaurantId) -> Result<Option<Menu>, StorageError> {
-        self.guarded(self.inner.menu(id)).await
-    }
-    async fn adjust_stock(
-        &self,
-        restaurant: RestaurantId,
-        expected_version: u64,
-        changes: &[StockChange],
-    ) -> Result<StockOutcome, StorageError> {
-        self.guarded(self.inner.adjust_stock(restaurant, expected_version, changes))
-            .await
-    }
-    async fn invalidate(&self, id: RestaurantId) -> Result<(), StorageError> {
-        self.guarded(self.inner.invalidate(id)).await
-    }
-    async fn restaurants_near(
-        &self,
-        center: GeoPoint,
-        radius_m: f64,
-        limit: usize,
-    ) -> Result<Vec<Restaurant>, StorageError> {
-        self.guarded(self.inner.restaurants_near(center, radius_m, limit)).await
-    }
-}
-
-impl<S: RatingStore, C: FaultClock> RatingStore for FaultyStore<S, C> {
-    async fn record_rating(&self, rating: &Rating) -> Result<RatingOutcome, StorageError> {
-        self.guarded(self.inner.record_rating(rating)).await
-    }
-    async fn rating_summary(&self, subject: RatingSubject) -> Result<RatingSummary, StorageError> {
-        self.guarded(self.inner.rating_summary(subject)).await
-    }
-}
-
-impl<S: PromotionStore, C: FaultClock> PromotionStore for FaultyStore<S, C> {
-    async fn create_promotion(&self, promotion: &Promotion) -> Result<bool, StorageError> {
-        self.guarded(self.inner.create_promotion(promotion)).await
-    }
-    async fn list_promotions(&self) -> Result<Vec<Promotion>, StorageError> {
-        self.guarded(self.inner.list_promotions()).await
-    }
-    async fn promotions(&self, codes: &[&str]) -> Result<Vec<Promotion>, StorageError> {
-        self.guarded(self.inner.promotions(codes)).await
-    }
-    async fn expire_promotion(&self, code: &str, at: Timestamp) -> Result<Option<Promotion>, StorageError> {
-        self.guarded(self.inner.expire_promotion(code, at)).await
-    }
-    async fn promotion_uses(&self, customer: CustomerId, codes: &[&str]) -> Result<Vec<u32>, StorageError> {
-        self.guarded(self.inner.promotion_uses(customer, codes)).await
-    }
-    async fn claim_promotion_uses(
-        &self,
-        customer: CustomerId,
-        claims: &[PromoClaim<'_>],
-    ) -> Result<ClaimOutcome, StorageError> {
-        self.guarded(self.inner.claim_promotion_uses(customer, claims)).await
-    }
-    async fn release_promotion_uses(&self, customer: CustomerId, codes: &[&str]) -> Result<(), StorageError> {
-        self.guarded(self.inner.release_promotion_uses(customer, codes)).await
     }
 }

@@ -4,6 +4,10 @@
 //!   deterministic and needing no service.
 //! - [`faults`]: a wrapper adding latency, random errors and scheduled
 //!   outages to any adapter, driven by a seed and the caller's clock.
+//! - [`metered`]: a wrapper measuring the latency and failures of every
+//!   call, for the degradation ladder.
+//! - [`layered`]: what both wrappers are built on: the ports delegated
+//!   once, around a [`layered::CallLayer`].
 //!
 //! - [`postgres`]: orders (event-sourced, outbox, audit), idempotency,
 //!   restaurants and menus in PostgreSQL tables, migrations embedded.
@@ -19,7 +23,9 @@
 mod codec;
 pub mod composite;
 pub mod faults;
+pub mod layered;
 pub mod memory;
+pub mod metered;
 mod nearest;
 pub mod postgres;
 pub mod redis;

@@ -1,10 +1,10 @@
-//! What customers call: search, menus, quotes, placing and cancelling
+//! What customers call: search, recommendations, menus, quotes, placing and cancelling
 //! orders, and rating what was delivered.
 
 use courier_core::order::{Actor, CancelReason, OrderLine};
 use courier_core::ports::{Menu, Restaurant, Store};
 use courier_core::rating::{RatingSubject, RatingSummary};
-use courier_core::{OrderId, RestaurantId};
+use courier_core::{GeoPoint, OrderId, RestaurantId};
 use courier_pricing::Quote;
 
 use super::Platform;
@@ -24,6 +24,27 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         caller: &str,
     ) -> Result<Vec<Restaurant>, PlatformError> {
         self.catalog.search(&self.parts(), query, tier, caller).await
+    }
+
+    /// Up to `limit` (1 to [`crate::MAX_RECOMMENDATIONS`]) restaurants
+    /// recommended at `near`: the best rated of those open, taking orders
+    /// and delivering there, a kilometre away costing a tenth of a star.
+    /// Counts against the caller's search budget.
+    ///
+    /// # Errors
+    /// [`PlatformError::Degraded`] while the degradation ladder is at
+    /// [`crate::degradation::DegradationLevel::NoRecommendations`] or
+    /// above; an invalid limit; the caller over its budget; the store.
+    pub async fn recommend(
+        &self,
+        near: GeoPoint,
+        limit: usize,
+        tier: Tier,
+        caller: &str,
+    ) -> Result<Vec<Restaurant>, PlatformError> {
+        self.recommendations
+            .recommend(&self.parts(), near, limit, tier, caller)
+            .await
     }
 
     /// A restaurant's menu (through the cache where the store has one).

@@ -1,6 +1,6 @@
 //! The platform: one facade over the services (catalog, pricing, ordering,
 //! payments, kitchen, dispatch, locations, promises, delivery, books,
-//! ratings). It holds no state and no rules of its own: each public call is
+//! ratings, recommendations). It holds no state and no rules of its own: each public call is
 //! the services' steps in order, and the clock-driven work is an ordered
 //! list of their steps ([`Platform::tick`]).
 
@@ -35,6 +35,7 @@ use crate::services::payments::Payments;
 use crate::services::pricing::Pricing;
 use crate::services::promises::Promises;
 use crate::services::ratings::Ratings;
+use crate::services::recommendations::Recommendations;
 
 pub use recovery::{Recovered, SetAside};
 pub use tick::{TickFailure, TickReport};
@@ -80,6 +81,7 @@ pub struct Platform<S, G, N, C> {
     delivery: Delivery,
     books: Bookkeeping,
     ratings: Ratings,
+    recommendations: Recommendations,
     health: Health,
 }
 
@@ -102,6 +104,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             notifier,
             clock,
             catalog: Catalog::new(currency, rates, config.max_order_total_minor),
+            recommendations: Recommendations::new(rates),
             pricing: Pricing::new(&config),
             ordering: Ordering::new(rates, config.split, config.split_retention),
             payments: Payments::new(&config, Box::new(rng)),

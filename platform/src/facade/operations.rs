@@ -182,9 +182,11 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         (self.health.level(), self.health.signals())
     }
 
-    /// What the edge measured (the server: API and search latency, its
-    /// tracking fan-out); the ladder moves with it. Returns the new level.
+    /// What the edge measured (the server: API, search and store latency,
+    /// the share of store calls failing, its tracking fan-out); the ladder
+    /// moves with it. Returns the new level.
     pub fn observe_edge(&self, edge: EdgeSignals) -> DegradationLevel {
+        telemetry::storage_health(&edge);
         let level = self.health.observe_edge(edge);
         self.follow_the_ladder(level);
         level
@@ -192,6 +194,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
 
     /// Each service does what `level` allows.
     pub(super) fn follow_the_ladder(&self, level: DegradationLevel) {
+        self.recommendations.set_on(level.recommendations_on());
         self.pricing.set_promotions_on(level.promotions_on());
         self.catalog.set_onboarding_on(level.onboarding_on());
         self.ordering.set_order_only(level.order_only());

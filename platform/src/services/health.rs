@@ -1,8 +1,9 @@
 //! The degradation ladder, live: after every tick the platform reads its
 //! own health (the payment breaker, whether the store answered the tick's
-//! steps) with what the edge measured (API and search latency, the tracking
-//! fan-out), and sets the level the other services follow: promotions off,
-//! no new restaurants, tracking slower (the server's business).
+//! steps) with what the edge measured (API, search and store latency, the
+//! share of store calls failing, the tracking fan-out), and sets the level
+//! the other services follow: promotions off, no new restaurants, tracking
+//! slower (the server's business).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -19,12 +20,20 @@ pub struct EdgeSignals {
     pub api_latency: Duration,
     /// The tracking fan-out dropped events.
     pub tracking_overloaded: bool,
+    /// Store call latency (p99 over the window).
+    pub storage_latency: Duration,
+    /// Share of store calls that failed over the window (0 to 1).
+    pub storage_error_rate: f64,
 }
 
 #[derive(Debug, Default)]
 struct State {
     signals: HealthSignals,
     level: DegradationLevel,
+    /// The last tick failed a step in the store.
+    tick_storage_failing: bool,
+    /// The payment breaker was open at the last tick.
+    payment_breaker_open: bool,
 }
 
 /// The health service: the current signals and level.
@@ -43,6 +52,8 @@ impl Health {
             state: Mutex::new(State {
                 signals: HealthSignals::default(),
                 level: floor,
+                tick_storage_failing: false,
+                payment_breaker_open: false,
             }),
         }
     }
@@ -53,7 +64,11 @@ impl Health {
     }
 
     /// The level the signals put the ladder at, never below the floor.
+    /// Critical failures are counted here: the store (down at the last
+    /// tick, or failing most calls the edge made) and the payment breaker.
     fn settle(&self, s: &mut State) -> DegradationLevel {
+        let store_down = s.tick_storage_failing || self.ladder.storage_down(&s.signals);
+        s.signals.critical_failures = u32::from(store_down) + u32::from(s.payment_breaker_open);
         s.level = self.ladder.level(&s.signals).max(self.floor);
         s.level
     }
@@ -82,7 +97,8 @@ impl Health {
         let mut s = self.state();
         s.signals.dispatch_overloaded = self.ladder.dispatch_overloaded(waiting_for_courier, couriers_online);
         s.signals.database_at_capacity = storage_failing;
-        s.signals.critical_failures = u32::from(storage_failing) + u32::from(payment_breaker_open);
+        s.tick_storage_failing = storage_failing;
+        s.payment_breaker_open = payment_breaker_open;
         self.settle(&mut s)
     }
 
@@ -100,6 +116,8 @@ impl Health {
         s.signals.search_latency = edge.search_latency;
         s.signals.api_latency = edge.api_latency;
         s.signals.tracking_overloaded = edge.tracking_overloaded;
+        s.signals.storage_latency = edge.storage_latency;
+        s.signals.storage_error_rate = edge.storage_error_rate;
         self.settle(&mut s)
     }
 }
@@ -134,6 +152,32 @@ mod tests {
         // Events waiting in the outbox: tracking slows.
         assert_eq!(health.after_relay(true), DegradationLevel::SlowTracking);
         assert_eq!(health.after_relay(false), DegradationLevel::Normal);
+    }
+
+    #[test]
+    fn the_edge_sees_the_store_slow_or_failing() {
+        let health = Health::new(DegradationLadder::default(), DegradationLevel::Normal);
+        let edge = |ms, rate| EdgeSignals {
+            storage_latency: Duration::from_millis(ms),
+            storage_error_rate: rate,
+            ..EdgeSignals::default()
+        };
+        // Slow calls, or one in ten failing: no new restaurants.
+        assert_eq!(health.observe_edge(edge(900, 0.0)), DegradationLevel::NoOnboarding);
+        assert_eq!(health.observe_edge(edge(20, 0.1)), DegradationLevel::NoOnboarding);
+        assert_eq!(health.signals().critical_failures, 0);
+        // Most calls failing: the store is down, one critical failure; with
+        // the payment breaker open, two: order-only.
+        assert_eq!(health.observe_edge(edge(20, 0.6)), DegradationLevel::NoOnboarding);
+        assert_eq!(health.signals().critical_failures, 1);
+        assert_eq!(health.after_tick(false, true, 0, 10), DegradationLevel::OrderOnly);
+        // The store recovers: the breaker alone is one failure.
+        assert_eq!(health.observe_edge(edge(20, 0.0)), DegradationLevel::Normal);
+        assert_eq!(health.signals().critical_failures, 1);
+        // A store down at a tick and failing at the edge is one failure, not two.
+        health.after_tick(true, false, 0, 10);
+        assert_eq!(health.observe_edge(edge(20, 0.9)), DegradationLevel::NoOnboarding);
+        assert_eq!(health.signals().critical_failures, 1);
     }
 
     #[test]

@@ -17,3 +17,4 @@ pub(crate) mod pricing;
 pub(crate) mod promises;
 pub(crate) mod promotions;
 pub(crate) mod ratings;
+pub(crate) mod recommendations;

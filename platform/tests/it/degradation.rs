@@ -8,6 +8,7 @@ use courier_core::ports::{CatalogStore, Restaurant};
 use courier_core::promotion::{FundedBy, PromoKind, Promotion};
 use courier_core::*;
 use courier_platform::degradation::DegradationLevel;
+use courier_platform::rate_limits::Tier;
 use courier_platform::{EdgeSignals, PlatformError};
 use courier_storage::memory::MemoryStore;
 
@@ -132,4 +133,50 @@ async fn order_only_mode_serves_customers_who_have_ordered_before() {
     let refused = w.platform.place_order(&newcomer).await;
     assert!(matches!(refused, Err(PlatformError::Degraded { .. })), "{refused:?}");
     assert_eq!(crate::driver::all_orders(w.store()).await.len(), 2);
+}
+
+#[tokio::test]
+async fn recommendations_are_the_first_to_go_and_come_back() {
+    let store = MemoryStore::default();
+    seed_catalog(&store).await;
+    let w = World::new(store, config());
+    let p = &w.platform;
+    let best = Restaurant {
+        rating_centi: 500,
+        ..new_restaurant()
+    };
+    p.put_restaurant(Actor::Admin(AdminId::new(1)), &best).await.unwrap();
+    let recommend = || p.recommend(home(), 5, Tier::Premium, "customer-7");
+    let ids = |found: Vec<Restaurant>| found.iter().map(|r| r.id).collect::<Vec<_>>();
+    // Both deliver home; the better rated first.
+    let seeded = w.store().restaurant(RESTAURANT).await.unwrap().unwrap();
+    assert!(seeded.rating_centi < best.rating_centi);
+    assert_eq!(
+        ids(recommend().await.unwrap()),
+        vec![RestaurantId::new(999), RESTAURANT]
+    );
+
+    // Search slow: no recommendations, search itself goes on.
+    let slow_search = EdgeSignals {
+        search_latency: Duration::from_secs(3),
+        ..EdgeSignals::default()
+    };
+    assert_eq!(p.observe_edge(slow_search), DegradationLevel::NoRecommendations);
+    let refused = recommend().await;
+    assert!(matches!(refused, Err(PlatformError::Degraded { .. })), "{refused:?}");
+    let query = courier_platform::SearchQuery {
+        near: home(),
+        radius_m: 5_000.0,
+        text: None,
+        cuisine: None,
+        min_rating_centi: 0,
+        open_now: true,
+        limit: 10,
+    };
+    assert_eq!(p.search(&query, Tier::Premium, "customer-7").await.unwrap().len(), 2);
+
+    assert_eq!(p.observe_edge(EdgeSignals::default()), DegradationLevel::Normal);
+    assert_eq!(recommend().await.unwrap().len(), 2);
+    let too_many = p.recommend(home(), 21, Tier::Premium, "customer-7").await;
+    assert!(matches!(too_many, Err(PlatformError::Invalid { .. })), "{too_many:?}");
 }

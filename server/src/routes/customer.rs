@@ -1,5 +1,6 @@
-//! The customer's endpoints: search, menu, quote, order, status, cancel,
-//! rate. Anonymous callers may search and read menus.
+//! The customer's endpoints: search, recommendations, menu, quote, order,
+//! status, cancel, rate. Anonymous callers may search, be recommended
+//! restaurants and read menus.
 
 use std::net::SocketAddr;
 
@@ -51,6 +52,22 @@ pub(crate) async fn search<S: Store>(
         limit: p.limit.unwrap_or(20),
     };
     let found = state.platform.search(&query, tier, &key).await?;
+    Ok(Json(found.iter().map(RestaurantView::from).collect()))
+}
+
+#[utoipa::path(get, path = "/v1/restaurants/recommended", tag = "customer", params(RecommendParams),
+    responses((status = 200, description = "Best rated first", body = [RestaurantView]),
+        (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody),
+        (status = 503, description = "Recommendations are off (the degradation ladder)", body = crate::error::ErrorBody)))]
+pub(crate) async fn recommended<S: Store>(
+    state: AppStateRef<S>,
+    MaybePrincipal(who): MaybePrincipal,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiQuery(p): ApiQuery<RecommendParams>,
+) -> Result<Json<Vec<RestaurantView>>, ApiError> {
+    let (tier, key) = caller(who, addr);
+    let near = Point { lat: p.lat, lng: p.lng }.geo()?;
+    let found = state.platform.recommend(near, p.limit.unwrap_or(5), tier, &key).await?;
     Ok(Json(found.iter().map(RestaurantView::from).collect()))
 }
 

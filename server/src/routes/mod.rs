@@ -22,6 +22,7 @@ mod track;
 pub(crate) fn api<S: Store + 'static>() -> Router<Arc<AppState<S>>> {
     Router::new()
         .route("/v1/restaurants", get(customer::search::<S>))
+        .route("/v1/restaurants/recommended", get(customer::recommended::<S>))
         .route("/v1/restaurants/{id}", axum::routing::put(catalog::put_restaurant::<S>))
         .route(
             "/v1/restaurants/{id}/menu",

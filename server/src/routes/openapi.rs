@@ -181,7 +181,7 @@ fn id_schema(
     info(title = "Courier API", description = "Food delivery: search, order, cook, dispatch, deliver, track."),
     paths(
         catalog::put_restaurant, catalog::put_menu,
-        customer::search, customer::menu, customer::quote, customer::place, customer::order,
+        customer::search, customer::recommended, customer::menu, customer::quote, customer::place, customer::order,
         customer::cancel, customer::rate, track::track,
         restaurant::accept, restaurant::reject, restaurant::preparing, restaurant::ready,
         courier::online, courier::offline, courier::location, courier::accept_offer,

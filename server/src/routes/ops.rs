@@ -45,6 +45,8 @@ pub(crate) async fn ready<S: Store>(state: AppStateRef<S>) -> Result<Json<serde_
                     "rung": level.rung(),
                     "critical_failures": signals.critical_failures,
                     "database_at_capacity": signals.database_at_capacity,
+                    "storage_latency_ms": signals.storage_latency.as_millis(),
+                    "storage_error_rate": signals.storage_error_rate,
                 },
             })))
         }

@@ -11,6 +11,7 @@ use courier_core::*;
 use courier_platform::PlatformConfig;
 use courier_server::app::{AppState, Limits, serve};
 use courier_server::auth::{Claims, Keys, Role, TierName};
+use courier_server::startup::Joining;
 use courier_storage::composite::Composite;
 use courier_storage::postgres::{PgConfig, PgStore};
 use courier_storage::redis::{CachedCatalog, RedisStore};
@@ -82,8 +83,18 @@ pub(crate) async fn seed_catalog<S: CatalogStore>(store: &S) {
 impl<S: Store + 'static> TestServer<S> {
     /// Starts a server over `store` (catalog seeded) with the given settings.
     pub(crate) async fn start_with(store: S, config: PlatformConfig, limits: Limits) -> TestServer<S> {
+        TestServer::start_joining(store, config, limits, Joining::default()).await
+    }
+
+    /// [`TestServer::start_with`], joining as `joining` says.
+    pub(crate) async fn start_joining(
+        store: S,
+        config: PlatformConfig,
+        limits: Limits,
+        joining: Joining,
+    ) -> TestServer<S> {
         seed_catalog(&store).await;
-        let state = courier_server::startup::state(store, Keys::new(SECRET).unwrap(), true, config)
+        let state = courier_server::startup::state_as(store, Keys::new(SECRET).unwrap(), true, config, joining)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

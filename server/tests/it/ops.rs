@@ -1,6 +1,7 @@
 //! Operations: graceful shutdown with requests in flight, health, metrics,
 //! the OpenAPI document matching the routes, and dev tokens.
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use courier_core::ports::Store;
@@ -10,8 +11,11 @@ use courier_platform::external::Clock;
 use courier_server::app::Limits;
 use courier_server::auth::Role;
 use courier_server::clock::SystemClock;
+use courier_server::startup::Joining;
 use courier_storage::faults::{FaultClock, FaultPlan, FaultyStore};
+use courier_storage::layered::Layered;
 use courier_storage::memory::MemoryStore;
+use courier_storage::metered::StorageMeter;
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -191,7 +195,7 @@ async fn the_openapi_document_matches_the_routes() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 31, "every route is documented");
+    assert_eq!(operations, 32, "every route is documented");
 }
 
 async fn read_lossy(response: reqwest::Response) -> (StatusCode, serde_json::Value) {
@@ -269,4 +273,94 @@ fn the_openapi_document_says_where_parameters_are_and_what_can_come_back() {
         doc["paths"]["/v1/orders"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/ErrorBody"
     );
+}
+
+/// A slow store is a signal of its own: the metered calls' p99 puts the
+/// ladder at no-onboarding although every tick succeeds, `/health/ready`
+/// says why, and a window of fast calls brings it back to normal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_store_stops_onboarding_until_it_is_fast_again() {
+    let meter = Arc::new(StorageMeter::default());
+    let slow = FaultyStore::new(
+        MemoryStore::default(),
+        Sleeping,
+        FaultPlan {
+            latency: Duration::from_millis(600),
+            ..FaultPlan::default()
+        },
+        1,
+    );
+    let joining = Joining {
+        storage_meter: Some(meter.clone()),
+        ..Joining::default()
+    };
+    let mut s = TestServer::start_joining(
+        Layered::wrap(slow, meter.clone()),
+        PlatformConfig::default(),
+        Limits::default(),
+        joining,
+    )
+    .await;
+    let menus = (0..12).map(|_| {
+        s.request(Method::GET, &format!("/v1/restaurants/{RESTAURANT}/menu"), None)
+            .send()
+    });
+    for answer in join_all(menus.collect::<Vec<_>>()).await {
+        assert_eq!(answer.unwrap().status(), StatusCode::OK);
+    }
+    // What the tick loop does every ten seconds, done now.
+    let window = s.state.edge.take(0);
+    assert!(window.storage_latency >= Duration::from_millis(600), "{window:?}");
+    assert_eq!(window.storage_error_rate, 0.0);
+    s.state.platform.observe_edge(window);
+    let (status, ready) = s.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ladder = &ready["degradation"];
+    assert_eq!(ladder["level"].as_str(), Some("no_onboarding"), "{ready}");
+    assert_eq!(ladder["critical_failures"].as_u64(), Some(0), "{ready}");
+    assert!(ladder["storage_latency_ms"].as_u64() >= Some(600), "{ready}");
+
+    // A window with no slow calls: back to normal.
+    meter.take();
+    s.state.platform.observe_edge(s.state.edge.take(0));
+    assert_eq!(s.state.platform.degradation().0.name(), "normal");
+    s.stop().await;
+}
+
+/// Recommendations answer until search is slow, then 503 `degraded` while
+/// search itself goes on, and come back with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommendations_go_first_when_search_is_slow() {
+    let mut s = TestServer::start(MemoryStore::default()).await;
+    let (lat, lng) = (home().lat(), home().lng());
+    let path = format!("/v1/restaurants/recommended?lat={lat}&lng={lng}&limit=3");
+    let (status, found) = s.call(Method::GET, &path, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found[0]["id"].as_u64(), Some(RESTAURANT), "{found}");
+
+    s.state.platform.observe_edge(courier_platform::EdgeSignals {
+        search_latency: Duration::from_secs(3),
+        ..courier_platform::EdgeSignals::default()
+    });
+    let (status, refused) = s.call(Method::GET, &path, None, None).await;
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::SERVICE_UNAVAILABLE, "degraded"),
+        "{refused}"
+    );
+    let search = format!("/v1/restaurants?lat={lat}&lng={lng}");
+    assert_eq!(s.call(Method::GET, &search, None, None).await.0, StatusCode::OK);
+
+    s.state.platform.observe_edge(courier_platform::EdgeSignals::default());
+    assert_eq!(s.call(Method::GET, &path, None, None).await.0, StatusCode::OK);
+    let (status, bad) = s
+        .call(
+            Method::GET,
+            &format!("/v1/restaurants/recommended?lat={lat}&lng={lng}&limit=21"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    s.stop().await;
 }
