@@ -147,6 +147,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         self.payments.captures_queued()
     }
 
+    /// Ended orders whose capture of what is kept, or release of the rest,
+    /// the gateway failed: retried at every tick when due.
+    pub fn conclusions_queued(&self) -> usize {
+        self.payments.conclusions_queued()
+    }
+
     /// Orders whose bookkeeping waits for the store.
     pub fn settlements_queued(&self) -> usize {
         self.books.queued()

@@ -27,6 +27,8 @@ pub struct TickReport {
     pub captures_completed: usize,
     /// Orders whose deferred bookkeeping was done.
     pub settlements_retried: usize,
+    /// Ended orders whose queued capture and release went through.
+    pub conclusions_completed: usize,
 }
 
 /// A [`Platform::tick`] in which a step failed: the first error, and what
@@ -47,7 +49,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// their acceptance deadline; dispatch returns orders of couriers gone
     /// offline whose return failed, then runs a round (and surge observes
     /// it); payments retries queued captures; the books settle what the
-    /// store failed to. A server calls it every few seconds; the simulator
+    /// store failed to; payments retries the captures and releases of
+    /// ended orders the gateway failed. A server calls it every few seconds; the simulator
     /// at every dispatch interval.
     ///
     /// # Errors
@@ -103,6 +106,7 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 .map(|n| report.captures_completed = n),
         );
         keep(ending.retry(parts).await.map(|n| report.settlements_retried = n));
+        report.conclusions_completed = self.payments.retry_conclusions(parts).await;
         let storage_failing = matches!(first, Some(PlatformError::Storage(_)));
         let breaker_open = matches!(
             self.payments.breaker_state(),

@@ -9,12 +9,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use courier_core::order::{Actor, Order, OrderAction, OrderStatus};
 use courier_core::ports::Store;
 use courier_core::refund::RefundDecision;
-use courier_core::{Duration, OrderId, Timestamp};
+use courier_core::{Duration, Money, OrderId, Timestamp};
 use rand::RngCore;
 
 use crate::config::PlatformConfig;
 use crate::error::PlatformError;
-use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
+use crate::external::{Clock, NotificationKind, Notifier, PaymentError, PaymentGateway, Recipient};
 use crate::parts::Parts;
 use crate::resilience::{BreakerState, CircuitBreaker, RetryPolicy};
 use crate::services::books::Ending;
@@ -50,28 +50,55 @@ struct QueuedPayment {
     due: Timestamp,
 }
 
+/// An ended order's capture of what it keeps and release of the rest,
+/// waiting for the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueuedConclusion {
+    /// Attempts and when to try next.
+    queued: QueuedPayment,
+    /// The part of the hold kept (captured); the rest is released.
+    retained: Money,
+}
+
 /// The retry queues, and the randomness that jitters their backoff.
 struct Queues {
     authorizations: BTreeMap<OrderId, QueuedPayment>,
     captures: BTreeMap<OrderId, QueuedPayment>,
+    conclusions: BTreeMap<OrderId, QueuedConclusion>,
     rng: Box<dyn RngCore + Send>,
 }
 
 impl Queues {
+    /// The next try after `attempts` failed ones, backed off from `after`.
+    fn next_try(&mut self, attempts: u32, policy: RetryPolicy, after: Timestamp) -> QueuedPayment {
+        let attempts = attempts + 1;
+        let backoff = policy.backoff(attempts, &mut self.rng).unwrap_or(policy.base_backoff);
+        QueuedPayment {
+            attempts,
+            due: after.plus(backoff),
+        }
+    }
+
     /// Queues (again) `order` in `queue` with the next backoff; returns when
     /// it is due and whether it was not queued before.
     fn requeue(&mut self, capture: bool, order: OrderId, policy: RetryPolicy, after: Timestamp) -> (Timestamp, bool) {
         let queue = if capture { &self.captures } else { &self.authorizations };
-        let attempts = queue.get(&order).map_or(0, |q| q.attempts) + 1;
-        let backoff = policy.backoff(attempts, &mut self.rng).unwrap_or(policy.base_backoff);
-        let due = after.plus(backoff);
+        let attempts = queue.get(&order).map_or(0, |q| q.attempts);
+        let next = self.next_try(attempts, policy, after);
         let queue = if capture {
             &mut self.captures
         } else {
             &mut self.authorizations
         };
-        let first = queue.insert(order, QueuedPayment { attempts, due }).is_none();
-        (due, first)
+        let first = queue.insert(order, next).is_none();
+        (next.due, first)
+    }
+
+    /// Queues (again) `order`'s conclusion with the next backoff.
+    fn requeue_conclusion(&mut self, order: OrderId, retained: Money, policy: RetryPolicy, after: Timestamp) {
+        let attempts = self.conclusions.get(&order).map_or(0, |q| q.queued.attempts);
+        let queued = self.next_try(attempts, policy, after);
+        self.conclusions.insert(order, QueuedConclusion { queued, retained });
     }
 }
 
@@ -92,6 +119,7 @@ impl Payments {
             queues: Mutex::new(Queues {
                 authorizations: BTreeMap::new(),
                 captures: BTreeMap::new(),
+                conclusions: BTreeMap::new(),
                 rng,
             }),
             retry: config.payment_retry,
@@ -327,10 +355,12 @@ impl Payments {
     }
 
     /// What an ended, paid order does at the gateway: the part kept is
-    /// captured and the rest of the hold released. Gateway calls are keyed
-    /// by order, so a repeat after a crash is harmless; a failure here
-    /// leaves the hold to lapse at the provider, and the ledger (derived
-    /// from the order) is unaffected.
+    /// captured and the rest of the hold released. When the gateway fails
+    /// either, the conclusion is queued and retried with backoff
+    /// ([`Payments::retry_conclusions`]) rather than left for the hold to
+    /// lapse: gateway calls are keyed by order, so repeating the capture
+    /// after a failed release is harmless. The ledger (derived from the
+    /// order) does not wait for it.
     pub(crate) async fn conclude(
         &self,
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
@@ -338,10 +368,55 @@ impl Payments {
         decision: &RefundDecision,
     ) {
         let now = parts.now();
-        if decision.retained.minor() > 0 {
-            let _ = parts.gateway.capture(order, decision.retained, now).await;
+        if Self::try_conclude(parts, order, decision.retained, now).await.is_err() {
+            telemetry::payment_attempt("conclusion_queued");
+            self.queues()
+                .requeue_conclusion(order, decision.retained, self.retry, now);
         }
-        let _ = parts.gateway.release(order, now).await;
+    }
+
+    /// Captures `retained` of `order`'s hold (when there is any) and
+    /// releases the rest.
+    async fn try_conclude(
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: OrderId,
+        retained: Money,
+        now: Timestamp,
+    ) -> Result<(), PaymentError> {
+        if retained.minor() > 0 {
+            parts.gateway.capture(order, retained, now).await?;
+        }
+        parts.gateway.release(order, now).await
+    }
+
+    /// Retries the conclusions that are due. Returns how many went through.
+    pub(crate) async fn retry_conclusions(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+    ) -> usize {
+        let now = parts.now();
+        let due: Vec<(OrderId, Money)> = self
+            .queues()
+            .conclusions
+            .iter()
+            .filter(|(_, q)| q.queued.due <= now)
+            .map(|(&id, q)| (id, q.retained))
+            .collect();
+        let mut done = 0;
+        for (id, retained) in due {
+            if Self::try_conclude(parts, id, retained, now).await.is_ok() {
+                self.queues().conclusions.remove(&id);
+                done += 1;
+            } else {
+                self.queues().requeue_conclusion(id, retained, self.retry, now);
+            }
+        }
+        done
+    }
+
+    /// Ended orders whose capture or release is waiting for the gateway.
+    pub(crate) fn conclusions_queued(&self) -> usize {
+        self.queues().conclusions.len()
     }
 
     /// Queues a recovered order's authorization, due at `now`.

@@ -1,11 +1,16 @@
-//! The breaker through the seed 000 payment-outage timeline, and retry
-//! backoff properties.
+//! The breaker through the seed 000 payment-outage timeline, retry
+//! backoff properties, and money movements retried, never dropped.
 
+use courier_core::order::{Actor, CancelReason};
 use courier_core::{Duration, Timestamp};
+use courier_platform::external::{Clock, GatewayCall};
 use courier_platform::resilience::{BreakerConfig, BreakerState, CircuitBreaker, RetryPolicy};
+use courier_storage::memory::MemoryStore;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+use crate::world::*;
 
 fn t(ms: i64) -> Timestamp {
     Timestamp::from_millis(ms)
@@ -126,4 +131,57 @@ fn backoff_ceilings_double_until_the_retries_are_spent() {
     assert_eq!(RetryPolicy::new(1, Duration::ZERO).ceiling(1), Some(Duration::ZERO));
     let long = RetryPolicy::new(10, Duration::from_secs(1));
     assert_eq!(long.ceiling(10), Some(Duration::from_secs(30)), "capped at 30 s");
+}
+
+/// A cancellation whose capture and release the gateway fails is not
+/// dropped: the conclusion waits in a queue, each tick retries it when due,
+/// and once the gateway answers the kept part is captured and the rest of
+/// the hold released, once.
+#[tokio::test]
+async fn a_cancellations_capture_and_release_are_retried_until_they_go_through() {
+    let store = MemoryStore::default();
+    seed_catalog(&store).await;
+    let w = World::new(store, config());
+    let p = &w.platform;
+    let id = p.place_order(&two_pizzas("conclude-1")).await.unwrap().order.id();
+    w.advance(30);
+    p.accept_order(RESTAURANT, id, Duration::from_mins(20)).await.unwrap();
+    w.advance(90);
+    let down_from = w.clock.now();
+    w.gateway.add_outage(down_from, down_from.plus(Duration::from_mins(3)));
+    let cancelled = p
+        .cancel(Actor::Customer(CUSTOMER), id, CancelReason::CustomerRequest)
+        .await
+        .unwrap();
+    let retained = cancelled.refund.unwrap().retained;
+    assert!(retained.minor() > 0);
+    assert_eq!(p.conclusions_queued(), 1, "the failed conclusion waits");
+    let concluded = |calls: &[GatewayCall]| {
+        let captured = calls
+            .iter()
+            .filter(|c| matches!(c, GatewayCall::Capture(o, m, _, true) if *o == id && *m == retained))
+            .count();
+        let released = calls
+            .iter()
+            .filter(|c| matches!(c, GatewayCall::Release(o, _, true) if *o == id))
+            .count();
+        (captured, released)
+    };
+    assert_eq!(concluded(&w.gateway.calls()), (0, 0));
+    // Ticks during the outage retry and fail; none is lost.
+    for _ in 0..6 {
+        w.advance(20);
+        assert_eq!(p.tick().await.unwrap().conclusions_completed, 0);
+    }
+    assert_eq!(p.conclusions_queued(), 1);
+    // The gateway is back: the next due retry goes through, once.
+    let mut completed = 0;
+    for _ in 0..60 {
+        w.advance(10);
+        completed += p.tick().await.unwrap().conclusions_completed;
+    }
+    assert_eq!(completed, 1);
+    assert_eq!(p.conclusions_queued(), 0);
+    assert_eq!(concluded(&w.gateway.calls()), (1, 1));
+    assert!(p.books().is_balanced());
 }
