@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 
 use courier_core::Duration;
 use courier_platform::EdgeSignals;
-use courier_storage::metered::StorageMeter;
+use courier_storage::metered::{Samples, StorageMeter};
 
 /// Latencies kept per window at most: enough for a p99, bounded in memory.
 const KEPT: usize = 20_000;
@@ -23,8 +23,8 @@ const FEWEST: usize = 20;
 /// One window of measurements.
 #[derive(Debug, Default)]
 pub struct EdgeWindow {
-    api_ms: Mutex<Vec<u64>>,
-    search_ms: Mutex<Vec<u64>>,
+    api_ms: Samples<KEPT>,
+    search_ms: Samples<KEPT>,
     /// Tracking events dropped, as last read.
     drops_seen: AtomicU64,
     /// When the window opened (`None`: not yet).
@@ -34,22 +34,9 @@ pub struct EdgeWindow {
     storage: Option<Arc<StorageMeter>>,
 }
 
-fn push(into: &Mutex<Vec<u64>>, ms: u64) {
-    let mut kept = into.lock().unwrap_or_else(PoisonError::into_inner);
-    if kept.len() < KEPT {
-        kept.push(ms);
-    }
-}
-
 /// The 99th percentile of `ms` (zero for too few to tell), emptying it.
-fn p99(from: &Mutex<Vec<u64>>) -> Duration {
-    let mut ms = std::mem::take(&mut *from.lock().unwrap_or_else(PoisonError::into_inner));
-    if ms.len() < FEWEST {
-        return Duration::ZERO;
-    }
-    ms.sort_unstable();
-    let rank = (ms.len() * 99).div_ceil(100).saturating_sub(1);
-    Duration::from_millis(ms[rank.min(ms.len() - 1)])
+fn p99(ms: &Samples<KEPT>) -> Duration {
+    ms.take_p99(FEWEST).map_or(Duration::ZERO, Duration::from_millis)
 }
 
 impl EdgeWindow {
@@ -68,9 +55,9 @@ impl EdgeWindow {
             return;
         }
         let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
-        push(&self.api_ms, ms);
+        self.api_ms.push(ms);
         if route == "/v1/restaurants" {
-            push(&self.search_ms, ms);
+            self.search_ms.push(ms);
         }
     }
 

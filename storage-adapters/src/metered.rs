@@ -20,6 +20,47 @@ const KEPT: usize = 50_000;
 /// Fewer calls than this in a window say nothing of latency or errors.
 pub const FEWEST_CALLS: u64 = 20;
 
+/// A window of samples (latencies, say), at most `KEPT` of them (enough
+/// for a p99, bounded in memory), read and emptied as a 99th percentile.
+/// The store's meter keeps its call latencies in one; the server's edge
+/// its API and search latencies.
+///
+/// ```
+/// use courier_storage::metered::Samples;
+/// let window = Samples::<1_000>::default();
+/// for ms in 1..=100 {
+///     window.push(ms);
+/// }
+/// assert_eq!(window.take_p99(20), Some(99));
+/// assert_eq!(window.take_p99(0), None, "taken: the next window starts empty");
+/// ```
+#[derive(Debug, Default)]
+pub struct Samples<const KEPT: usize> {
+    kept: Mutex<Vec<u64>>,
+}
+
+impl<const KEPT: usize> Samples<KEPT> {
+    /// Adds one sample (past `KEPT` of them, it is left out).
+    pub fn push(&self, sample: u64) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < KEPT {
+            kept.push(sample);
+        }
+    }
+
+    /// The 99th percentile of the window, emptying it; `None` when it is
+    /// empty or holds fewer than `fewest` samples (too few to tell).
+    pub fn take_p99(&self, fewest: usize) -> Option<u64> {
+        let mut samples = std::mem::take(&mut *self.kept.lock().unwrap_or_else(PoisonError::into_inner));
+        if samples.is_empty() || samples.len() < fewest {
+            return None;
+        }
+        samples.sort_unstable();
+        let rank = (samples.len() * 99).div_ceil(100).saturating_sub(1);
+        samples.get(rank).copied()
+    }
+}
+
 /// The store's calls since the meter was last read.
 ///
 /// ```
@@ -40,7 +81,7 @@ pub const FEWEST_CALLS: u64 = 20;
 /// ```
 #[derive(Debug, Default)]
 pub struct StorageMeter {
-    micros: Mutex<Vec<u64>>,
+    micros: Samples<KEPT>,
     calls: AtomicU64,
     failures: AtomicU64,
 }
@@ -89,26 +130,17 @@ impl StorageMeter {
         if failed {
             self.failures.fetch_add(1, Ordering::Relaxed);
         }
-        let mut kept = self.micros.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < KEPT {
-            kept.push(micros);
-        }
+        self.micros.push(micros);
     }
 
     /// The window so far; the next one starts empty.
     pub fn take(&self) -> StorageReading {
-        let mut micros = std::mem::take(&mut *self.micros.lock().unwrap_or_else(PoisonError::into_inner));
+        let p99 = self.micros.take_p99(0);
         let calls = self.calls.swap(0, Ordering::Relaxed);
         let failures = self.failures.swap(0, Ordering::Relaxed);
-        let p99 = if calls < FEWEST_CALLS || micros.is_empty() {
-            Duration::ZERO
-        } else {
-            micros.sort_unstable();
-            let rank = (micros.len() * 99)
-                .div_ceil(100)
-                .saturating_sub(1)
-                .min(micros.len() - 1);
-            Duration::from_millis(micros[rank].div_ceil(1_000))
+        let p99 = match p99 {
+            Some(us) if calls >= FEWEST_CALLS => Duration::from_millis(us.div_ceil(1_000)),
+            _ => Duration::ZERO,
         };
         StorageReading { calls, failures, p99 }
     }

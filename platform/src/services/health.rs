@@ -30,8 +30,6 @@ pub struct EdgeSignals {
 struct State {
     signals: HealthSignals,
     level: DegradationLevel,
-    /// The last tick failed a step in the store.
-    tick_storage_failing: bool,
     /// The payment breaker was open at the last tick.
     payment_breaker_open: bool,
 }
@@ -52,7 +50,6 @@ impl Health {
             state: Mutex::new(State {
                 signals: HealthSignals::default(),
                 level: floor,
-                tick_storage_failing: false,
                 payment_breaker_open: false,
             }),
         }
@@ -67,7 +64,7 @@ impl Health {
     /// Critical failures are counted here: the store (down at the last
     /// tick, or failing most calls the edge made) and the payment breaker.
     fn settle(&self, s: &mut State) -> DegradationLevel {
-        let store_down = s.tick_storage_failing || self.ladder.storage_down(&s.signals);
+        let store_down = s.signals.database_at_capacity || self.ladder.storage_down(&s.signals);
         s.signals.critical_failures = u32::from(store_down) + u32::from(s.payment_breaker_open);
         s.level = self.ladder.level(&s.signals).max(self.floor);
         s.level
@@ -97,7 +94,6 @@ impl Health {
         let mut s = self.state();
         s.signals.dispatch_overloaded = self.ladder.dispatch_overloaded(waiting_for_courier, couriers_online);
         s.signals.database_at_capacity = storage_failing;
-        s.tick_storage_failing = storage_failing;
         s.payment_breaker_open = payment_breaker_open;
         self.settle(&mut s)
     }
