@@ -429,6 +429,35 @@ proptest! {
         prop_assert_eq!(&plan_batch(now(), &open, &mut idx.clone(), &carrying, &StraightLine::default(), &config), &one);
     }
 
+    /// A round asks each place's travel figure once and hands it to every
+    /// search through that place: the plan is the one a model without
+    /// figures gives, with couriers carrying orders (picked up or not) and
+    /// bundles tried, so a figure handed to the wrong place shows.
+    #[test]
+    fn plans_are_the_same_with_place_figures_or_without(
+        couriers in prop::collection::vec((-1_500.0f64..1_500.0, -1_500.0f64..1_500.0, 0usize..3), 1..12),
+        orders in prop::collection::vec((-600.0f64..600.0, -600.0f64..600.0, -3_000.0f64..3_000.0, -3_000.0f64..3_000.0, 0u64..12, 20u64..60), 1..20),
+        limit in 1usize..4,
+    ) {
+        let mut idx = GeoIndex::default();
+        let mut carrying = BTreeMap::new();
+        for (i, (n, e, load)) in couriers.iter().enumerate() {
+            let id = CourierId::new(i as u64);
+            idx.upsert(id, at(*n, *e).point());
+            let held: Vec<Job> = (0..(*load).min(limit))
+                .map(|k| Job { picked_up: k % 2 == 1, ..job(1_000 + 10 * i as u64 + k as u64, at(*e, *n), at(*n, -*e), 0, 40) })
+                .collect();
+            if !held.is_empty() {
+                carrying.insert(id, held);
+            }
+        }
+        let open: Vec<Job> = orders.iter().enumerate().map(|(i, (pn, pe, dn, de, ready, promise))| job(i as u64, at(*pn, *pe), at(*dn, *de), *ready, ready + promise)).collect();
+        let config = BatchConfig { batch_limit: limit, ..bundling() };
+        let figured = plan_batch(now(), &open, &mut idx.clone(), &carrying, &EastFigured, &config);
+        let plain = plan_batch(now(), &open, &mut idx, &carrying, &EastPlain, &config);
+        prop_assert_eq!(figured, plain);
+    }
+
     /// Random worlds: every open order comes out exactly once (assigned,
     /// deferred or unassigned), no courier ends over the batch limit counting
     /// what they already carry, no courier gets two units, and no unit costs
@@ -573,6 +602,34 @@ impl TravelTimes for SlowEast {
     fn travel(&self, from: &Place, to: &Place, _at: Timestamp) -> Duration {
         let slow = if from.point().lng() > 4.90 { 3.0 } else { 1.0 };
         Duration::from_millis((from.distance_m(to) / 5.0 * slow * 1_000.0) as u64)
+    }
+}
+
+/// Five metres a second, three times slower leaving from east of the
+/// centre, the slowness a place figure: a search hands the figures of the
+/// places it travels between, and swapping them changes the answer.
+struct EastFigured;
+
+impl TravelTimes for EastFigured {
+    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
+        self.travel_between(from, self.place_figure(from), to, self.place_figure(to), at)
+    }
+
+    fn place_figure(&self, place: &Place) -> f64 {
+        if place.point().lng() > 4.90 { 3.0 } else { 1.0 }
+    }
+
+    fn travel_between(&self, from: &Place, from_figure: f64, to: &Place, _: f64, _at: Timestamp) -> Duration {
+        Duration::from_millis((from.distance_m(to) / 5.0 * from_figure * 1_000.0) as u64)
+    }
+}
+
+/// [`EastFigured`] through `travel` alone.
+struct EastPlain;
+
+impl TravelTimes for EastPlain {
+    fn travel(&self, from: &Place, to: &Place, at: Timestamp) -> Duration {
+        EastFigured.travel(from, to, at)
     }
 }
 
