@@ -151,6 +151,17 @@ impl Books {
         self.refunded_minor += i128::from(refund.map_or(0, |d| d.refund.minor()));
     }
 
+    /// Adds the totals another set of books kept: another instance's, or
+    /// an earlier process's of this one.
+    pub fn absorb(&mut self, other: &Books) {
+        for (account, balance) in &other.balances {
+            *self.balances.entry(account).or_default() += balance;
+        }
+        self.orders += other.orders;
+        self.captured_minor += other.captured_minor;
+        self.refunded_minor += other.refunded_minor;
+    }
+
     /// The total balance of an account, minor units.
     pub fn balance(&self, account: Account) -> i128 {
         self.balances.get(account_name(account)).copied().unwrap_or(0)
@@ -201,5 +212,44 @@ mod tests {
         assert_eq!(books.balance(Account::RestaurantPayable), 2 * i128::from(i64::MAX));
         assert_eq!(books.captured_minor, 2 * i128::from(i64::MAX));
         assert!(books.is_balanced(), "the sums are exact, not wrapped");
+    }
+
+    /// Two instances' books absorbed are the books of every order both
+    /// settled, as if one instance had settled them all.
+    #[test]
+    fn books_absorbed_equal_books_kept_together() {
+        let usd = |m| Money::new(m, Currency::Usd);
+        let t = Timestamp::EPOCH;
+        let ledger = |charge: i64, courier: i64| {
+            let mut ledger = PaymentLedger::new(Currency::Usd);
+            ledger.authorize(usd(charge), t).unwrap();
+            ledger.capture(usd(charge), t).unwrap();
+            let split = PayoutSplit {
+                restaurant: usd(charge - courier),
+                courier: usd(courier),
+                platform: usd(0),
+                tax: usd(0),
+            };
+            ledger.settle(&split, t).unwrap();
+            ledger
+        };
+        let (a, b, c) = (ledger(2_500, 700), ledger(1_999, 500), ledger(4_000, 1_200));
+        let (mut first, mut second, mut together) = (Books::default(), Books::default(), Books::default());
+        first.add(&a, None);
+        second.add(&b, None);
+        second.add(&c, None);
+        for l in [&a, &b, &c] {
+            together.add(l, None);
+        }
+        first.absorb(&second);
+        assert_eq!(first, together);
+        assert_eq!(first.orders, 3);
+        let courier_pay: i128 = [&a, &b, &c]
+            .iter()
+            .map(|l| i128::from(l.balance(Account::CourierPayable).minor()))
+            .sum();
+        assert_eq!(first.balance(Account::CourierPayable), courier_pay);
+        assert_eq!(courier_pay.abs(), 2_400);
+        assert!(first.is_balanced());
     }
 }

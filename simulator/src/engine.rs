@@ -5,12 +5,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use courier_core::order::{Actor, CancelReason, OrderStatus};
+use courier_core::order::{Actor, CancelReason, OrderStatus, StatusKind};
 use courier_core::ports::{OrderStore, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, Money, OrderId, Timestamp};
 use courier_matching::{BatchConfig, CascadeConfig};
 use courier_platform::external::{FakeGateway, ManualClock, RecordingNotifier};
 use courier_platform::rate_limits::Tier;
+use courier_platform::settlement::Books;
 use courier_platform::{DispatchPolicy, OrderRequest, PaymentStatus, Platform, PlatformConfig, PlatformError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,9 +27,15 @@ use crate::scenario::Scenario;
 use crate::tracks::Tracks;
 use courier_storage::faults::{FaultClock, FaultPlan, FaultStats, FaultyStore, FlakyWindow, Outage};
 
+mod crash;
+
 /// The services the simulation drives.
-pub type SimPlatform<S> =
-    Platform<FaultyStore<S, SimFaultClock>, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
+pub type SimPlatform<S> = Platform<SimStore<S>, Arc<FakeGateway>, Arc<RecordingNotifier>, Arc<ManualClock>>;
+
+/// The store as the simulated platform reaches it: through the fault
+/// injector, and shared with the simulator, so that the platform built
+/// after a crash finds what the one before it wrote.
+pub type SimStore<S> = Arc<FaultyStore<S, SimFaultClock>>;
 
 /// The storage fault injector's view of simulated time. Injected latency is
 /// not charged (an event happens at one simulated instant); outages and
@@ -48,6 +55,17 @@ impl FaultClock for SimFaultClock {
 /// How long an agent waits before trying again a call that failed for a
 /// transient reason (storage down, a breaker open).
 const RETRY_MS: i64 = 15_000;
+
+/// Times a customer tries to place an order before giving up.
+const PLACEMENT_ATTEMPTS: u8 = 3;
+
+/// A placement a customer is making: tried again with the same request.
+#[derive(Debug, Clone)]
+struct Placing {
+    restaurant: usize,
+    request: OrderRequest,
+    attempts: u8,
+}
 
 /// Circuity of the simulated streets over straight lines (as courier-eta assumes).
 const CIRCUITY: f64 = 1.3;
@@ -88,6 +106,17 @@ enum Ev {
     ShiftEnd(u32),
     TabletsOffline(usize),
     TabletsBack(usize),
+    /// The platform crashes (the scenario's failure at this index).
+    Crash(usize),
+    /// The crashed platform's successor starts.
+    Restart,
+    /// A customer places the order an outage kept them from placing.
+    PlaceOne,
+    /// A courier's app, online through a restart, reconnects.
+    Reconnect(u32),
+    /// A customer whose placement failed for a transient reason tries
+    /// again, with the same idempotency key (the customer's id).
+    RetryPlace(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +182,11 @@ pub struct RunOutput {
     pub storage_faults: FaultStats,
     /// Agent calls retried after a transient failure.
     pub retries: u64,
+    /// Times the platform was rebuilt from the store after a crash.
+    pub restarts: u64,
+    /// Orders the store holds that no customer was told of (each customer
+    /// was told the placement failed, and gave up): none was charged.
+    pub untold_orders: u64,
     /// Order events the outbox relay published.
     pub events_published: u64,
     /// Order-minutes orders waited for a courier, past their first minute,
@@ -168,6 +202,10 @@ pub struct Sim<S> {
     scenario: Scenario,
     seed: u64,
     platform: SimPlatform<S>,
+    /// What outlives a crash of the platform.
+    survivors: crash::Survivors<S>,
+    /// What crashes have done so far.
+    crashes: crash::Crashes,
     clock: Arc<ManualClock>,
     exec: Exec,
     /// The run's own threads for the batch planner's parallel searches (see
@@ -185,6 +223,9 @@ pub struct Sim<S> {
     tablets_off: Vec<bool>,
     couriers: Vec<SimCourier>,
     tracks: Tracks,
+    /// Placements that failed for a transient reason, by customer, until
+    /// the customer tries again.
+    placing: HashMap<u64, Placing>,
     /// Orders placed and not yet closed (kept as a count: it is read every tick).
     open: usize,
     pending_payment: Vec<OrderId>,
@@ -307,21 +348,19 @@ impl<S: Store> Sim<S> {
             rate_limits: false,
             ..PlatformConfig::default()
         };
-        let store = FaultyStore::new(
+        let store = Arc::new(FaultyStore::new(
             store,
             SimFaultClock(clock.clone()),
             fault_plan(&scenario, start_ms),
             stream(seed, 7).random(),
-        );
-        let platform = Platform::new(
+        ));
+        let survivors = crash::Survivors {
             store,
             gateway,
-            Arc::new(RecordingNotifier::counting()),
-            clock.clone(),
-            stream(seed, 6),
+            notifier: Arc::new(RecordingNotifier::counting()),
             config,
-        )
-        .map_err(|e| e.to_string())?;
+        };
+        let platform = survivors.platform(&clock, stream(seed, 6))?;
         let end_ms = start_ms + (scenario.hours * 3_600_000.0) as i64;
         // The demand curve's peak, and its orders with a margin for
         // Poisson's spread, read off one pass over its minutes.
@@ -334,6 +373,8 @@ impl<S: Store> Sim<S> {
         let mut sim = Sim {
             seed,
             platform,
+            survivors,
+            crashes: crash::Crashes::default(),
             clock,
             exec: Exec::new(exec),
             pool: thread_pool(0)?,
@@ -348,6 +389,7 @@ impl<S: Store> Sim<S> {
             couriers: Vec::new(),
             tracks: Tracks::with_room_for(expected_orders as usize),
             open: 0,
+            placing: HashMap::new(),
             pending_payment: Vec::new(),
             minutes: Vec::new(),
             minute: MinuteRow::default(),
@@ -430,6 +472,7 @@ impl<S: Store> Sim<S> {
                     self.push(at, Ev::TabletsOffline(i));
                     self.push(until, Ev::TabletsBack(i));
                 }
+                "platform_crash" => self.push(at, Ev::Crash(i)),
                 "courier_app_offline" => {
                     let n = (f64::from(fleet) * f.share).round() as u32;
                     for c in 0..n.min(fleet) {
@@ -598,6 +641,11 @@ impl<S: Store> Sim<S> {
 
     fn handle(&mut self, ev: Ev) {
         let now = self.now_ms();
+        if let Some(until) = self.crashes.down_until
+            && self.while_down(ev, until)
+        {
+            return;
+        }
         match ev {
             Ev::Arrival => {
                 self.place_order();
@@ -640,22 +688,30 @@ impl<S: Store> Sim<S> {
                     });
                 row.online_couriers = online;
                 row.free_couriers = free;
-                row.waiting_for_courier = self.platform.waiting_for_courier() as u64;
+                let up = self.crashes.down_until.is_none();
+                row.waiting_for_courier = if up {
+                    self.platform.waiting_for_courier() as u64
+                } else {
+                    0
+                };
                 let speed_mps = self.scenario.couriers.speed_kmh / 3.6;
                 let travel_ms = |a: GeoPoint, b: GeoPoint| (a.distance_m(b) * CIRCUITY / speed_mps * 1_000.0) as i64;
                 self.idle_wait
                     .sample(now, BatchConfig::default().search_radius_m, travel_ms);
                 // The outbox relay publishes the minute's events (here to a
                 // count); a failing store leaves them for the next minute.
-                let mut published = 0u64;
-                let _ = self
-                    .exec
-                    .block_on(self.platform.relay_outbox(usize::MAX, |_| published += 1));
-                self.events_published += published;
-                let surge = self.platform.surge_snapshot();
-                row.surge = f64::from(surge.demand_weighted_bp) / 10_000.0;
-                row.surging_cells = surge.cells_surging;
-                row.degradation_level = self.platform.degradation().0.rung();
+                // A platform that is down publishes nothing and reports nothing.
+                if up {
+                    let mut published = 0u64;
+                    let _ = self
+                        .exec
+                        .block_on(self.platform.relay_outbox(usize::MAX, |_| published += 1));
+                    self.events_published += published;
+                    let surge = self.platform.surge_snapshot();
+                    row.surge = f64::from(surge.demand_weighted_bp) / 10_000.0;
+                    row.surging_cells = surge.cells_surging;
+                    row.degradation_level = self.platform.degradation().0.rung();
+                }
                 self.minutes.push(row);
                 if now < self.end_ms || self.open > 0 {
                     self.push(now + 60_000, Ev::Sample);
@@ -673,6 +729,15 @@ impl<S: Store> Sim<S> {
                 }
             }
             Ev::TabletsBack(_) => self.tablets_off.iter_mut().for_each(|t| *t = false),
+            Ev::Crash(i) => self.crash(i),
+            Ev::Restart => self.restart(),
+            Ev::PlaceOne => self.place_order(),
+            Ev::Reconnect(c) => self.reconnect(c),
+            Ev::RetryPlace(customer) => {
+                if let Some(attempt) = self.placing.remove(&customer) {
+                    self.submit(attempt);
+                }
+            }
         }
     }
 
@@ -742,9 +807,33 @@ impl<S: Store> Sim<S> {
             idempotency_key: key,
         };
         self.minute.placed += 1;
-        let placed = self.exec.block_on(self.platform.place_order(&req));
+        self.submit(Placing {
+            restaurant: r,
+            request: req,
+            attempts: 1,
+        })
+    }
+
+    /// Sends a placement; on a transient failure the customer tries again,
+    /// with the same idempotency key, up to [`PLACEMENT_ATTEMPTS`] times (an
+    /// order stored before the failure is then found, not made twice).
+    fn submit(&mut self, attempt: Placing) -> Option<OrderId> {
+        let r = attempt.restaurant;
+        let placed = self.exec.block_on(self.platform.place_order(&attempt.request));
         let now = self.now_ms();
         match placed {
+            Err(e) if e.is_transient() && attempt.attempts < PLACEMENT_ATTEMPTS => {
+                let customer = attempt.request.customer.get();
+                self.placing.insert(
+                    customer,
+                    Placing {
+                        attempts: attempt.attempts + 1,
+                        ..attempt
+                    },
+                );
+                self.retry(Ev::RetryPlace(customer));
+                None
+            }
             Ok(p) => {
                 let id = p.order.id();
                 let mut track = OrderTrack::new(id, r, &p);
@@ -953,6 +1042,18 @@ impl<S: Store> Sim<S> {
     }
 
     fn give(&mut self, c: u32, order: OrderId) {
+        // Given to another courier than the one the run last knew of (its
+        // going offline was not recorded at first, and dispatch took the
+        // order back meanwhile): that courier's app is told it is gone.
+        let before = self
+            .tracks
+            .get(&order)
+            .and_then(|t| t.courier)
+            .and_then(|id| self.courier_index(id))
+            .filter(|&b| b != c);
+        if let Some(b) = before {
+            self.take_back(b, order);
+        }
         if let Some(t) = self.tracks.get_mut(&order) {
             t.courier = Some(self.couriers[c as usize].id);
         }
@@ -963,6 +1064,21 @@ impl<S: Store> Sim<S> {
         courier.work.push_back(order);
         if !courier.on_leg {
             self.account(c, now);
+            self.next_leg(c);
+        }
+    }
+
+    /// `order` is no longer courier `c`'s: off its list, and off its
+    /// current leg if it was riding to it or waiting for its food.
+    fn take_back(&mut self, c: u32, order: OrderId) {
+        let Some(courier) = self.couriers.get_mut(c as usize) else {
+            return;
+        };
+        courier.work.retain(|&o| o != order);
+        if courier.heading_to == Some(order) || courier.waiting_for == Some(order) {
+            courier.leg += 1;
+            courier.waiting_for = None;
+            courier.on_leg = false;
             self.next_leg(c);
         }
     }
@@ -1128,8 +1244,11 @@ impl<S: Store> Sim<S> {
             return;
         }
         let id = courier.id;
-        let Ok(returned) = self.exec.block_on(self.platform.courier_offline(id)) else {
-            return;
+        let returned = match self.exec.block_on(self.platform.courier_offline(id)) {
+            Ok(returned) => returned,
+            // Not recorded: the app asks again, still carrying what it had.
+            Err(e) if e.is_transient() => return self.retry(Ev::DropOut(c)),
+            Err(_) => return,
         };
         let now = self.now_ms();
         self.set_online(c, now, false);
@@ -1207,6 +1326,48 @@ impl<S: Store> Sim<S> {
         }
     }
 
+    /// Audits the orders the store holds that the run did not track (a
+    /// placement that failed after its order was stored, the customer
+    /// never told of it): each must have ended, and none may have kept the
+    /// customer's money. Their ledgers join `audited`. Returns how many.
+    fn audit_untracked(&mut self, tracked: &[OrderTrack], audited: &mut Books) -> u64 {
+        let tracked: std::collections::HashSet<OrderId> = tracked.iter().map(|t| t.id).collect();
+        let mut untold = 0;
+        for kind in StatusKind::ALL {
+            let listed = self
+                .exec
+                .block_on(async { self.platform.store().inner().list_by_status(kind, usize::MAX).await });
+            let listed = match listed {
+                Ok(listed) => listed,
+                Err(e) => {
+                    self.violation(None, format!("the store cannot list {} orders: {e}", kind.name()));
+                    return untold;
+                }
+            };
+            if let Some(bad) = listed.unreadable.first() {
+                self.violation(
+                    Some(bad.order),
+                    format!("the store holds it unreadable: {}", bad.reason),
+                );
+            }
+            for order in listed.orders.iter().filter(|o| !tracked.contains(&o.id())) {
+                untold += 1;
+                let id = order.id();
+                if !order.status().is_terminal() {
+                    self.violation(Some(id), format!("untold to its customer and still {}", order.status()));
+                }
+                let settlement = self.exec.block_on(self.platform.settlement_of(order)).ok().flatten();
+                if let Some(s) = &settlement {
+                    if s.ledger.captured().minor() > 0 {
+                        self.violation(Some(id), "charged though its customer was told it failed".into());
+                    }
+                    audited.add(&s.ledger, s.refund.as_ref());
+                }
+            }
+        }
+        untold
+    }
+
     fn finish(mut self) -> RunOutput {
         let demand_minutes = self.demand_minutes();
         let now = self.now_ms();
@@ -1214,6 +1375,11 @@ impl<S: Store> Sim<S> {
             self.account(c as u32, now);
         }
         let mut tracks = std::mem::take(&mut self.tracks).into_rows();
+        // The books as the store has them: every ended order's ledger, read
+        // back. The platform's running books (summed over every process a
+        // crash ended) must be exactly these: an order settled twice, or
+        // never, shows here.
+        let mut audited = Books::default();
         for track in &mut tracks {
             let id = track.id;
             // The final audit reads past the fault injector: it checks the
@@ -1227,6 +1393,9 @@ impl<S: Store> Sim<S> {
                         self.violation(Some(id), format!("still {} after the drain", order.status()));
                     }
                     let settlement = self.exec.block_on(self.platform.settlement_of(&order)).ok().flatten();
+                    if let Some(s) = &settlement {
+                        audited.add(&s.ledger, s.refund.as_ref());
+                    }
                     track.record(&order, settlement.as_ref());
                 }
                 _ => {
@@ -1235,9 +1404,23 @@ impl<S: Store> Sim<S> {
                 }
             }
         }
-        let books = self.platform.books();
+        let untold = self.audit_untracked(&tracks, &mut audited);
+        let mut books = self.crashes.books_before.clone();
+        books.absorb(&self.platform.books());
         if !books.is_balanced() {
             self.violation(None, "the books do not balance".into());
+        }
+        if books != audited {
+            let what = format!(
+                "the books kept ({} orders, {} captured, {} refunded) are not the store's ({} orders, {} captured, {} refunded)",
+                books.orders,
+                books.captured_minor,
+                books.refunded_minor,
+                audited.orders,
+                audited.captured_minor,
+                audited.refunded_minor
+            );
+            self.violation(None, what);
         }
         RunOutput {
             scenario: self.scenario.name.clone(),
@@ -1262,6 +1445,8 @@ impl<S: Store> Sim<S> {
             violation: self.violation,
             storage_faults: self.platform.store().stats(),
             retries: self.retries,
+            restarts: self.crashes.restarts,
+            untold_orders: untold,
             events_published: self.events_published,
             order_minutes_waiting_while_couriers_idle: self.idle_wait.order_minutes(),
             distance_ridden_m: self.distance_ridden_m,

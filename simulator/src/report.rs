@@ -391,6 +391,11 @@ pub struct Summary {
     pub storage_calls_failed: u64,
     /// Agent calls retried after a transient failure.
     pub agent_retries: u64,
+    /// Times the platform crashed and was built again from the store.
+    pub platform_restarts: u64,
+    /// Orders the store holds whose customer was told the placement
+    /// failed (and gave up after trying again): audited, never charged.
+    pub orders_untold: u64,
     /// Order events the outbox relay published.
     pub outbox_events_published: u64,
     /// Events the engine handled.
@@ -462,6 +467,8 @@ impl Summary {
             violation: out.violation.as_ref().map(ToString::to_string),
             storage_calls_failed: out.storage_faults.outage + out.storage_faults.errors + out.storage_faults.timeouts,
             agent_retries: out.retries,
+            platform_restarts: out.restarts,
+            orders_untold: out.untold_orders,
             outbox_events_published: out.events_published,
             events_processed: out.events,
             wall_seconds,

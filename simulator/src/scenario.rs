@@ -340,7 +340,9 @@ pub struct Failure {
     /// `"payment_outage"`, `"courier_app_offline"` (a share of the fleet),
     /// `"restaurant_tablet_offline"` (a share of restaurants stop answering),
     /// `"storage_outage"` (every storage call fails), `"storage_errors"` (a
-    /// share of storage calls fail).
+    /// share of storage calls fail), `"platform_crash"` (the platform's
+    /// process dies: every service's memory is lost, and after the
+    /// duration a new one is built from the store with `recover`).
     pub kind: String,
     /// Minutes after the start.
     pub start_minute: f64,
@@ -654,6 +656,7 @@ impl Scenario {
                     | "restaurant_tablet_offline"
                     | "storage_outage"
                     | "storage_errors"
+                    | "platform_crash"
             ) {
                 return bad("failures.kind", format!("{:?} is not a known failure", f.kind));
             }

@@ -231,3 +231,35 @@ pub enum Fault {
     /// The platform failed (payments, dispatch, outage).
     Platform,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StatusKind;
+
+    /// A new kind does not compile here until it is placed in the journey,
+    /// and the test fails until [`StatusKind::ALL`] lists it there.
+    fn place_in_journey(kind: StatusKind) -> usize {
+        match kind {
+            StatusKind::PendingPayment => 0,
+            StatusKind::Placed => 1,
+            StatusKind::Confirmed => 2,
+            StatusKind::Preparing => 3,
+            StatusKind::ReadyForPickup => 4,
+            StatusKind::PickedUp => 5,
+            StatusKind::Delivered => 6,
+            StatusKind::Completed => 7,
+            StatusKind::Rejected => 8,
+            StatusKind::Cancelled => 9,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_kind_once_in_journey_order() {
+        for (i, kind) in StatusKind::ALL.iter().enumerate() {
+            assert_eq!(place_in_journey(*kind), i, "{kind:?}");
+        }
+        let mut names: Vec<&str> = StatusKind::ALL.iter().map(|k| k.name()).collect();
+        names.dedup();
+        assert_eq!(names.len(), 10);
+    }
+}

@@ -18,6 +18,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
 
     /// A courier goes offline (end of shift, app lost): orders not yet picked
     /// up go back to dispatch; returns them.
+    ///
+    /// # Errors
+    /// The store could not record a return: the courier is offline and the
+    /// tick records the return later, but the app is not told the order
+    /// went back (should this process stop first, the store still gives it
+    /// to the courier) and asks again.
     pub async fn courier_offline(&self, courier: CourierId) -> Result<Vec<OrderId>, PlatformError> {
         self.dispatch.courier_offline(&self.parts(), courier).await
     }

@@ -8,6 +8,7 @@ use courier_core::ports::Store;
 use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::services::dispatch::RECONNECT_GRACE;
 use crate::telemetry;
 
 /// Most orders read back per status on recovery.
@@ -26,6 +27,9 @@ pub struct Recovered {
     pub with_courier: usize,
     /// Captures queued again.
     pub captures: usize,
+    /// Ended orders whose settlement (stock given back, the gateway's
+    /// capture or release, the books) had not been done: queued again.
+    pub settlements: usize,
     /// Stored records that could not be read or break an invariant: left
     /// in the store for an operator, taken into no service.
     pub set_aside: Vec<SetAside>,
@@ -34,7 +38,12 @@ pub struct Recovered {
 impl Recovered {
     /// Every order recovered (those set aside not counted).
     pub fn total(&self) -> usize {
-        self.payments + self.awaiting_acceptance + self.in_dispatch + self.with_courier + self.captures
+        self.payments
+            + self.awaiting_acceptance
+            + self.in_dispatch
+            + self.with_courier
+            + self.captures
+            + self.settlements
     }
 }
 
@@ -59,10 +68,16 @@ enum Restored {
 impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// Rebuilds pending work from the store: payments to retry, acceptance
     /// deadlines, orders waiting for a courier (live offers kept until they
-    /// lapse), who carries what, and captures to retry. A record that cannot
+    /// lapse), who carries what, captures to retry, and ended orders whose
+    /// settlement had not been done (an ended order is settled once, and
+    /// the settlement leaves a receipt in the store: those without one are
+    /// queued again). Start-up reads one receipt per ended order, up to a
+    /// million of each ending. A record that cannot
     /// be read or breaks an invariant (say, a courier over the batch limit)
     /// is set aside, reported in [`Recovered::set_aside`] and counted in
-    /// `courier_records_set_aside_total`; everything else recovers.
+    /// `courier_records_set_aside_total`; everything else recovers. A
+    /// recovery that failed partway (the store went down) may simply be
+    /// called again: what the first took back is taken back once.
     ///
     /// # Errors
     /// Only when the store cannot list orders at all.
@@ -100,6 +115,20 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                             .set_aside
                             .push(set_aside(format!("order:{}", order.id().get()), reason));
                     }
+                }
+            }
+        }
+        // Couriers tell the new process they are online as their apps
+        // reconnect; those that do not in time give their orders back.
+        self.dispatch.expect_reconnects(now.plus(RECONNECT_GRACE));
+        // Ended orders without a settlement receipt: their settlement was
+        // waiting for the store when the process stopped.
+        let parts = self.parts();
+        for kind in [StatusKind::Completed, StatusKind::Rejected, StatusKind::Cancelled] {
+            let listed = self.store.list_by_status(kind, RECOVERY_LIMIT).await?;
+            for order in listed.orders {
+                if self.books.recover_settlement(&parts, order.id()).await? {
+                    found.settlements += 1;
                 }
             }
         }
@@ -143,9 +172,13 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                         Ok(Restored::InDispatch)
                     }
                     Assignment::Assigned { courier } => {
-                        d.book
-                            .assign(id, courier, order.times().confirmed_at.unwrap_or(now))
-                            .map_err(|e| e.to_string())?;
+                        // A recovery that failed partway and runs again
+                        // finds the order given already.
+                        if d.book.courier_of(id) != Some(courier) {
+                            d.book
+                                .assign(id, courier, order.times().confirmed_at.unwrap_or(now))
+                                .map_err(|e| e.to_string())?;
+                        }
                         if order.status() == OrderStatus::PickedUp {
                             let _ = d.book.picked_up(id, courier, now);
                         }

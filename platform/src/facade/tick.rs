@@ -19,7 +19,8 @@ pub struct TickReport {
     pub payments_authorized: usize,
     /// Orders rejected for a missed acceptance deadline.
     pub acceptances_expired: Vec<OrderId>,
-    /// Orders of couriers gone offline put back in the pool on a retry.
+    /// Orders of couriers gone offline put back in the pool on a retry, or
+    /// taken back from couriers who did not reconnect after a recovery.
     pub orders_returned: usize,
     /// The dispatch round.
     pub dispatch: DispatchRound,
@@ -97,6 +98,12 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
                 .retry_returns(parts)
                 .await
                 .map(|n| report.orders_returned = n),
+        );
+        keep(
+            self.dispatch
+                .reclaim_absent(parts)
+                .await
+                .map(|n| report.orders_returned += n),
         );
         keep(self.dispatch_with(parts, &mut report.dispatch).await);
         keep(

@@ -10,7 +10,7 @@ use courier_core::ledger::PayoutSplit;
 use courier_core::order::{Actor, CancelReason, Order, OrderAction};
 use courier_core::ports::Store;
 use courier_core::refund::{RefundDecision, RefundPolicy};
-use courier_core::{Currency, Money, OrderId};
+use courier_core::{Currency, Duration, Money, OrderId};
 
 use crate::error::PlatformError;
 use crate::external::{Clock, NotificationKind, Notifier, PaymentGateway, Recipient};
@@ -21,6 +21,19 @@ use crate::services::kitchen::Kitchen;
 use crate::services::payments::Payments;
 use crate::services::promises::Promises;
 use crate::settlement::{Books, Settlement, decode_split, settle, split_key};
+
+/// What an order's settlement receipt holds: its presence is what counts.
+const RECEIPT: &[u8] = b"settled";
+
+/// How long a receipt is kept: far longer than a process stays down, so a
+/// recovery never settles an order twice.
+const RECEIPT_TTL: Duration = Duration::from_hours(24 * 90);
+
+/// The key of an order's settlement receipt, written once by whichever
+/// process settles the order first.
+pub(crate) fn receipt_key(order: OrderId) -> String {
+    format!("settled:{}", order.get())
+}
 
 /// A cancelled order and what the customer gets back.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +75,20 @@ impl Bookkeeping {
     /// Orders whose bookkeeping waits for the store.
     pub(crate) fn queued(&self) -> usize {
         self.unsettled().len()
+    }
+
+    /// Takes an ended order back at start-up unless the store holds its
+    /// receipt: a settlement that waited for the store when the process
+    /// stopped. Returns whether it was queued.
+    pub(crate) async fn recover_settlement(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: OrderId,
+    ) -> Result<bool, PlatformError> {
+        if parts.store.get(&receipt_key(order), parts.now()).await?.is_some() {
+            return Ok(false);
+        }
+        Ok(self.unsettled().insert(order))
     }
 
     /// The ledger of an order in a final money state, rebuilt from the store.
@@ -199,7 +226,11 @@ impl Ending<'_> {
 
     /// An order reached a final money state: it leaves every service, the
     /// gateway captures what is kept and releases the rest, and the books
-    /// take its ledger.
+    /// take its ledger. Once per order, whoever gets there: the settlement
+    /// writes the order's receipt ([`receipt_key`]) before it moves stock
+    /// or money, and finds one already written (a retry after a crash, a
+    /// capture completed by an earlier attempt, another instance) as
+    /// settled, leaving the books alone.
     async fn finish(
         &self,
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
@@ -210,8 +241,16 @@ impl Ending<'_> {
         self.payments.forget(id);
         self.promises.forget(id);
         self.kitchen.forget(id);
-        self.catalog.release_if_unprepared(parts, order).await;
         let settlement = self.books.settlement_of(parts, order).await?;
+        let first = parts
+            .store
+            .put_if_absent(&receipt_key(id), RECEIPT, parts.now(), RECEIPT_TTL)
+            .await?
+            .is_none();
+        if !first {
+            return Ok(settlement);
+        }
+        self.catalog.release_if_unprepared(parts, order).await;
         if let Some(s) = &settlement {
             if let Some(decision) = &s.refund {
                 self.payments.conclude(parts, id, decision).await;

@@ -117,6 +117,84 @@ async fn an_unreadable_order_is_set_aside_on_postgres() {
     cleanup(store).await;
 }
 
+/// A recovery that failed partway (the store went down mid-listing) is
+/// simply run again: what the first run took back is not taken twice, a
+/// courier's orders are not "already assigned", and the same bad record is
+/// set aside again, alone.
+pub(crate) async fn a_second_recovery_takes_nothing_twice<S: Store>(store: S) -> S {
+    let (first, ids) = overloaded_courier(store).await;
+    let World {
+        platform,
+        clock,
+        gateway,
+        ..
+    } = first;
+    let second = World::with_parts(platform.into_store(), config(), clock, gateway);
+    {
+        let once = second.platform.recover().await.unwrap();
+        let again = second.platform.recover().await.unwrap();
+        assert_eq!(again.with_courier, 2, "{again:?}");
+        assert_eq!(again.set_aside, once.set_aside, "{again:?}");
+        assert_eq!(again.set_aside.len(), 1, "{again:?}");
+        second.platform.check_dispatch().unwrap();
+        second
+            .platform
+            .courier_online(COURIER, near_restaurant(50.0))
+            .await
+            .unwrap();
+        drive_to_end(&second, &ids[..2]).await;
+        for &id in &ids[..2] {
+            assert_eq!(second.load(id).await.status(), OrderStatus::Completed);
+        }
+    }
+    second.platform.into_store()
+}
+
+/// After a recovery a courier holding orders has two minutes to
+/// reconnect; one that does not (it went offline while the process was
+/// down, or its going offline never reached the store) gives back what it
+/// has not collected, and the orders go on with another courier.
+pub(crate) async fn orders_of_a_courier_who_never_reconnects_go_back<S: Store>(store: S) -> S {
+    let (first, ids) = overloaded_courier(store).await;
+    let World {
+        platform,
+        clock,
+        gateway,
+        ..
+    } = first;
+    let second = World::with_parts(platform.into_store(), config(), clock, gateway);
+    {
+        second.platform.recover().await.unwrap();
+        second.advance(60);
+        let early = second.platform.tick().await.unwrap();
+        assert_eq!(early.orders_returned, 0, "within the grace: {early:?}");
+        second.advance(61);
+        let report = second.platform.tick().await.unwrap();
+        assert_eq!(report.orders_returned, 2, "{report:?}");
+        for &id in &ids[..2] {
+            let order = second.load(id).await;
+            assert!(
+                !matches!(order.assignment(), courier_core::order::Assignment::Assigned { .. }),
+                "{id} still with the absent courier: {:?}",
+                order.assignment()
+            );
+        }
+        second.platform.check_dispatch().unwrap();
+        second
+            .platform
+            .courier_online(CourierId::new(6), near_restaurant(50.0))
+            .await
+            .unwrap();
+        drive_to_end(&second, &ids[..2]).await;
+        for &id in &ids[..2] {
+            assert_eq!(second.load(id).await.status(), OrderStatus::Completed);
+        }
+    }
+    second.platform.into_store()
+}
+
 on_both! {
     a_courier_over_the_limit: super::a_courier_over_the_limit_is_set_aside;
+    a_second_recovery: super::a_second_recovery_takes_nothing_twice;
+    a_courier_who_never_reconnects: super::orders_of_a_courier_who_never_reconnects_go_back;
 }

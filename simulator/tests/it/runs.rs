@@ -127,6 +127,7 @@ fn every_shipped_scenario_keeps_the_invariants() {
         ("courier-shortage", 0.2),
         ("storage-outage", 0.2),
         ("promotions", 0.2),
+        ("crashes", 0.2),
         ("dinner-rush", 0.002),
     ] {
         let s = scenario(name, scale);
@@ -171,6 +172,54 @@ fn a_storage_outage_refuses_placements_then_finishes_every_order() {
     assert!(rungs[60..70].iter().all(|&r| r >= 4), "{rungs:?}");
     assert!(rungs[90..].iter().all(|&r| r == 0), "{rungs:?}");
     assert_every_order_ended("storage-outage", &out);
+}
+
+/// The platform's process dies four times (once while the store fails one
+/// call in five, once inside another crash's downtime) and is rebuilt from
+/// the store each time: every order ends, the books kept across the four
+/// processes are the store's to the cent (the run checks it, and stops at a
+/// difference), and the same seed gives the same day, crashes and all.
+#[test]
+fn crashes_lose_no_order_and_settle_each_once() {
+    let s = scenario("crashes", 0.1);
+    let once = Sim::new(s.clone(), 2, MemoryStore::default()).unwrap().run();
+    assert!(once.violation.is_none(), "{:?}", once.violation);
+    assert_eq!(once.restarts, 3, "the crash inside another's downtime restarts once");
+    assert!(once.orders.len() > 200, "{}", once.orders.len());
+    assert_every_order_ended("crashes", &once);
+    assert!(once.books.is_balanced());
+    assert_eq!(once.books.orders, once.orders.len() as u64 + once.untold_orders);
+    let again = Sim::new(s, 2, MemoryStore::default()).unwrap().run();
+    assert_eq!(
+        outcome(&again),
+        outcome(&once),
+        "the same seed, the same crashes, the same day"
+    );
+}
+
+/// The same crashes over PostgreSQL: what a new process recovers is what
+/// the database holds.
+#[test]
+fn crashes_on_postgres_lose_no_order() {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let config = PgConfig {
+        schema: Some(format!("courier_sim_crash_test_{}", std::process::id())),
+        ..PgConfig::new(url.clone())
+    };
+    let connect = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(PgStore::connect(config.clone()))
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
+    };
+    let rt = runtime();
+    let pg = connect(&rt);
+    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
+    let out = Sim::new_on(rt, scenario("crashes", 0.05), 3, store).unwrap().run();
+    let rt = runtime();
+    rt.block_on(connect(&rt).drop_schema()).unwrap();
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+    assert_eq!(out.restarts, 3);
+    assert!(out.orders.len() > 50, "{}", out.orders.len());
+    assert_every_order_ended("crashes on PostgreSQL", &out);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Couriers on shift: going online, moving (with the geofences of their
 //! stops), and going offline, which gives back what they had not picked up.
 
+use std::sync::PoisonError;
+
 use courier_core::order::{Actor, OrderAction, UnassignReason};
 use courier_core::ports::{CourierLocation, Store};
 use courier_core::{CourierId, GeoPoint, OrderId, Timestamp};
@@ -99,11 +101,17 @@ impl Dispatch {
             telemetry::active_couriers(d.online.len());
             d.book.courier_offline(courier, now)
         };
+        // A return the store could not record is retried by the tick, and
+        // the call fails: the app is not told an order went back while the
+        // store still gives it to this courier (a process that stopped
+        // before the tick's retry would recover it so), and asks again.
+        let mut failure = None;
         for &order in &returned {
-            // A return the store could not record is retried by the tick.
-            let _ = self.return_to_pool(parts, order, now).await;
+            if let Err(e) = self.return_to_pool(parts, order, now).await {
+                failure.get_or_insert(e);
+            }
         }
-        Ok(returned)
+        failure.map_or(Ok(returned), Err)
     }
 
     /// Records that `order` no longer has a courier and puts it back in the
@@ -137,6 +145,48 @@ impl Dispatch {
                 Ok(false)
             }
         }
+    }
+
+    /// Expects the couriers holding orders after a recovery to reconnect by
+    /// `by` (see [`Dispatch::reclaim_absent`]).
+    pub(crate) fn expect_reconnects(&self, by: Timestamp) {
+        *self.reconnect_by.lock().unwrap_or_else(PoisonError::into_inner) = Some(by);
+    }
+
+    /// Once the couriers recovered with orders have had their time to
+    /// reconnect ([`RECONNECT_GRACE`] after a recovery): each that has not
+    /// come back online gives back the orders it has not collected, as going
+    /// offline would. A courier who went offline while the process was
+    /// down, or whose return was waiting for the store when it stopped, no
+    /// longer holds orders nobody will collect. Returns how many went back.
+    ///
+    /// # Errors
+    /// The store fails to record a return (it is retried by the tick).
+    pub(crate) async fn reclaim_absent(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+    ) -> Result<usize, PlatformError> {
+        let now = parts.now();
+        {
+            let mut by = self.reconnect_by.lock().unwrap_or_else(PoisonError::into_inner);
+            match *by {
+                Some(deadline) if now >= deadline => *by = None,
+                _ => return Ok(0),
+            }
+        }
+        let absent: Vec<CourierId> = {
+            let d = self.state();
+            d.book
+                .holding()
+                .map(|(courier, _)| courier)
+                .filter(|courier| !d.online.contains(courier))
+                .collect()
+        };
+        let mut back = 0;
+        for courier in absent {
+            back += self.courier_offline(parts, courier).await?.len();
+        }
+        Ok(back)
     }
 
     /// Returns to the pool the orders whose return the store failed to

@@ -94,14 +94,23 @@ pub(crate) struct Dispatch {
     /// Orders taken from a courier who went offline whose return the store
     /// failed to record; the tick returns them again.
     unreturned: Mutex<BTreeSet<OrderId>>,
+    /// After a recovery: when the couriers holding orders must be back
+    /// online (see [`Dispatch::reclaim_absent`]).
+    reconnect_by: Mutex<Option<Timestamp>>,
     rules: Rules,
 }
+
+/// How long after a recovery a courier holding orders has to reconnect
+/// before the orders it has not collected go back to the pool: a courier
+/// app reports its position every few seconds.
+pub(crate) const RECONNECT_GRACE: Duration = Duration::from_mins(2);
 
 impl Dispatch {
     pub(crate) fn new(config: &PlatformConfig) -> Result<Dispatch, PlatformError> {
         Ok(Dispatch {
             state: Mutex::new(DispatchState::new(config.index_resolution, config.batch_limit)?),
             unreturned: Mutex::new(BTreeSet::new()),
+            reconnect_by: Mutex::new(None),
             rules: Rules {
                 policy: config.dispatch.clone(),
                 batch_limit: config.batch_limit,
