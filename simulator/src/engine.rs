@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use courier_core::order::{Actor, CancelReason, OrderStatus, StatusKind};
+use courier_core::order::{Actor, CancelReason, OrderStatus};
 use courier_core::ports::{OrderStore, Store};
 use courier_core::{CourierId, CustomerId, Duration, GeoPoint, IdempotencyKey, Money, OrderId, Timestamp};
 use courier_matching::{BatchConfig, CascadeConfig};
@@ -27,6 +27,7 @@ use crate::scenario::Scenario;
 use crate::tracks::Tracks;
 use courier_storage::faults::{FaultClock, FaultPlan, FaultStats, FaultyStore, FlakyWindow, Outage};
 
+mod audit;
 mod crash;
 
 /// The services the simulation drives.
@@ -1326,48 +1327,6 @@ impl<S: Store> Sim<S> {
         }
     }
 
-    /// Audits the orders the store holds that the run did not track (a
-    /// placement that failed after its order was stored, the customer
-    /// never told of it): each must have ended, and none may have kept the
-    /// customer's money. Their ledgers join `audited`. Returns how many.
-    fn audit_untracked(&mut self, tracked: &[OrderTrack], audited: &mut Books) -> u64 {
-        let tracked: std::collections::HashSet<OrderId> = tracked.iter().map(|t| t.id).collect();
-        let mut untold = 0;
-        for kind in StatusKind::ALL {
-            let listed = self
-                .exec
-                .block_on(async { self.platform.store().inner().list_by_status(kind, usize::MAX).await });
-            let listed = match listed {
-                Ok(listed) => listed,
-                Err(e) => {
-                    self.violation(None, format!("the store cannot list {} orders: {e}", kind.name()));
-                    return untold;
-                }
-            };
-            if let Some(bad) = listed.unreadable.first() {
-                self.violation(
-                    Some(bad.order),
-                    format!("the store holds it unreadable: {}", bad.reason),
-                );
-            }
-            for order in listed.orders.iter().filter(|o| !tracked.contains(&o.id())) {
-                untold += 1;
-                let id = order.id();
-                if !order.status().is_terminal() {
-                    self.violation(Some(id), format!("untold to its customer and still {}", order.status()));
-                }
-                let settlement = self.exec.block_on(self.platform.settlement_of(order)).ok().flatten();
-                if let Some(s) = &settlement {
-                    if s.ledger.captured().minor() > 0 {
-                        self.violation(Some(id), "charged though its customer was told it failed".into());
-                    }
-                    audited.add(&s.ledger, s.refund.as_ref());
-                }
-            }
-        }
-        untold
-    }
-
     fn finish(mut self) -> RunOutput {
         let demand_minutes = self.demand_minutes();
         let now = self.now_ms();
@@ -1396,6 +1355,7 @@ impl<S: Store> Sim<S> {
                     if let Some(s) = &settlement {
                         audited.add(&s.ledger, s.refund.as_ref());
                     }
+                    self.reconcile(&order, settlement.as_ref());
                     track.record(&order, settlement.as_ref());
                 }
                 _ => {

@@ -8,4 +8,4 @@ mod payments;
 
 pub use clock::{Clock, ManualClock};
 pub use notify::{Channel, Notification, NotificationKind, Notifier, NotifyError, Recipient, RecordingNotifier};
-pub use payments::{FakeGateway, GatewayCall, PaymentError, PaymentGateway};
+pub use payments::{FakeGateway, GatewayAccount, GatewayCall, PaymentError, PaymentGateway};

@@ -4,7 +4,7 @@
 //! same order as the same request (the order id is the provider's
 //! idempotency key), so a retry after a timeout never charges twice.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use courier_core::{Money, OrderId, Timestamp};
@@ -65,12 +65,34 @@ pub enum GatewayCall {
     Release(OrderId, Timestamp, bool),
 }
 
+/// What the fake gateway holds for one order, as a provider's own records
+/// show it: what a platform's books are reconciled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayAccount {
+    /// Held on the customer's card.
+    pub authorized: Money,
+    /// Taken of the hold (a capture repeated for the same order is the same
+    /// capture, not a second one).
+    pub captured: Money,
+    /// Whatever was not captured was given back.
+    pub released: bool,
+}
+
+impl GatewayAccount {
+    /// Nothing stays held: the hold was captured in full, or the rest
+    /// released.
+    pub fn closed(&self) -> bool {
+        self.released || self.captured == self.authorized
+    }
+}
+
 #[derive(Debug, Default)]
 struct FakeState {
     outages: Vec<(Timestamp, Timestamp)>,
     declined: BTreeSet<OrderId>,
     calls: Vec<GatewayCall>,
     record: bool,
+    accounts: BTreeMap<OrderId, GatewayAccount>,
 }
 
 /// A gateway that succeeds except during scheduled outages (every call
@@ -118,6 +140,30 @@ impl FakeGateway {
         self.lock().declined.insert(order);
     }
 
+    /// What the gateway holds for `order`: none if it never authorized,
+    /// captured or released anything for it. Kept whether or not calls are
+    /// recorded.
+    ///
+    /// ```
+    /// use courier_core::{Currency, Money, OrderId, Timestamp};
+    /// use courier_platform::external::{FakeGateway, PaymentGateway};
+    /// use futures::executor::block_on;
+    /// let (gateway, order, t) = (FakeGateway::unrecorded(), OrderId::new(7), Timestamp::from_millis(0));
+    /// let usd = |c| Money::new(c, Currency::Usd);
+    /// block_on(gateway.authorize(order, usd(2_500), t))?;
+    /// block_on(gateway.capture(order, usd(1_000), t))?;
+    /// block_on(gateway.capture(order, usd(1_000), t))?; // the same capture, repeated
+    /// let held = gateway.account(order).ok_or("no account")?;
+    /// assert_eq!((held.captured, held.closed()), (usd(1_000), false));
+    /// block_on(gateway.release(order, t))?;
+    /// assert!(gateway.account(order).ok_or("no account")?.closed());
+    /// assert_eq!(gateway.account(OrderId::new(8)), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn account(&self, order: OrderId) -> Option<GatewayAccount> {
+        self.lock().accounts.get(&order).copied()
+    }
+
     /// The calls answered so far, oldest first.
     pub fn calls(&self) -> Vec<GatewayCall> {
         self.lock().calls.clone()
@@ -129,7 +175,14 @@ impl FakeGateway {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn answer(&self, at: Timestamp, call: impl Fn(bool) -> GatewayCall) -> Result<(), PaymentError> {
+    /// Answers a call: unavailable during an outage; otherwise `book` the
+    /// call into the order's account.
+    fn answer(
+        &self,
+        at: Timestamp,
+        call: impl Fn(bool) -> GatewayCall,
+        book: impl FnOnce(&mut BTreeMap<OrderId, GatewayAccount>),
+    ) -> Result<(), PaymentError> {
         let mut state = self.lock();
         let down = state.outages.iter().any(|&(from, until)| from <= at && at < until);
         if state.record {
@@ -138,6 +191,7 @@ impl FakeGateway {
         if down {
             Err(PaymentError::Unavailable("503 from the payment provider".into()))
         } else {
+            book(&mut state.accounts);
             Ok(())
         }
     }
@@ -151,15 +205,41 @@ impl PaymentGateway for FakeGateway {
                 reason: "card declined".into(),
             });
         }
-        self.answer(at, |ok| GatewayCall::Authorize(order, amount, at, ok))
+        // A repeated authorization is the same request: the first hold stands.
+        let book = |accounts: &mut BTreeMap<OrderId, GatewayAccount>| {
+            accounts.entry(order).or_insert(GatewayAccount {
+                authorized: amount,
+                captured: Money::zero(amount.currency()),
+                released: false,
+            });
+        };
+        self.answer(at, |ok| GatewayCall::Authorize(order, amount, at, ok), book)
     }
 
     async fn capture(&self, order: OrderId, amount: Money, at: Timestamp) -> Result<(), PaymentError> {
-        self.answer(at, |ok| GatewayCall::Capture(order, amount, at, ok))
+        // Keyed by order: a capture repeated is the same capture. One with
+        // no hold shows as captured beyond what was authorized.
+        let book = |accounts: &mut BTreeMap<OrderId, GatewayAccount>| {
+            let zero = Money::zero(amount.currency());
+            accounts
+                .entry(order)
+                .or_insert(GatewayAccount {
+                    authorized: zero,
+                    captured: zero,
+                    released: false,
+                })
+                .captured = amount;
+        };
+        self.answer(at, |ok| GatewayCall::Capture(order, amount, at, ok), book)
     }
 
     async fn release(&self, order: OrderId, at: Timestamp) -> Result<(), PaymentError> {
-        self.answer(at, |ok| GatewayCall::Release(order, at, ok))
+        let book = |accounts: &mut BTreeMap<OrderId, GatewayAccount>| {
+            if let Some(account) = accounts.get_mut(&order) {
+                account.released = true;
+            }
+        };
+        self.answer(at, |ok| GatewayCall::Release(order, at, ok), book)
     }
 }
 

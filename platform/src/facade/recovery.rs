@@ -1,14 +1,15 @@
 //! Start-up: pending work is rebuilt from the store, so a crash between
 //! two steps of a journey loses nothing.
 
-use courier_core::Timestamp;
 use courier_core::order::{Assignment, Order, OrderStatus, StatusKind};
 use courier_core::ports::Store;
+use courier_core::{Money, Timestamp};
 
 use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
 use crate::services::dispatch::RECONNECT_GRACE;
+use crate::settlement::Settlement;
 use crate::telemetry;
 
 /// Most orders read back per status on recovery.
@@ -30,6 +31,9 @@ pub struct Recovered {
     /// Ended orders whose settlement (stock given back, the gateway's
     /// capture or release, the books) had not been done: queued again.
     pub settlements: usize,
+    /// Settled orders whose capture or release at the gateway had not gone
+    /// through: queued again.
+    pub conclusions: usize,
     /// Stored records that could not be read or break an invariant: left
     /// in the store for an operator, taken into no service.
     pub set_aside: Vec<SetAside>,
@@ -71,8 +75,9 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// lapse), who carries what, captures to retry, and ended orders whose
     /// settlement had not been done (an ended order is settled once, and
     /// the settlement leaves a receipt in the store: those without one are
-    /// queued again). Start-up reads one receipt per ended order, up to a
-    /// million of each ending. A record that cannot
+    /// queued again), and settled orders whose capture or release was still
+    /// waiting for the gateway (no conclusion receipt). Start-up reads a
+    /// receipt or two per ended order, up to a million of each ending. A record that cannot
     /// be read or breaks an invariant (say, a courier over the batch limit)
     /// is set aside, reported in [`Recovered::set_aside`] and counted in
     /// `courier_records_set_aside_total`; everything else recovers. A
@@ -129,6 +134,18 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
             for order in listed.orders {
                 if self.books.recover_settlement(&parts, order.id()).await? {
                     found.settlements += 1;
+                } else if kind != StatusKind::Completed {
+                    // Settled: its hold captured as kept and the rest
+                    // released, unless that was still waiting for the
+                    // gateway (an unpaid order's "rest" is any hold the
+                    // store never recorded).
+                    let retained = match self.books.settlement_of(&parts, &order).await? {
+                        Some(Settlement { refund: Some(d), .. }) => d.retained,
+                        _ => Money::zero(order.charge().currency()),
+                    };
+                    if self.payments.recover_conclusion(&parts, order.id(), retained).await? {
+                        found.conclusions += 1;
+                    }
                 }
             }
         }

@@ -251,9 +251,12 @@ impl Ending<'_> {
             return Ok(settlement);
         }
         self.catalog.release_if_unprepared(parts, order).await;
+        if order.times().placed_at.is_none() {
+            self.payments.release_unrecorded(parts, order).await;
+        }
         if let Some(s) = &settlement {
             if let Some(decision) = &s.refund {
-                self.payments.conclude(parts, id, decision).await;
+                self.payments.conclude(parts, id, decision.retained).await;
             }
             self.books
                 .books

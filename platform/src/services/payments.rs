@@ -8,7 +8,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use courier_core::order::{Actor, Order, OrderAction, OrderStatus};
 use courier_core::ports::Store;
-use courier_core::refund::RefundDecision;
 use courier_core::{Duration, Money, OrderId, Timestamp};
 use rand::RngCore;
 
@@ -101,6 +100,15 @@ impl Queues {
         self.conclusions.insert(order, QueuedConclusion { queued, retained });
     }
 }
+
+/// The key of an ended order's conclusion receipt: its hold captured as
+/// kept and the rest released.
+pub(crate) fn conclusion_key(order: OrderId) -> String {
+    format!("concluded:{}", order.get())
+}
+
+/// How long a conclusion receipt is kept: as a settlement's.
+const RECEIPT_TTL: Duration = Duration::from_hours(24 * 90);
 
 /// The payments service.
 pub(crate) struct Payments {
@@ -354,7 +362,8 @@ impl Payments {
         Ok(completed)
     }
 
-    /// What an ended, paid order does at the gateway: the part kept is
+    /// What an ended, paid order does at the gateway: `retained` (what its
+    /// refund decision keeps) is
     /// captured and the rest of the hold released. When the gateway fails
     /// either, the conclusion is queued and retried with backoff
     /// ([`Payments::retry_conclusions`]) rather than left for the hold to
@@ -365,18 +374,36 @@ impl Payments {
         &self,
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         order: OrderId,
-        decision: &RefundDecision,
+        retained: Money,
     ) {
         let now = parts.now();
-        if Self::try_conclude(parts, order, decision.retained, now).await.is_err() {
+        if Self::try_conclude(parts, order, retained, now).await.is_err() {
             telemetry::payment_attempt("conclusion_queued");
-            self.queues()
-                .requeue_conclusion(order, decision.retained, self.retry, now);
+            self.queues().requeue_conclusion(order, retained, self.retry, now);
         }
+    }
+
+    /// Gives back any hold an order that ended unpaid may have at the
+    /// gateway: an authorization the gateway granted while the store could
+    /// not record it leaves the order pending, and a customer may cancel it
+    /// before the retry. A release is keyed by order, so one with nothing
+    /// held changes nothing; a failed one is queued as any conclusion.
+    pub(crate) async fn release_unrecorded(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: &Order,
+    ) {
+        self.conclude(parts, order.id(), Money::zero(order.charge().currency()))
+            .await;
     }
 
     /// Captures `retained` of `order`'s hold (when there is any) and
     /// releases the rest.
+    /// Once both went through, the order's conclusion receipt is written
+    /// ([`conclusion_key`]): a recovery queues again the conclusion of an
+    /// ended order without one. A receipt the store could not take only
+    /// means the conclusion is repeated after a crash, which changes
+    /// nothing at the gateway.
     async fn try_conclude(
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         order: OrderId,
@@ -386,7 +413,34 @@ impl Payments {
         if retained.minor() > 0 {
             parts.gateway.capture(order, retained, now).await?;
         }
-        parts.gateway.release(order, now).await
+        parts.gateway.release(order, now).await?;
+        let _ = parts
+            .store
+            .put_if_absent(&conclusion_key(order), b"concluded", now, RECEIPT_TTL)
+            .await;
+        Ok(())
+    }
+
+    /// Queues an ended order's conclusion again at start-up, keeping
+    /// `retained`, unless the store holds its receipt. Returns whether it
+    /// was queued.
+    pub(crate) async fn recover_conclusion(
+        &self,
+        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
+        order: OrderId,
+        retained: Money,
+    ) -> Result<bool, PlatformError> {
+        if parts.store.get(&conclusion_key(order), parts.now()).await?.is_some() {
+            return Ok(false);
+        }
+        let queued = QueuedConclusion {
+            queued: QueuedPayment {
+                attempts: 0,
+                due: parts.now(),
+            },
+            retained,
+        };
+        Ok(self.queues().conclusions.insert(order, queued).is_none())
     }
 
     /// Retries the conclusions that are due. Returns how many went through.
