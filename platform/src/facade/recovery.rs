@@ -1,15 +1,15 @@
 //! Start-up: pending work is rebuilt from the store, so a crash between
 //! two steps of a journey loses nothing.
 
+use courier_core::Timestamp;
 use courier_core::order::{Assignment, Order, OrderStatus, StatusKind};
 use courier_core::ports::Store;
-use courier_core::{Money, Timestamp};
 
 use super::Platform;
 use crate::error::PlatformError;
 use crate::external::{Clock, Notifier, PaymentGateway};
+use crate::services::books::kept_at_the_gateway;
 use crate::services::dispatch::RECONNECT_GRACE;
-use crate::settlement::Settlement;
 use crate::telemetry;
 
 /// Most orders read back per status on recovery.
@@ -48,6 +48,7 @@ impl Recovered {
             + self.with_courier
             + self.captures
             + self.settlements
+            + self.conclusions
     }
 }
 
@@ -77,8 +78,8 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
     /// the settlement leaves a receipt in the store: those without one are
     /// queued again), and settled orders whose capture or release was still
     /// waiting for the gateway (no conclusion receipt). Start-up reads a
-    /// receipt or two per ended order, up to a million of each ending. A record that cannot
-    /// be read or breaks an invariant (say, a courier over the batch limit)
+    /// receipt or two per ended order, up to a million of each ending. A
+    /// record that cannot be read or breaks an invariant (say, a courier over the batch limit)
     /// is set aside, reported in [`Recovered::set_aside`] and counted in
     /// `courier_records_set_aside_total`; everything else recovers. A
     /// recovery that failed partway (the store went down) may simply be
@@ -132,18 +133,16 @@ impl<S: Store, G: PaymentGateway, N: Notifier, C: Clock> Platform<S, G, N, C> {
         for kind in [StatusKind::Completed, StatusKind::Rejected, StatusKind::Cancelled] {
             let listed = self.store.list_by_status(kind, RECOVERY_LIMIT).await?;
             for order in listed.orders {
-                if self.books.recover_settlement(&parts, order.id()).await? {
+                let id = order.id();
+                if self.books.recover_settlement(&parts, id).await? {
                     found.settlements += 1;
-                } else if kind != StatusKind::Completed {
-                    // Settled: its hold captured as kept and the rest
-                    // released, unless that was still waiting for the
-                    // gateway (an unpaid order's "rest" is any hold the
-                    // store never recorded).
-                    let retained = match self.books.settlement_of(&parts, &order).await? {
-                        Some(Settlement { refund: Some(d), .. }) => d.retained,
-                        _ => Money::zero(order.charge().currency()),
-                    };
-                    if self.payments.recover_conclusion(&parts, order.id(), retained).await? {
+                } else if kind != StatusKind::Completed && !self.payments.concluded(&parts, id).await? {
+                    // Settled, but its capture and release were still
+                    // waiting for the gateway: the ledger says what it keeps.
+                    let settlement = self.books.settlement_of(&parts, &order).await?;
+                    if let Some(retained) = kept_at_the_gateway(&order, settlement.as_ref())
+                        && self.payments.recover_conclusion(id, retained, now)
+                    {
                         found.conclusions += 1;
                     }
                 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use courier_core::ledger::PayoutSplit;
-use courier_core::order::{Actor, CancelReason, Order, OrderAction};
+use courier_core::order::{Actor, CancelReason, Order, OrderAction, OrderStatus};
 use courier_core::ports::Store;
 use courier_core::refund::{RefundDecision, RefundPolicy};
 use courier_core::{Currency, Duration, Money, OrderId};
@@ -25,14 +25,28 @@ use crate::settlement::{Books, Settlement, decode_split, settle, split_key};
 /// What an order's settlement receipt holds: its presence is what counts.
 const RECEIPT: &[u8] = b"settled";
 
-/// How long a receipt is kept: far longer than a process stays down, so a
-/// recovery never settles an order twice.
-const RECEIPT_TTL: Duration = Duration::from_hours(24 * 90);
+/// How long a settlement's or a conclusion's receipt is kept: far longer
+/// than a process stays down, so a recovery never repeats either.
+pub(crate) const RECEIPT_TTL: Duration = Duration::from_hours(24 * 90);
 
 /// The key of an order's settlement receipt, written once by whichever
 /// process settles the order first.
 pub(crate) fn receipt_key(order: OrderId) -> String {
     format!("settled:{}", order.get())
+}
+
+/// What of an ended order's hold the gateway keeps when the order is
+/// concluded (the rest released), or `None` for a completed order, whose
+/// capture completed it. A cancelled or rejected order keeps what its
+/// refund decision retains; one that ended unpaid keeps nothing, and its
+/// release gives back any hold the gateway granted while the store could
+/// not record it (a release with nothing held changes nothing).
+pub(crate) fn kept_at_the_gateway(order: &Order, settlement: Option<&Settlement>) -> Option<Money> {
+    if matches!(order.status(), OrderStatus::Completed | OrderStatus::Delivered) {
+        return None;
+    }
+    let refund = settlement.and_then(|s| s.refund.as_ref());
+    Some(refund.map_or(Money::zero(order.charge().currency()), |d| d.retained))
 }
 
 /// A cancelled order and what the customer gets back.
@@ -251,13 +265,10 @@ impl Ending<'_> {
             return Ok(settlement);
         }
         self.catalog.release_if_unprepared(parts, order).await;
-        if order.times().placed_at.is_none() {
-            self.payments.release_unrecorded(parts, order).await;
+        if let Some(retained) = kept_at_the_gateway(order, settlement.as_ref()) {
+            self.payments.conclude(parts, id, retained).await;
         }
         if let Some(s) = &settlement {
-            if let Some(decision) = &s.refund {
-                self.payments.conclude(parts, id, decision.retained).await;
-            }
             self.books
                 .books
                 .lock()

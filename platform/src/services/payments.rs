@@ -16,7 +16,7 @@ use crate::error::PlatformError;
 use crate::external::{Clock, NotificationKind, Notifier, PaymentError, PaymentGateway, Recipient};
 use crate::parts::Parts;
 use crate::resilience::{BreakerState, CircuitBreaker, RetryPolicy};
-use crate::services::books::Ending;
+use crate::services::books::{Ending, RECEIPT_TTL};
 use crate::services::kitchen::Kitchen;
 use crate::telemetry;
 
@@ -106,9 +106,6 @@ impl Queues {
 pub(crate) fn conclusion_key(order: OrderId) -> String {
     format!("concluded:{}", order.get())
 }
-
-/// How long a conclusion receipt is kept: as a settlement's.
-const RECEIPT_TTL: Duration = Duration::from_hours(24 * 90);
 
 /// The payments service.
 pub(crate) struct Payments {
@@ -362,9 +359,9 @@ impl Payments {
         Ok(completed)
     }
 
-    /// What an ended, paid order does at the gateway: `retained` (what its
-    /// refund decision keeps) is
-    /// captured and the rest of the hold released. When the gateway fails
+    /// What an ended order does at the gateway: `retained` (see
+    /// [`crate::services::books::kept_at_the_gateway`]) is captured and the
+    /// rest of the hold released. When the gateway fails
     /// either, the conclusion is queued and retried with backoff
     /// ([`Payments::retry_conclusions`]) rather than left for the hold to
     /// lapse: gateway calls are keyed by order, so repeating the capture
@@ -383,22 +380,9 @@ impl Payments {
         }
     }
 
-    /// Gives back any hold an order that ended unpaid may have at the
-    /// gateway: an authorization the gateway granted while the store could
-    /// not record it leaves the order pending, and a customer may cancel it
-    /// before the retry. A release is keyed by order, so one with nothing
-    /// held changes nothing; a failed one is queued as any conclusion.
-    pub(crate) async fn release_unrecorded(
-        &self,
-        parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
-        order: &Order,
-    ) {
-        self.conclude(parts, order.id(), Money::zero(order.charge().currency()))
-            .await;
-    }
-
     /// Captures `retained` of `order`'s hold (when there is any) and
     /// releases the rest.
+    ///
     /// Once both went through, the order's conclusion receipt is written
     /// ([`conclusion_key`]): a recovery queues again the conclusion of an
     /// ended order without one. A receipt the store could not take only
@@ -421,26 +405,23 @@ impl Payments {
         Ok(())
     }
 
-    /// Queues an ended order's conclusion again at start-up, keeping
-    /// `retained`, unless the store holds its receipt. Returns whether it
-    /// was queued.
-    pub(crate) async fn recover_conclusion(
+    /// Whether the store holds `order`'s conclusion receipt.
+    pub(crate) async fn concluded(
         &self,
         parts: &Parts<'_, impl Store, impl PaymentGateway, impl Notifier, impl Clock>,
         order: OrderId,
-        retained: Money,
     ) -> Result<bool, PlatformError> {
-        if parts.store.get(&conclusion_key(order), parts.now()).await?.is_some() {
-            return Ok(false);
-        }
+        Ok(parts.store.get(&conclusion_key(order), parts.now()).await?.is_some())
+    }
+
+    /// Queues a recovered order's conclusion, keeping `retained`, due at
+    /// `now`. Returns whether it was not queued already.
+    pub(crate) fn recover_conclusion(&self, order: OrderId, retained: Money, now: Timestamp) -> bool {
         let queued = QueuedConclusion {
-            queued: QueuedPayment {
-                attempts: 0,
-                due: parts.now(),
-            },
+            queued: QueuedPayment { attempts: 0, due: now },
             retained,
         };
-        Ok(self.queues().conclusions.insert(order, queued).is_none())
+        self.queues().conclusions.insert(order, queued).is_none()
     }
 
     /// Retries the conclusions that are due. Returns how many went through.

@@ -48,15 +48,21 @@ async fn overloaded_courier<S: Store>(store: S) -> (World<S>, Vec<OrderId>) {
     (first, ids)
 }
 
-pub(crate) async fn a_courier_over_the_limit_is_set_aside<S: Store>(store: S) -> S {
-    let (first, ids) = overloaded_courier(store).await;
+/// The platform of `first` stopped and a new one started over its store,
+/// sharing its clock and gateway (a restart).
+fn restarted<S: Store>(first: World<S>) -> World<S> {
     let World {
         platform,
         clock,
         gateway,
         ..
     } = first;
-    let second = World::with_parts(platform.into_store(), config(), clock, gateway);
+    World::with_parts(platform.into_store(), config(), clock, gateway)
+}
+
+pub(crate) async fn a_courier_over_the_limit_is_set_aside<S: Store>(store: S) -> S {
+    let (first, ids) = overloaded_courier(store).await;
+    let second = restarted(first);
     {
         let recovered = second.platform.recover().await.unwrap();
         assert_eq!(recovered.with_courier, 2, "{recovered:?}");
@@ -123,13 +129,7 @@ async fn an_unreadable_order_is_set_aside_on_postgres() {
 /// set aside again, alone.
 pub(crate) async fn a_second_recovery_takes_nothing_twice<S: Store>(store: S) -> S {
     let (first, ids) = overloaded_courier(store).await;
-    let World {
-        platform,
-        clock,
-        gateway,
-        ..
-    } = first;
-    let second = World::with_parts(platform.into_store(), config(), clock, gateway);
+    let second = restarted(first);
     {
         let once = second.platform.recover().await.unwrap();
         let again = second.platform.recover().await.unwrap();
@@ -156,13 +156,7 @@ pub(crate) async fn a_second_recovery_takes_nothing_twice<S: Store>(store: S) ->
 /// has not collected, and the orders go on with another courier.
 pub(crate) async fn orders_of_a_courier_who_never_reconnects_go_back<S: Store>(store: S) -> S {
     let (first, ids) = overloaded_courier(store).await;
-    let World {
-        platform,
-        clock,
-        gateway,
-        ..
-    } = first;
-    let second = World::with_parts(platform.into_store(), config(), clock, gateway);
+    let second = restarted(first);
     {
         second.platform.recover().await.unwrap();
         second.advance(60);

@@ -56,6 +56,28 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A run with orders and the catalog in PostgreSQL (fixes in memory), in a
+/// schema of its own named by `tag`, dropped after the run.
+fn on_postgres(tag: &str, s: Scenario, seed: u64) -> RunOutput {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let config = PgConfig {
+        schema: Some(format!("courier_sim_{tag}_test_{}", std::process::id())),
+        ..PgConfig::new(url.clone())
+    };
+    let connect = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(PgStore::connect(config.clone()))
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
+    };
+    let rt = runtime();
+    let pg = connect(&rt);
+    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
+    let out = Sim::new_on(rt, s, seed, store).unwrap().run();
+    // The run's runtime is gone with it: a fresh one drops the schema.
+    let rt = runtime();
+    rt.block_on(connect(&rt).drop_schema()).unwrap();
+    out
+}
+
 fn out_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("courier-sim-test-{}-{tag}", std::process::id()))
 }
@@ -203,21 +225,7 @@ fn crashes_lose_no_order_and_settle_each_once() {
 /// the database holds.
 #[test]
 fn crashes_on_postgres_lose_no_order() {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let config = PgConfig {
-        schema: Some(format!("courier_sim_crash_test_{}", std::process::id())),
-        ..PgConfig::new(url.clone())
-    };
-    let connect = |rt: &tokio::runtime::Runtime| {
-        rt.block_on(PgStore::connect(config.clone()))
-            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
-    };
-    let rt = runtime();
-    let pg = connect(&rt);
-    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
-    let out = Sim::new_on(rt, scenario("crashes", 0.05), 3, store).unwrap().run();
-    let rt = runtime();
-    rt.block_on(connect(&rt).drop_schema()).unwrap();
+    let out = on_postgres("crash", scenario("crashes", 0.05), 3);
     assert!(out.violation.is_none(), "{:?}", out.violation);
     assert_eq!(out.restarts, 4);
     assert!(out.orders.len() > 50, "{}", out.orders.len());
@@ -274,22 +282,7 @@ fn promotions_discount_orders_the_same_on_memory_and_postgres() {
     .run();
     let gmv = |out: &RunOutput| Summary::of("x", 9, "batch", out, 1.0).gmv_cents;
     assert!(gmv(&plain) > gmv(&once), "{} vs {}", gmv(&plain), gmv(&once));
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let config = PgConfig {
-        schema: Some(format!("courier_sim_promo_test_{}", std::process::id())),
-        ..PgConfig::new(url.clone())
-    };
-    let connect = |rt: &tokio::runtime::Runtime| {
-        rt.block_on(PgStore::connect(config.clone()))
-            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
-    };
-    let rt = runtime();
-    let pg = connect(&rt);
-    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
-    let on_pg = Sim::new_on(rt, s, 9, store).unwrap().run();
-    // The run's runtime is gone with it: a fresh one drops the schema.
-    let rt = runtime();
-    rt.block_on(connect(&rt).drop_schema()).unwrap();
+    let on_pg = on_postgres("promo", s, 9);
     assert_eq!(
         outcome(&on_pg),
         outcome(&once),
@@ -299,23 +292,9 @@ fn promotions_discount_orders_the_same_on_memory_and_postgres() {
 
 #[test]
 fn memory_and_postgres_give_the_same_business_results() {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let config = PgConfig {
-        schema: Some(format!("courier_sim_test_{}", std::process::id())),
-        ..PgConfig::new(url.clone())
-    };
-    let connect = |rt: &tokio::runtime::Runtime| {
-        rt.block_on(PgStore::connect(config.clone()))
-            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test and {url} could not be used: {e}"))
-    };
     let s = scenario("steady", 0.03);
-    let rt = runtime();
-    let pg = connect(&rt);
-    let store = Composite::new(pg.clone(), pg, MemoryStore::default());
-    let on_pg = Sim::new_on(rt, s.clone(), 5, store).unwrap().run();
+    let on_pg = on_postgres("steady", s.clone(), 5);
     let on_memory = Sim::new(s, 5, MemoryStore::default()).unwrap().run();
-    let rt = runtime();
-    rt.block_on(connect(&rt).drop_schema()).unwrap();
     assert!(on_memory.orders.len() > 20);
     assert_eq!(outcome(&on_pg), outcome(&on_memory));
 }
